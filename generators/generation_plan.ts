@@ -1,0 +1,87 @@
+/** Turning generate's flags into settings, a header and this shard's index range. @module */
+import { UsageError } from "../pipeline/errors.ts";
+import { makeHeader, type StreamHeader } from "../pipeline/record_format.ts";
+import type { GenerationSettings } from "./image_job.ts";
+
+/** Generator version recorded in every header. */
+export const GENERATOR_VERSION = "0.1.0";
+
+/** sasmodels' realistic random recipe mix (reference README), the default `--models`. */
+export const REALISTIC_MIX = [
+  "sphere",
+  "core_shell_sphere",
+  "fuzzy_sphere",
+  "lamellar",
+  "cylinder",
+  "core_shell_cylinder",
+  "ellipsoid",
+  "parallelepiped",
+  "guinier",
+  "lorentz",
+  "power_law",
+  "broad_peak",
+];
+
+/** Parse `k/N` (1 ≤ k ≤ N) into a 0-based shard index and count. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const k = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n) {
+    throw new UsageError(`--shard must be k/N with 1 ≤ k ≤ N (e.g. 2/4), got "${text}"`);
+  }
+  return { index: k - 1, count: n };
+}
+
+/** Indices [start, end) of shard `index` of `count`, aligned to whole chunks. */
+export function shardRange(
+  n: number,
+  chunkSize: number,
+  index: number,
+  count: number,
+): [number, number] {
+  const chunks = Math.ceil(n / chunkSize);
+  const first = Math.floor((index * chunks) / count),
+    last = Math.floor(((index + 1) * chunks) / count);
+  return [Math.min(n, first * chunkSize), Math.min(n, last * chunkSize)];
+}
+
+/** Resolve `--models` against the catalog and plugin names. */
+export function resolveModels(
+  spec: string | undefined,
+  catalog: string[],
+  plugins: string[],
+): string[] {
+  if (spec === undefined) return plugins.length ? plugins : REALISTIC_MIX;
+  if (spec === "all") {
+    return [...catalog.filter((m) => m !== "hardsphere"), "sphere@hardsphere", ...plugins];
+  }
+  if (spec === "realistic") return REALISTIC_MIX;
+  const known = new Set([...catalog, ...plugins]);
+  const names = spec.split(",").map((s) => s.trim()).filter((s) => s);
+  for (const name of names) {
+    const parts = name.split("@");
+    const bad = parts.find((p) => !known.has(p));
+    if (bad !== undefined || parts.length > 2) {
+      throw new UsageError(
+        `--models: unknown model "${bad ?? name}"; known: ${[...known].sort().join(", ")}`,
+      );
+    }
+  }
+  if (!names.length) throw new UsageError("--models is empty");
+  return names;
+}
+
+/** The stream header of a generation run; identical for every shard of the run. */
+export function generationHeader(settings: GenerationSettings, n: number): StreamHeader {
+  const { grid, seed, models, noise, flux } = settings;
+  return makeHeader([grid.size, grid.size], {
+    seed,
+    n,
+    q: { qmax: grid.qmax, size: grid.size },
+    layout: "[iy][ix], qx = qy = linspace(-qmax, qmax, size)",
+    generator: { name: "sasquash-generate", version: GENERATOR_VERSION },
+    models,
+    noise: noise === "poisson" ? { type: "poisson", flux } : { type: "none" },
+    plugins: settings.plugins.map((p) => p.filename),
+  });
+}

@@ -1,0 +1,46 @@
+"""Entry points the TypeScript host calls inside Pyodide: plain types in, JSON/bytes out."""
+import json
+
+import sas_engine
+
+
+def host_model_info(name):
+    """Parameter table and flags of a catalog or registered model, as JSON."""
+    info = sas_engine.get_model(name)
+    return json.dumps({
+        "name": info.name,
+        "parameters": [list(p) for p in info.parameters],
+        "oriented": info.oriented,
+        "structure_factor": bool(info.is_structure_factor),
+        "defaults": sas_engine.default_pars(info),
+    }, allow_nan=False, default=str)
+
+
+def host_render(name, pars_json, qmax, size):
+    """Image of one model at exactly the given parameters (float32 LE bytes) and the full dict."""
+    info = sas_engine.get_model(name)
+    pars = sas_engine.validate_pars(info, json.loads(pars_json))
+    return sas_engine.render_f32(name, json.dumps(pars), qmax, size), json.dumps(pars)
+
+
+def host_random(name, base_seed, index, qmax, size):
+    """The realistic random draw for image `index` of a stream: (label JSON, float32 bytes)."""
+    info = sas_engine.get_model(name)
+    seed = sas_engine.image_seed(base_seed, index)
+    pars, poly = sas_engine.random_pars(info, seed)
+    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size)
+    label = {"index": index, "seed": seed, "model": name, "polydisperse": bool(poly),
+             "params": pars}
+    return json.dumps(label), image
+
+
+def host_register_plugin(source, filename):
+    """Validate and register a user's SasView plugin model; returns its name."""
+    info = sas_engine.load_model_source(source, filename)
+    sas_engine.register_model(info)
+    return info.name
+
+
+def host_realistic_mix():
+    """The model list of sasmodels' realistic random recipe, as JSON."""
+    return json.dumps(list(sas_engine.REALISTIC_MIX))

@@ -1,0 +1,176 @@
+/**
+ * Hosts the SasView model catalog (pure-Python plugin files) in Pyodide: one interpreter per
+ * host, models loaded from `generators/models/`, images returned as Float32Arrays.
+ * @module
+ */
+import { loadPyodide, type PyodideInterface } from "pyodide";
+import { ModelError } from "../pipeline/errors.ts";
+
+const ROOT = "/sasquash";
+const HERE = new URL(".", import.meta.url);
+
+/** One model's parameter table as the engine reports it. */
+export interface ModelInfo {
+  name: string;
+  /** Rows `[name, units, default, [lo, hi], kind, description]`. */
+  parameters: [string, string, number, [number | string, number | string], string, string][];
+  oriented: "" | "ac" | "abc";
+  structure_factor: boolean;
+  defaults: Record<string, number | string>;
+}
+
+/** A detector grid: `linspace(-qmax, qmax, size)` on both axes. */
+export interface Grid {
+  qmax: number;
+  size: number;
+}
+
+/** One randomized image with the label that reproduces it. */
+export interface RandomImage {
+  label: {
+    index: number;
+    seed: number;
+    model: string;
+    polydisperse: boolean;
+    params: Record<string, number | string>;
+  };
+  image: Float32Array;
+}
+
+async function* pythonFiles(dir: URL, rel = ""): AsyncGenerator<[string, string]> {
+  for await (const entry of Deno.readDir(dir)) {
+    const name = entry.name;
+    if (entry.isDirectory && !name.startsWith("__")) {
+      yield* pythonFiles(new URL(`${name}/`, dir), `${rel}${name}/`);
+    } else if (entry.isFile && name.endsWith(".py")) {
+      yield [`${rel}${name}`, await Deno.readTextFile(new URL(name, dir))];
+    }
+  }
+}
+
+/** Turn a Python exception into a typed error with just its last line. */
+function translate(e: unknown, context: string): never {
+  const err = e as { type?: string; message?: string };
+  if (err && typeof err.type === "string" && typeof err.message === "string") {
+    const last = err.message.trim().split("\n").at(-1) ?? err.message;
+    const text = last.replace(/^[\w.]*Error:\s*/, "");
+    if (err.type === "ModelError" || err.type === "KeyError" || err.type === "ValueError") {
+      throw new ModelError(`${context}: ${text}`);
+    }
+  }
+  throw e;
+}
+
+/** The Pyodide interpreter with the sasquash engine and model catalog loaded. */
+export class SasHost {
+  #py: PyodideInterface;
+  #api: Record<string, (...args: unknown[]) => unknown>;
+
+  private constructor(py: PyodideInterface) {
+    this.#py = py;
+    const mod = py.pyimport("host_api");
+    this.#api = {};
+    for (
+      const fn of [
+        "host_model_info",
+        "host_render",
+        "host_random",
+        "host_register_plugin",
+        "host_realistic_mix",
+      ]
+    ) {
+      this.#api[fn] = mod[fn];
+    }
+  }
+
+  /** Start Pyodide, copy the engine and catalog into its file system and import them. */
+  static async create(): Promise<SasHost> {
+    const py = await loadPyodide({ stdout: () => {}, stderr: (s: string) => console.error(s) });
+    py.FS.mkdirTree(`${ROOT}/models/sas_lib`);
+    for await (const [rel, text] of pythonFiles(HERE)) {
+      const dir = rel.includes("/") ? `${ROOT}/${rel.slice(0, rel.lastIndexOf("/"))}` : ROOT;
+      py.FS.mkdirTree(dir);
+      py.FS.writeFile(`${ROOT}/${rel}`, text);
+    }
+    py.runPython(`import sys\nsys.path[:0] = ["${ROOT}", "${ROOT}/models"]\nimport host_api`);
+    return new SasHost(py);
+  }
+
+  #call<T>(fn: string, context: string, ...args: unknown[]): T {
+    let result: unknown;
+    try {
+      result = this.#api[fn](...args);
+    } catch (e) {
+      translate(e, context);
+    }
+    const proxy = result as { toJs?: () => unknown; destroy?: () => void };
+    if (proxy && typeof proxy.toJs === "function") {
+      const js = proxy.toJs();
+      proxy.destroy?.();
+      return js as T;
+    }
+    return result as T;
+  }
+
+  /** Parameter table, defaults and flags of `model` (catalog name, "P@S" product or plugin). */
+  modelInfo(model: string): ModelInfo {
+    return JSON.parse(this.#call<string>("host_model_info", `model "${model}"`, model));
+  }
+
+  /** The image of `model` at exactly `params` (missing ones take their defaults). */
+  render(
+    model: string,
+    params: Record<string, unknown>,
+    grid: Grid,
+  ): { image: Float32Array; params: Record<string, number | string> } {
+    const [bytes, full] = this.#call<[Uint8Array, string]>(
+      "host_render",
+      `model "${model}"`,
+      model,
+      JSON.stringify(params),
+      grid.qmax,
+      grid.size,
+    );
+    return { image: toFloat32(bytes), params: JSON.parse(full) };
+  }
+
+  /** Image `index` of the random stream with base seed `seed`, drawn for `model`. */
+  random(model: string, seed: number, index: number, grid: Grid): RandomImage {
+    const [label, bytes] = this.#call<[string, Uint8Array]>(
+      "host_random",
+      `model "${model}", image ${index}`,
+      model,
+      seed,
+      index,
+      grid.qmax,
+      grid.size,
+    );
+    return { label: JSON.parse(label), image: toFloat32(bytes) };
+  }
+
+  /** Validate and register a user's SasView plugin model file; returns the model name. */
+  registerPlugin(source: string, filename: string): string {
+    return this.#call<string>("host_register_plugin", filename, source, filename);
+  }
+
+  /** Models of sasmodels' realistic random recipe, the default mix. */
+  realisticMix(): string[] {
+    return JSON.parse(this.#call<string>("host_realistic_mix", "catalog"));
+  }
+
+  /** Names of every model file in the catalog. */
+  static async catalog(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(new URL("models/", HERE))) {
+      if (e.isFile && e.name.endsWith(".py") && !e.name.startsWith("_")) {
+        names.push(e.name.slice(0, -3));
+      }
+    }
+    return names.sort();
+  }
+}
+
+function toFloat32(bytes: Uint8Array): Float32Array {
+  const copy = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4).slice();
+}

@@ -1,0 +1,155 @@
+/**
+ * Flag parsing, help text and top-level error handling shared by every task.
+ * @module
+ */
+import { SasquashError, UsageError } from "../pipeline/errors.ts";
+
+/** How one flag is parsed. */
+export interface FlagSpec {
+  type: "string" | "number" | "int" | "boolean";
+  help: string;
+  default?: string | number | boolean;
+  choices?: readonly string[];
+  /** Lower bound for numbers (inclusive). */
+  min?: number;
+  /** Placeholder shown in help, e.g. "FILE". */
+  arg?: string;
+  required?: boolean;
+}
+
+/** A task's command-line interface: usage line, description and flags. */
+export interface TaskSpec {
+  name: string;
+  summary: string;
+  usage?: string;
+  flags: Record<string, FlagSpec>;
+  examples?: string[];
+}
+
+type Value<F extends FlagSpec> = F["type"] extends "boolean" ? boolean
+  : F["type"] extends "string" ? string
+  : number;
+
+/** Parsed flags, typed from the spec. */
+export type Parsed<S extends TaskSpec> =
+  & {
+    [K in keyof S["flags"]]:
+      | Value<S["flags"][K]>
+      | (S["flags"][K]["default"] extends undefined ? undefined : never);
+  }
+  & { quiet: boolean };
+
+/** The help text of a task. */
+export function helpText(spec: TaskSpec): string {
+  const lines = [
+    `deno task ${spec.name}${spec.usage ? " " + spec.usage : ""}`,
+    "",
+    spec.summary,
+    "",
+  ];
+  lines.push("Flags:");
+  const all: [string, FlagSpec][] = [
+    ...Object.entries(spec.flags),
+    ["quiet", { type: "boolean", help: "no progress output" }],
+    ["help", { type: "boolean", help: "show this help" }],
+  ];
+  for (const [name, f] of all) {
+    const arg = f.type === "boolean"
+      ? ""
+      : ` ${f.arg ?? (f.choices ? f.choices.join("|") : f.type.toUpperCase())}`;
+    const def = f.default !== undefined && f.type !== "boolean" ? ` (default ${f.default})` : "";
+    lines.push(
+      `  --${name}${arg}`.padEnd(34) + ` ${f.help}${def}${f.required ? " (required)" : ""}`,
+    );
+  }
+  if (spec.examples?.length) lines.push("", "Examples:", ...spec.examples.map((e) => `  ${e}`));
+  return lines.join("\n");
+}
+
+/** Parse `argv` against `spec`; throws UsageError naming the flag on bad input. */
+export function parseCli<S extends TaskSpec>(argv: string[], spec: S): Parsed<S> | "help" {
+  const out: Record<string, unknown> = { quiet: false };
+  for (const [name, f] of Object.entries(spec.flags)) {
+    if (f.default !== undefined) out[name] = f.default;
+    else if (f.type === "boolean") out[name] = false;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i];
+    if (raw === "--help" || raw === "-h") return "help";
+    if (!raw.startsWith("--")) {
+      throw new UsageError(`unexpected argument "${raw}" (flags start with --)`);
+    }
+    let [name, value] = raw.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (name === "quiet") {
+      out.quiet = true;
+      continue;
+    }
+    const f = spec.flags[name];
+    if (!f) {
+      throw new UsageError(`unknown flag --${name}; see deno task ${spec.name} --help`);
+    }
+    if (f.type === "boolean") {
+      if (value !== undefined && value !== "true" && value !== "false") {
+        throw new UsageError(`--${name} takes no value (or =true/=false), got "${value}"`);
+      }
+      out[name] = value !== "false";
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    out[name] = convert(name, f, value);
+  }
+  for (const [name, f] of Object.entries(spec.flags)) {
+    if (f.required && out[name] === undefined) {
+      throw new UsageError(`--${name} is required; see deno task ${spec.name} --help`);
+    }
+  }
+  return out as Parsed<S>;
+}
+
+function convert(name: string, f: FlagSpec, value: string): string | number {
+  if (f.type === "string") {
+    if (f.choices && !f.choices.includes(value)) {
+      throw new UsageError(`--${name} must be one of ${f.choices.join(", ")}, got "${value}"`);
+    }
+    return value;
+  }
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) {
+    throw new UsageError(`--${name} must be a number, got "${value}"`);
+  }
+  if (f.type === "int" && !Number.isInteger(n)) {
+    throw new UsageError(`--${name} must be an integer, got "${value}"`);
+  }
+  if (f.min !== undefined && n < f.min) {
+    throw new UsageError(`--${name} must be ≥ ${f.min}, got ${value}`);
+  }
+  return n;
+}
+
+/**
+ * Run a task's main function: parse flags, print help on --help, print typed errors as one
+ * line and exit 1; unexpected errors keep their stack trace.
+ */
+export async function runTask<S extends TaskSpec>(
+  spec: S,
+  main: (flags: Parsed<S>) => Promise<void>,
+  argv: string[] = Deno.args,
+): Promise<void> {
+  try {
+    const flags = parseCli(argv, spec);
+    if (flags === "help") {
+      console.log(helpText(spec));
+      return;
+    }
+    await main(flags);
+  } catch (e) {
+    if (e instanceof SasquashError) {
+      console.error(`${spec.name}: error: ${e.message}`);
+      Deno.exit(1);
+    }
+    throw e;
+  }
+}
