@@ -1,5 +1,7 @@
 """Entry points the TypeScript host calls inside Pyodide: plain types in, JSON/bytes out."""
+import array
 import json
+import sys
 
 import sas_engine
 
@@ -41,6 +43,22 @@ def host_register_plugin(source, filename):
     return info.name
 
 
-def host_realistic_mix():
-    """The model list of sasmodels' realistic random recipe, as JSON."""
-    return json.dumps(list(sas_engine.REALISTIC_MIX))
+def host_iq_1d(name, pars_json, q_list):
+    """1-D I(q) of a model at the given parameters, as float64 LE bytes."""
+    info = sas_engine.get_model(name)
+    pars = sas_engine.validate_pars(info, json.loads(pars_json))
+    return _f64(sas_engine.iq_1d(info, pars, list(q_list)))
+
+
+def host_image_2d(name, pars_json, qx_list, qy_list):
+    """2-D image on the given axes (layout [iy][ix]) as float64 LE bytes."""
+    info = sas_engine.get_model(name)
+    pars = sas_engine.validate_pars(info, json.loads(pars_json), is2d=True)
+    return _f64(sas_engine.image_2d(info, pars, list(qx_list), list(qy_list)))
+
+
+def _f64(values):
+    out = array.array("d", values)
+    if sys.byteorder != "little":
+        out.byteswap()
+    return out.tobytes()

@@ -54,7 +54,8 @@ function translate(e: unknown, context: string): never {
   if (err && typeof err.type === "string" && typeof err.message === "string") {
     const last = err.message.trim().split("\n").at(-1) ?? err.message;
     const text = last.replace(/^[\w.]*Error:\s*/, "");
-    if (err.type === "ModelError" || err.type === "KeyError" || err.type === "ValueError") {
+    if (err.type === "ModelError") throw new ModelError(text);
+    if (err.type === "KeyError" || err.type === "ValueError") {
       throw new ModelError(`${context}: ${text}`);
     }
   }
@@ -76,7 +77,8 @@ export class SasHost {
         "host_render",
         "host_random",
         "host_register_plugin",
-        "host_realistic_mix",
+        "host_iq_1d",
+        "host_image_2d",
       ]
     ) {
       this.#api[fn] = mod[fn];
@@ -153,9 +155,34 @@ export class SasHost {
     return this.#call<string>("host_register_plugin", filename, source, filename);
   }
 
-  /** Models of sasmodels' realistic random recipe, the default mix. */
-  realisticMix(): string[] {
-    return JSON.parse(this.#call<string>("host_realistic_mix", "catalog"));
+  /** 1-D I(q) at exactly `params` (float64). */
+  iq1d(model: string, params: Record<string, unknown>, q: number[]): Float64Array {
+    const bytes = this.#call<Uint8Array>(
+      "host_iq_1d",
+      `model "${model}"`,
+      model,
+      JSON.stringify(params),
+      q,
+    );
+    return toFloat64(bytes);
+  }
+
+  /** 2-D image at exactly `params` on the axes `qx`, `qy` (float64, layout [iy][ix]). */
+  image2d(
+    model: string,
+    params: Record<string, unknown>,
+    qx: number[],
+    qy: number[],
+  ): Float64Array {
+    const bytes = this.#call<Uint8Array>(
+      "host_image_2d",
+      `model "${model}"`,
+      model,
+      JSON.stringify(params),
+      qx,
+      qy,
+    );
+    return toFloat64(bytes);
   }
 
   /** Names of every model file in the catalog. */
@@ -173,4 +200,9 @@ export class SasHost {
 function toFloat32(bytes: Uint8Array): Float32Array {
   const copy = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4).slice();
+}
+
+function toFloat64(bytes: Uint8Array): Float64Array {
+  const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  return new Float64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8).slice();
 }

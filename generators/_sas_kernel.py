@@ -1,0 +1,233 @@
+"""Dispersity meshes and the 1D / 2D evaluation loops of the pure-Python sas engine.
+
+Private helper of generators/sas_engine.py. Parameters arrive already validated (a full dict).
+Hot loops use map() over the q columns with itertools.repeat for the fixed arguments, so the
+per-point work is one call of the model function and no Python-level loop body.
+"""
+from itertools import product as cartesian, repeat
+from math import cos, exp, radians, sin, sqrt
+from operator import add, mul
+
+_GRID_CACHE = {}
+
+
+# sasmodels weights.py GaussianDispersion: value + linspace(-nσσ, nσσ, n), w = exp(-x²/2σ²);
+# σ = pd·value for volume parameters, jitter centred on 0 for orientation; out-of-limit points dropped.
+def gaussian_points(value, width, npts, nsigma, lo, hi, relative):
+    """Return [(point, weight)] of one Gaussian dispersity axis."""
+    sigma = width * value if relative else width
+    center = value if relative else 0.0
+    if sigma == 0.0 or npts < 2:
+        return [(center, 1.0)] if lo <= center <= hi else []
+    half = nsigma * sigma
+    step = 2.0 * half / (npts - 1)
+    inv = -0.5 / (sigma * sigma)
+    points = []
+    for i in range(npts):
+        x = -half + i * step if i < npts - 1 else half
+        v = center + x
+        if lo <= v <= hi:
+            points.append((v, exp(x * x * inv)))
+    return points
+
+
+def volume_mesh(info, pars):
+    """Tensor-product mesh over the volume dispersities: [(Iq argument tuple, weight)]."""
+    axes = []
+    for name in info.call_names:
+        p = info.by_name[name]
+        value = pars[name]
+        if p.kind == "volume":
+            lo, hi = p.limits
+            axes.append(gaussian_points(value, pars[name + "_pd"], int(pars[name + "_pd_n"]),
+                                        pars[name + "_pd_nsigma"], lo, hi, True))
+        else:
+            axes.append(((value, 1.0),))
+    mesh = []
+    for combo in cartesian(*axes):
+        weight = 1.0
+        for _, w in combo:
+            weight *= w
+        if weight > 0.0:  # sasmodels kernel_iq.c: weight > cutoff, cutoff = 0
+            mesh.append((tuple(v for v, _ in combo), weight))
+    return mesh
+
+
+def mesh_moments(info, mesh):
+    """Return (Σw, Σw·V_shell, Σw·V_form) over the mesh; V = 1 without form_volume."""
+    sum_w = sum(w for _, w in mesh)
+    form = info.form_volume
+    if form is None:
+        return sum_w, sum_w, sum_w
+    vidx = info.volume_index
+    sum_form = sum(w * form(*[args[i] for i in vidx]) for args, w in mesh)
+    shell = info.shell_volume
+    sum_shell = sum(w * shell(*[args[i] for i in vidx]) for args, w in mesh) if shell else sum_form
+    return sum_w, sum_shell, sum_form
+
+
+def weighted_sum(fn, qcols, mesh, scale=1.0):
+    """Σ_mesh scale·w·fn(*q, *args) for every q point (qcols are parallel q columns)."""
+    if len(mesh) == 1:
+        args, w = mesh[0]
+        vals = map(fn, *qcols, *map(repeat, args))
+        factor = scale * w
+        return list(vals) if factor == 1.0 else list(map(mul, vals, repeat(factor)))
+    acc = None
+    for args, w in mesh:
+        vals = map(mul, map(fn, *qcols, *map(repeat, args)), repeat(scale * w))
+        acc = list(vals) if acc is None else list(map(add, acc, vals))
+    return acc if acc is not None else [0.0] * len(qcols[0])
+
+
+def iq_plain(info, pars, qs):
+    """I(q) = scale·ΣwIq/ΣwV + background (sasmodels kernel normalisation)."""
+    mesh = volume_mesh(info, pars)
+    _, sum_shell, _ = mesh_moments(info, mesh)
+    norm = pars["scale"] / (sum_shell if sum_shell != 0.0 else 1.0)
+    background = pars["background"]
+    return [v + background for v in weighted_sum(info.Iq, [qs], mesh, norm)]
+
+
+# sasmodels product.py: I = scale·volfraction/<V>·<F²>·S(q; R_eff) + background, with R_eff the
+# weight-averaged P.radius_effective(mode) and S's volfraction scaled by form:shell volume ratio.
+def iq_product(info, pars, qs):
+    """I(q) of a P@S product model (structure_factor_mode 0: P·S, 1: beta approximation)."""
+    p_info, s_info, s_names, volfrac_in_p = info.product
+    mesh = volume_mesh(p_info, pars)
+    sum_w, sum_shell, sum_form = mesh_moments(p_info, mesh)
+    total = sum_w if sum_w != 0.0 else 1.0
+    er_mode = int(pars["radius_effective_mode"])
+    if er_mode > 0:
+        vidx = p_info.volume_index
+        reff_fn = p_info.radius_effective
+        radius = sum(w * reff_fn(er_mode, *[a[i] for i in vidx]) for a, w in mesh) / total
+    else:
+        radius = pars[s_names[0]]
+    volfrac = pars["volfraction"]
+    ratio = sum_form / sum_shell if sum_shell != 0.0 else 1.0
+    s_args = [radius, volfrac * ratio] + [pars[n] for n in s_names[2:]]
+    s_vals = list(map(s_info.Iq, qs, *map(repeat, s_args)))
+    shell = sum_shell / total if sum_shell != 0.0 else 1.0
+    combined = pars["scale"] * (1.0 if volfrac_in_p else volfrac) / shell
+    background = pars["background"]
+    if pars["structure_factor_mode"] > 0:
+        fq = p_info.Fq
+        f1 = [0.0] * len(qs)
+        f2 = [0.0] * len(qs)
+        for args, w in mesh:
+            for k, q in enumerate(qs):
+                a, b = fq(q, *args)
+                f1[k] += w * a
+                f2[k] += w * b
+        return [combined * (b / total + (a / total) ** 2 * (s - 1.0)) + background
+                for a, b, s in zip(f1, f2, s_vals)]
+    f2 = weighted_sum(p_info.Iq, [qs], mesh, 1.0 / total)
+    return [combined * f * s + background for f, s in zip(f2, s_vals)]
+
+
+def _grid(qx, qy):
+    """Per detector grid: distinct |q| with scatter indices, and the half grid for I(-q) = I(q)."""
+    key = (tuple(qx), tuple(qy))
+    cached = _GRID_CACHE.get(key)
+    if cached is not None:
+        return cached
+    slots, unique, index = {}, [], []
+    for y in qy:
+        for x in qx:
+            q = sqrt(x * x + y * y)
+            k = float("%.13g" % q)  # merge |q| that differ by rounding only (mirror pixels)
+            slot = slots.get(k)
+            if slot is None:
+                slot = slots[k] = len(unique)
+                unique.append(q)
+            index.append(slot)
+    tol = 1e-12 * max(max(map(abs, qx)), max(map(abs, qy)), 1e-300)
+    nx, ny = len(qx), len(qy)
+    symmetric = all(abs(qx[i] + qx[nx - 1 - i]) <= tol for i in range(nx)) and \
+        all(abs(qy[i] + qy[ny - 1 - i]) <= tol for i in range(ny))
+    count = (nx * ny + 1) // 2 if symmetric else nx * ny
+    px = [qx[k % nx] for k in range(count)]
+    py = [qy[k // nx] for k in range(count)]
+    cached = (unique, index, px, py, symmetric, nx * ny)
+    if len(_GRID_CACHE) > 8:
+        _GRID_CACHE.clear()
+    _GRID_CACHE[key] = cached
+    return cached
+
+
+def image_isotropic(iq_fn, info, pars, qx, qy):
+    """Image of a model without orientation: evaluate the distinct |q| only, then scatter."""
+    unique, index = _grid(qx, qy)[:2]
+    values = iq_fn(info, pars, unique)
+    return list(map(values.__getitem__, index))
+
+
+def _rz(a):
+    c, s = cos(a), sin(a)
+    return ((c, -s, 0.0), (s, c, 0.0), (0.0, 0.0, 1.0))
+
+
+def _ry(a):
+    c, s = cos(a), sin(a)
+    return ((c, 0.0, s), (0.0, 1.0, 0.0), (-s, 0.0, c))
+
+
+def _rx(a):
+    c, s = cos(a), sin(a)
+    return ((1.0, 0.0, 0.0), (0.0, c, -s), (0.0, s, c))
+
+
+def _matmul(a, b):
+    return tuple(tuple(sum(a[i][k] * b[k][j] for k in range(3)) for j in range(3))
+                 for i in range(3))
+
+
+# sasmodels orientation (README): R = Rz(φ)Ry(θ)Rz(ψ)·Rx(Δφ)Ry(Δθ)Rz(Δψ), weight × |cos Δθ|.
+def orientation_mesh(info, pars):
+    """[(R, weight)] over the orientation jitter (only used in 2D)."""
+    view = _matmul(_matmul(_rz(radians(pars["phi"])), _ry(radians(pars["theta"]))),
+                   _rz(radians(pars.get("psi", 0.0))))
+    axes = {}
+    for name in ("theta", "phi", "psi"):
+        if name in info.by_name:
+            lo, hi = info.by_name[name].limits
+            axes[name] = gaussian_points(0.0, pars[name + "_pd"], int(pars[name + "_pd_n"]),
+                                         pars[name + "_pd_nsigma"], lo, hi, False)
+        else:
+            axes[name] = ((0.0, 1.0),)
+    mesh = []
+    for (dt, wt), (dp, wp), (ds, ws) in cartesian(axes["theta"], axes["phi"], axes["psi"]):
+        weight = wt * wp * ws * abs(cos(radians(dt)))
+        if weight > 0.0:
+            jitter = _matmul(_matmul(_rx(radians(dp)), _ry(radians(dt))), _rz(radians(ds)))
+            mesh.append((_matmul(view, jitter), weight))
+    return mesh
+
+
+def image_oriented(info, pars, qx, qy):
+    """Image of an oriented model: Σ over orientation jitter × size mesh of Iqac / Iqabc."""
+    _, _, px, py, symmetric, npix = _grid(qx, qy)
+    mesh = volume_mesh(info, pars)
+    omesh = orientation_mesh(info, pars)
+    _, sum_shell, _ = mesh_moments(info, mesh)
+    sum_o = sum(w for _, w in omesh)
+    denominator = sum_shell * sum_o
+    norm = pars["scale"] / (denominator if denominator != 0.0 else 1.0)
+    acc = None
+    for r, wo in omesh:
+        # [qa, qb, qc]ᵀ = Rᵀ [qx, qy, 0]ᵀ
+        qa = [r[0][0] * x + r[1][0] * y for x, y in zip(px, py)]
+        qb = [r[0][1] * x + r[1][1] * y for x, y in zip(px, py)]
+        qc = [r[0][2] * x + r[1][2] * y for x, y in zip(px, py)]
+        if info.oriented == "ac":
+            cols, fn = [[sqrt(a * a + b * b) for a, b in zip(qa, qb)], qc], info.Iqac
+        else:
+            cols, fn = [qa, qb, qc], info.Iqabc
+        part = weighted_sum(fn, cols, mesh, norm * wo)
+        acc = part if acc is None else list(map(add, acc, part))
+    background = pars["background"]
+    half = [v + background for v in acc] if acc is not None else [background] * len(px)
+    if symmetric:
+        return half + half[:npix - len(half)][::-1]
+    return half

@@ -1,0 +1,219 @@
+"""Pure-Python, sasmodels-compatible evaluation engine for SasView plugin models.
+
+Runs under CPython 3.11+ and Pyodide (no numpy). Models live in generators/models/<name>.py;
+products are named "P@S" (e.g. sphere@hardsphere). Conventions follow sasmodels 1.1.0, see
+../shared/reference/README.md ("sasmodels conventions").
+
+Example:
+    info = get_model("sphere")
+    iq = iq_1d(info, {"radius": 40}, [0.01, 0.1])
+    raw = render_f32("cylinder", '{"theta": 30}', 0.3, 64)  # 64*64 float32 little endian
+"""
+import array
+import json
+import math
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:  # the helper modules _sas_*.py sit beside this file
+    sys.path.insert(0, _HERE)
+from _sas_info import (ModelError, ModelInfo, Parameter, ensure_models_path, load_model_source,
+                       make_product_info)
+from _sas_kernel import image_isotropic, image_oriented, iq_plain, iq_product
+from _sas_random import REALISTIC_MIX, draw_pars, image_seed
+
+__all__ = [
+    "ModelError", "ModelInfo", "Parameter", "load_model_source", "get_model", "register_model",
+    "default_pars", "validate_pars", "iq_1d", "image_2d", "render_f32", "random_pars",
+    "image_seed", "REALISTIC_MIX",
+]
+
+MODELS_DIR = os.path.join(_HERE, "models")
+PD_TYPES_KNOWN = ("rectangle", "uniform", "lognormal", "schulz", "boltzmann", "array")
+_CATALOG = {}
+_REGISTERED = {}
+
+ensure_models_path(MODELS_DIR)
+
+
+def register_model(info):
+    """Make a user plugin (from load_model_source) available to get_model by its name."""
+    if not isinstance(info, ModelInfo):
+        raise ModelError("register_model expects a ModelInfo from load_model_source")
+    _REGISTERED[info.name] = info
+    for key in [k for k in _CATALOG if info.name in k.split("@")]:
+        del _CATALOG[key]
+    return info
+
+
+def _load_single(name):
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if name in _CATALOG:
+        return _CATALOG[name]
+    if not name.isidentifier():
+        raise ModelError("unknown model %r: a model name must be an identifier" % name)
+    path = os.path.join(MODELS_DIR, name + ".py")
+    if not os.path.exists(path):
+        raise ModelError("unknown model %r: no file generators/models/%s.py" % (name, name))
+    with open(path, encoding="utf-8") as f:
+        info = load_model_source(f.read(), "generators/models/%s.py" % name)
+    if info.name != name:
+        raise ModelError("generators/models/%s.py: name is %r, expected %r"
+                         % (name, info.name, name))
+    _CATALOG[name] = info
+    return info
+
+
+def get_model(name):
+    """Look up a catalog or registered model by name, including products "P@S"."""
+    if not isinstance(name, str):
+        raise ModelError("model name must be a string, got %r" % (name,))
+    if "@" not in name:
+        return _load_single(name)
+    if name in _CATALOG:
+        return _CATALOG[name]
+    parts = name.split("@")
+    if len(parts) != 2:
+        raise ModelError("product model %r must be written P@S" % name)
+    info = make_product_info(_load_single(parts[0]), _load_single(parts[1]))
+    _CATALOG[name] = info
+    return info
+
+
+def default_pars(info):
+    """Full parameter dict: scale 1, background 0.001, defaults, and pd entries per pd parameter."""
+    pars = {"scale": 1.0, "background": 0.001}
+    for p in info.parameters:
+        pars[p.name] = p.default
+        if p.polydisperse:
+            pars[p.name + "_pd"] = 0.0
+            pars[p.name + "_pd_n"] = 0
+            pars[p.name + "_pd_nsigma"] = 3.0
+            pars[p.name + "_pd_type"] = "gaussian"
+    return pars
+
+
+def _number(info, key, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ModelError("%s: parameter %r must be a number, got %r" % (info.name, key, value))
+    value = float(value)
+    if not math.isfinite(value):
+        raise ModelError("%s: parameter %r must be finite, got %r" % (info.name, key, value))
+    return value
+
+
+def validate_pars(info, pars, is2d=False):
+    """Return the full, checked parameter dict (defaults filled in); raise ModelError if bad."""
+    if not isinstance(pars, dict):
+        raise ModelError("%s: parameters must be a dict, got %s" % (info.name, type(pars).__name__))
+    full = default_pars(info)
+    for key, value in pars.items():
+        if key not in full:
+            raise ModelError("%s: unknown parameter %r; known: %s"
+                             % (info.name, key, ", ".join(sorted(full))))
+        if key.endswith("_pd_type"):
+            if value == "gaussian":
+                continue
+            if value in PD_TYPES_KNOWN:
+                raise ModelError("%s: %s=%r is not supported by this engine (only 'gaussian')"
+                                 % (info.name, key, value))
+            raise ModelError("%s: %s=%r is not a dispersity type" % (info.name, key, value))
+        value = _number(info, key, value)
+        if key.endswith("_pd_n"):
+            if value < 0 or value != int(value) or value > 10000:
+                raise ModelError("%s: %s must be an integer in [0, 10000], got %r"
+                                 % (info.name, key, value))
+            value = int(value)
+        elif key.endswith(("_pd", "_pd_nsigma")):
+            if value < 0:
+                raise ModelError("%s: %s must be >= 0, got %r" % (info.name, key, value))
+        elif key == "scale":
+            if value < 0:
+                raise ModelError("%s: scale must be >= 0, got %r" % (info.name, value))
+        elif key != "background":
+            lo, hi = info.by_name[key].limits
+            if not lo <= value <= hi:
+                raise ModelError("%s: %s=%r is outside its limits [%g, %g]"
+                                 % (info.name, key, value, lo, hi))
+        full[key] = value
+    if info.product is not None:
+        if is2d and full["structure_factor_mode"] > 0:
+            raise ModelError("%s: structure_factor_mode=1 (beta approximation) is 1D only; "
+                             "sasmodels raises NotImplementedError in 2D" % info.name)
+        p_info = info.product[0]
+        if full["structure_factor_mode"] > 0 and not callable(p_info.Fq):
+            raise ModelError("%s: structure_factor_mode=1 needs Fq in %s"
+                             % (info.name, p_info.name))
+        if full["radius_effective_mode"] >= 1 and not callable(p_info.radius_effective):
+            raise ModelError("%s: radius_effective_mode=%g needs radius_effective in %s"
+                             % (info.name, full["radius_effective_mode"], p_info.name))
+    return full
+
+
+def _check_q(info, name, values):
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ModelError("%s: %s must be a list of numbers" % (info.name, name)) from None
+    if not all(math.isfinite(v) for v in values):
+        raise ModelError("%s: %s contains a non-finite value" % (info.name, name))
+    return values
+
+
+def iq_1d(info, pars, q_list):
+    """I(q) at the given q (1/Å); orientation dispersity is ignored in 1D, as in sasmodels."""
+    full = validate_pars(info, pars)
+    qs = _check_q(info, "q", q_list)
+    return (iq_product if info.product is not None else iq_plain)(info, full, qs)
+
+
+def image_2d(info, pars, qx_list, qy_list):
+    """Flat image, pixel [iy][ix] (index iy*nx+ix) at (qx[ix], qy[iy])."""
+    full = validate_pars(info, pars, is2d=True)
+    qx = _check_q(info, "qx", qx_list)
+    qy = _check_q(info, "qy", qy_list)
+    if not qx or not qy:
+        raise ModelError("%s: qx and qy must not be empty" % info.name)
+    if info.oriented:
+        return image_oriented(info, full, qx, qy)
+    fn = iq_product if info.product is not None else iq_plain
+    return image_isotropic(fn, info, full, qx, qy)
+
+
+def detector_q(qmax, size):
+    """numpy.linspace(-qmax, qmax, size): the detector axis used by render_f32."""
+    if size < 2:
+        raise ModelError("image size must be >= 2, got %r" % (size,))
+    step = 2.0 * qmax / (size - 1)
+    q = [-qmax + i * step for i in range(size)]
+    q[-1] = qmax
+    return q
+
+
+def render_f32(name, pars_json, qmax, size):
+    """Render a size×size image on linspace(-qmax, qmax, size) as float32 little-endian bytes."""
+    info = get_model(name)
+    try:
+        pars = json.loads(pars_json)
+    except ValueError as exc:
+        raise ModelError("%s: parameters are not valid JSON: %s" % (name, exc)) from None
+    if not (isinstance(qmax, (int, float)) and math.isfinite(qmax) and qmax > 0):
+        raise ModelError("%s: qmax must be a positive number, got %r" % (name, qmax))
+    q = detector_q(float(qmax), int(size))
+    image = image_2d(info, pars, q, q)
+    out = array.array("f", image)
+    if not all(map(math.isfinite, out)):
+        k = next(k for k, v in enumerate(out) if not math.isfinite(v))
+        raise ModelError("%s: non-finite intensity %r at pixel %d (iy=%d, ix=%d) for %s"
+                             % (name, image[k], k, k // size, k % size, pars_json))
+    if sys.byteorder != "little":
+        out.byteswap()
+    return out.tobytes()
+
+
+def random_pars(info, seed):
+    """(pars, polydisperse) of the realistic random recipe for one image, seeded by `seed`."""
+    pars, polydisperse = draw_pars(info, default_pars(info), int(seed))
+    return validate_pars(info, pars), polydisperse

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { FormatError } from "../../pipeline/errors.ts";
+import { encodeNpy, parseNpy } from "../../pipeline/npy.ts";
+
+const TASK = new URL("../../tasks/convert.ts", import.meta.url).pathname;
+
+async function convert(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", TASK, "--quiet", ...args],
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("npy header written by encodeNpy is the one numpy writes, and parses back", () => {
+  const data = new Float32Array([1.5, -2, 3, 4, 5, 6]);
+  const bytes = encodeNpy({ shape: [2, 3], dtype: "float32", data });
+  const text = new TextDecoder().decode(
+    bytes.subarray(10, 10 + new DataView(bytes.buffer).getUint16(8, true)),
+  );
+  assert.equal(text.trimEnd(), "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }");
+  assert.equal((bytes.length - data.byteLength) % 64, 0);
+  const back = parseNpy(bytes);
+  assert.deepEqual(back.shape, [2, 3]);
+  assert.deepEqual(Array.from(back.data), [1.5, -2, 3, 4, 5, 6]);
+});
+
+Deno.test("npy: bad magic, unsupported dtype, Fortran order and truncation are FormatErrors", () => {
+  const good = encodeNpy({ shape: [4], dtype: "float64", data: new Float64Array(4) });
+  const patch = (from: string, to: string) => {
+    const s = String.fromCharCode(...good).replace(from, to);
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  };
+  assert.throws(() => parseNpy(new Uint8Array(20), "x.npy"), /x\.npy: not a \.npy file/);
+  assert.throws(() => parseNpy(patch("<f8", ">f8"), "x.npy"), /dtype '>f8' not supported/);
+  assert.throws(() => parseNpy(patch("False", "True "), "x.npy"), /Fortran-order/);
+  assert.throws(
+    () => parseNpy(good.subarray(0, good.length - 1), "x.npy"),
+    (e: Error) => e instanceof FormatError && /truncated data/.test(e.message),
+  );
+});
+
+Deno.test("convert task: npy → ndjson.gz → npy is byte-identical; bad flags exit 1 with one line", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = new Float32Array(3 * 4 * 5).map((_, i) => Math.sin(i) * 1e3);
+  await Deno.writeFile(`${dir}/a.npy`, encodeNpy({ shape: [3, 4, 5], dtype: "float32", data }));
+  assert.equal((await convert("--in", `${dir}/a.npy`, "--out", `${dir}/a.ndjson.gz`)).code, 0);
+  assert.equal((await convert("--in", `${dir}/a.ndjson.gz`, "--out", `${dir}/b.npy`)).code, 0);
+  assert.deepEqual(await Deno.readFile(`${dir}/b.npy`), await Deno.readFile(`${dir}/a.npy`));
+  const bad = await convert("--in", `${dir}/a.npy`, "--out", `${dir}/c.npy`);
+  assert.equal(bad.code, 1);
+  assert.equal(
+    bad.stderr.trim(),
+    "convert: error: one of --in/--out must be .npy and the other .ndjson[.gz]",
+  );
+});
