@@ -1,0 +1,209 @@
+/**
+ * Sparse-code codec: a latent z (length ℓ) ↔ range-coded bytes.
+ *
+ * Stream: for each coded entry, its gap δ from the previous coded index (the first from −1)
+ * under the gap model, then its quantized value as raw bits; then END. One range-coded
+ * stream, so there is no length field and no padding.
+ *
+ * - f = "z": entry i is coded when |zᵢ| > threshold and Q(zᵢ) ≠ 0; decoded ẑᵢ = Q(zᵢ), else +0.
+ * - f = "grad": closed-loop DPCM on the jumps (f[z])ᵢ = zᵢ − zᵢ₋₁ (arXiv 2405.14270, eq. for
+ *   the finite-difference penalty): eᵢ = zᵢ − ẑᵢ₋₁ (ẑ₋₁ = 0, float32); coded when
+ *   |eᵢ| > threshold and dᵢ = Q(eᵢ) ≠ 0, then ẑᵢ = ẑᵢ₋₁ + dᵢ in float32, else ẑᵢ = ẑᵢ₋₁.
+ *   The error |zᵢ − ẑᵢ| is at most max(threshold, |eᵢ − dᵢ|) plus one float32 rounding: it
+ *   never accumulates along the code.
+ *
+ * Contract: `decodeLatent(encodeLatent(z))` equals `quantizeLatent(z)` bit for bit.
+ * @module
+ */
+
+import { FormatError, UsageError } from "../pipeline/errors.ts";
+import { decodeGap, encodeEnd, encodeGap, type GapModel } from "./gap_model.ts";
+import { fp16, type Quantizer, quantizerByName, type QuantName } from "./quantize.ts";
+import { RangeDecoder, RangeEncoder } from "./range_coder.ts";
+
+/** Which sparse representation is coded: the latent itself or its finite difference. */
+export type LatentTransform = "z" | "grad";
+
+/** How a latent is turned into a sparse code. */
+export interface SparseCodeOptions {
+  /** "z" codes the latent entries, "grad" its jumps (default "z"). */
+  f?: LatentTransform;
+  /** Value quantizer or its name (default fp16). */
+  quant?: Quantizer | QuantName;
+  /** Entries (or jumps) with magnitude ≤ threshold are dropped (default 0). */
+  threshold?: number;
+  /** Gap distribution used by the range coder. */
+  gapModel: GapModel;
+}
+
+/** Size breakdown of one encoded code. */
+export interface CodeStats {
+  /** Coded entries (non-zeros or jumps). */
+  nonZeros: number;
+  /** Total code bytes. */
+  bytes: number;
+  /** Bytes taken by the quantized values (nonZeros · bits / 8). */
+  valueBytes: number;
+  /** The rest: gaps, END and range-coder flush. */
+  gapBytes: number;
+}
+
+const encoder = new RangeEncoder(4096);
+
+/** Encodes latent `z` as a sparse code; fills `stats` when given. */
+export function encodeLatent(
+  z: Float32Array,
+  opts: SparseCodeOptions,
+  stats?: CodeStats,
+): Uint8Array {
+  const q = resolveQuant(opts.quant);
+  encoder.reset();
+  const nonZeros = scan(z, q, threshold(opts), opts.f === "grad", opts.gapModel, null, null);
+  encodeEnd(encoder, opts.gapModel);
+  const bytes = encoder.finish();
+  if (stats) {
+    stats.nonZeros = nonZeros;
+    stats.bytes = bytes.length;
+    stats.valueBytes = (nonZeros * q.bits) / 8;
+    stats.gapBytes = Math.max(0, bytes.length - stats.valueBytes);
+  }
+  return bytes;
+}
+
+/** The latent that `decodeLatent(encodeLatent(z, opts), …)` returns, bit for bit. */
+export function quantizeLatent(
+  z: Float32Array,
+  opts: Omit<SparseCodeOptions, "gapModel">,
+): Float32Array {
+  const out = new Float32Array(z.length);
+  scan(z, resolveQuant(opts.quant), threshold(opts), opts.f === "grad", null, out, null);
+  return out;
+}
+
+/** Sorted indices the encoder codes for `z` (feed them to `gapHistogram` to learn a gap model). */
+export function codedIndices(
+  z: Float32Array,
+  opts: Omit<SparseCodeOptions, "gapModel">,
+): Int32Array {
+  const indices = new Int32Array(z.length);
+  const n = scan(
+    z,
+    resolveQuant(opts.quant),
+    threshold(opts),
+    opts.f === "grad",
+    null,
+    null,
+    indices,
+  );
+  return indices.slice(0, n);
+}
+
+/** Decodes a sparse code into a latent of length `ell` (into `out` when given). */
+export function decodeLatent(
+  bytes: Uint8Array,
+  ell: number,
+  opts: SparseCodeOptions,
+  out: Float32Array = new Float32Array(ell),
+): Float32Array {
+  if (out.length !== ell) {
+    throw new UsageError(`decodeLatent: out has ${out.length} entries, ℓ = ${ell}`);
+  }
+  const q = resolveQuant(opts.quant);
+  const grad = opts.f === "grad";
+  const model = opts.gapModel;
+  const bits = q.bits;
+  const dec = new RangeDecoder(bytes);
+  out.fill(0);
+  let idx = -1;
+  let prev = 0;
+  for (;;) {
+    const gap = decodeGap(dec, model);
+    if (gap === 0) break;
+    const next = idx + gap;
+    if (next >= ell) throw new FormatError(`sparse code: index ${next} beyond ℓ = ${ell}`);
+    const d = q.dequantize(dec.decodeBits(bits));
+    if (d === 0) throw new FormatError(`sparse code: zero value coded at index ${next}`);
+    if (grad) {
+      out.fill(prev, idx + 1, next);
+      prev = Math.fround(prev + d);
+      out[next] = prev;
+    } else {
+      out[next] = d;
+    }
+    idx = next;
+  }
+  if (grad) out.fill(prev, idx + 1, ell);
+  dec.finish();
+  return out;
+}
+
+/**
+ * The one pass shared by encoder, quantizer and index listing, so they cannot disagree.
+ * Writes gaps/values to the module encoder when `model` is set, ẑ to `out`, indices to `indices`.
+ */
+function scan(
+  z: Float32Array,
+  q: Quantizer,
+  threshold: number,
+  grad: boolean,
+  model: GapModel | null,
+  out: Float32Array | null,
+  indices: Int32Array | null,
+): number {
+  const n = z.length;
+  const bits = q.bits;
+  let count = 0;
+  let last = -1;
+  let prev = 0;
+  for (
+    let i = nextCandidate(z, 0, grad ? 0 : NaN, threshold);
+    i < n;
+    i = nextCandidate(z, i + 1, grad ? prev : NaN, threshold)
+  ) {
+    const e = grad ? Math.fround(z[i] - prev) : z[i];
+    const code = q.quantize(e, i);
+    const d = q.dequantize(code);
+    if (d === 0) continue;
+    if (model !== null) {
+      encodeGap(encoder, model, i - last);
+      encoder.encodeBits(code, bits);
+    }
+    if (indices !== null) indices[count] = i;
+    count++;
+    if (grad) {
+      if (out !== null) out.fill(prev, last + 1, i);
+      prev = Math.fround(prev + d);
+      if (out !== null) out[i] = prev;
+    } else if (out !== null) {
+      out[i] = d;
+    }
+    last = i;
+  }
+  if (grad && out !== null) out.fill(prev, last + 1, n);
+  return count;
+}
+
+/**
+ * First i ≥ from with |zᵢ − base| > threshold in float32 (base NaN: |zᵢ| > threshold, f = "z").
+ * NaN entries fail `<=` too, so they come back as candidates and quantize rejects them.
+ */
+function nextCandidate(z: Float32Array, from: number, base: number, threshold: number): number {
+  const n = z.length;
+  if (base !== base) {
+    for (let i = from; i < n; i++) if (!(Math.abs(z[i]) <= threshold)) return i;
+  } else {
+    for (let i = from; i < n; i++) if (!(Math.abs(Math.fround(z[i] - base)) <= threshold)) return i;
+  }
+  return n;
+}
+
+function threshold(opts: { threshold?: number }): number {
+  const t = opts.threshold ?? 0;
+  if (!(t >= 0 && t < Infinity)) throw new UsageError(`threshold must be finite and ≥ 0, got ${t}`);
+  return t;
+}
+
+function resolveQuant(quant: Quantizer | QuantName | undefined): Quantizer {
+  if (quant === undefined) return fp16;
+  return typeof quant === "string" ? quantizerByName(quant) : quant;
+}

@@ -1,0 +1,143 @@
+/**
+ * The `.sqz` file header: what a decoder must know before the first record (see
+ * docs/FORMAT_SQZ.md). Little-endian, fixed 24-byte prefix, the model id, then a CRC-32.
+ * @module
+ */
+
+import { crc32 } from "node:zlib";
+import { FormatError } from "../pipeline/errors.ts";
+import type { QuantName } from "./quantize.ts";
+import type { LatentTransform } from "./sparse_code.ts";
+
+/** First four bytes of every `.sqz` file (0x89 keeps it from passing as text). */
+export const SQZ_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x53, 0x51, 0x5a);
+/** The format version this code writes and reads. */
+export const SQZ_VERSION = 1;
+/** Bytes of the header before the model id. */
+export const SQZ_FIXED_HEADER = 24;
+/** Longest model id (bytes) a header can hold. */
+export const MAX_MODEL_ID = 255;
+
+const F_CODES: readonly LatentTransform[] = ["z", "grad"];
+const QUANT_CODES: readonly QuantName[] = ["fp16", "bf16", "fp8"];
+const DTYPE_CODES = ["float32"] as const;
+
+/** Everything a `.sqz` reader needs to decode the codes that follow. */
+export interface SqzHeader {
+  /** Identifies the trained model (e.g. SHA-256 of its weights), 0–255 bytes. */
+  modelId: Uint8Array;
+  /** Image rows. */
+  height: number;
+  /** Image columns. */
+  width: number;
+  /** Sample type of the decoded images. */
+  dtype: "float32";
+  /** Latent size ℓ. */
+  ell: number;
+  /** Sparse representation of the codes. */
+  f: LatentTransform;
+  /** Value quantizer of the codes. */
+  quant: QuantName;
+  /** `GapModel.id` of the gap model the codes were written with. */
+  gapModelId: number;
+}
+
+/** Serializes a header (validating every field). */
+export function encodeSqzHeader(h: SqzHeader): Uint8Array {
+  const n = h.modelId.length;
+  if (n > MAX_MODEL_ID) {
+    throw new FormatError(`sqz header: model id of ${n} bytes > ${MAX_MODEL_ID}`);
+  }
+  checkUint(h.height, 1, 0xffff, "height");
+  checkUint(h.width, 1, 0xffff, "width");
+  checkUint(h.ell, 1, 0xffffffff, "ell");
+  checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
+  const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + 4);
+  const v = new DataView(bytes.buffer);
+  bytes.set(SQZ_MAGIC, 0);
+  v.setUint16(4, SQZ_VERSION, true);
+  v.setUint16(6, bytes.length, true);
+  v.setUint8(8, codeOf(DTYPE_CODES, h.dtype, "dtype"));
+  v.setUint8(9, codeOf(F_CODES, h.f, "f"));
+  v.setUint8(10, codeOf(QUANT_CODES, h.quant, "quant"));
+  v.setUint8(11, n);
+  v.setUint16(12, h.height, true);
+  v.setUint16(14, h.width, true);
+  v.setUint32(16, h.ell, true);
+  v.setUint32(20, h.gapModelId, true);
+  bytes.set(h.modelId, SQZ_FIXED_HEADER);
+  v.setUint32(SQZ_FIXED_HEADER + n, crc32(bytes.subarray(0, SQZ_FIXED_HEADER + n)), true);
+  return bytes;
+}
+
+/**
+ * Checks magic and version in the first 8 bytes and returns the full header length.
+ * `name` prefixes error messages (the file name).
+ */
+export function sqzHeaderLength(first8: Uint8Array, name: string): number {
+  for (let i = 0; i < 4; i++) {
+    if (first8[i] !== SQZ_MAGIC[i]) throw new FormatError(`${name}: not a .sqz file (bad magic)`);
+  }
+  const v = new DataView(first8.buffer, first8.byteOffset, 8);
+  const version = v.getUint16(4, true);
+  if (version !== SQZ_VERSION) {
+    throw new FormatError(
+      `${name}: .sqz version ${version} is not supported (expected ${SQZ_VERSION})`,
+    );
+  }
+  const length = v.getUint16(6, true);
+  if (length < SQZ_FIXED_HEADER + 4 || length > SQZ_FIXED_HEADER + MAX_MODEL_ID + 4) {
+    throw new FormatError(`${name}: header length ${length} out of range`);
+  }
+  return length;
+}
+
+/** Parses a complete header of `sqzHeaderLength` bytes, checking its CRC and fields. */
+export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
+  const length = sqzHeaderLength(bytes, name);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, length);
+  const body = length - 4;
+  if (crc32(bytes.subarray(0, body)) !== v.getUint32(body, true)) {
+    throw new FormatError(`${name}: header at byte 0: CRC mismatch`);
+  }
+  const n = v.getUint8(11);
+  if (SQZ_FIXED_HEADER + n !== body) {
+    throw new FormatError(`${name}: header: model id length ${n} disagrees with header length`);
+  }
+  const header: SqzHeader = {
+    dtype: fieldOf(DTYPE_CODES, v.getUint8(8), "dtype", name),
+    f: fieldOf(F_CODES, v.getUint8(9), "f", name),
+    quant: fieldOf(QUANT_CODES, v.getUint8(10), "quant", name),
+    height: v.getUint16(12, true),
+    width: v.getUint16(14, true),
+    ell: v.getUint32(16, true),
+    gapModelId: v.getUint32(20, true),
+    modelId: bytes.slice(SQZ_FIXED_HEADER, body),
+  };
+  if (header.height === 0 || header.width === 0 || header.ell === 0) {
+    throw new FormatError(`${name}: header: zero image size or latent size`);
+  }
+  return header;
+}
+
+/** Lower-case hex of a model id, for messages. */
+export function hexId(id: Uint8Array): string {
+  return Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("") || "(empty)";
+}
+
+function checkUint(x: number, min: number, max: number, field: string): void {
+  if (!Number.isInteger(x) || x < min || x > max) {
+    throw new FormatError(`sqz header: ${field} = ${x}, expected an integer in [${min}, ${max}]`);
+  }
+}
+
+function codeOf<T>(codes: readonly T[], value: T, field: string): number {
+  const code = codes.indexOf(value);
+  if (code < 0) throw new FormatError(`sqz header: ${field} = ${value}, expected one of ${codes}`);
+  return code;
+}
+
+function fieldOf<T>(codes: readonly T[], code: number, field: string, name: string): T {
+  if (code >= codes.length) throw new FormatError(`${name}: header: unknown ${field} code ${code}`);
+  return codes[code];
+}

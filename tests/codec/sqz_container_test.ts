@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { FormatError, ModelError } from "../../pipeline/errors.ts";
+import {
+  decodeSqz,
+  encodeSqz,
+  type SqzInput,
+  SqzReaderStream,
+  type SqzRecord,
+  SqzWriterStream,
+} from "../../codec/sqz_container.ts";
+import { decodeSqzHeader, encodeSqzHeader, type SqzHeader } from "../../codec/sqz_header.ts";
+import { gaussianGapModel } from "../../codec/gap_model.ts";
+import { decodeLatent, encodeLatent } from "../../codec/sparse_code.ts";
+import { mulberry32, randomIndices, sparseLatent } from "./_prng.ts";
+
+const header: SqzHeader = {
+  modelId: Uint8Array.from({ length: 32 }, (_, i) => i * 7),
+  height: 64,
+  width: 64,
+  dtype: "float32",
+  ell: 8192,
+  f: "grad",
+  quant: "fp16",
+  gapModelId: 0xdeadbeef,
+};
+
+const inputs: SqzInput[] = [
+  { code: Uint8Array.of(1, 2, 3), label: { model: "sphere", radius: 42.5 } },
+  { code: new Uint8Array(0) },
+  { code: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff), label: { s: "é".repeat(100) } },
+];
+
+async function writeStream(items: SqzInput[]): Promise<Uint8Array> {
+  const chunks = await Array.fromAsync(
+    ReadableStream.from(items).pipeThrough(new SqzWriterStream(header)),
+  );
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) at += (out.set(c, at), c.length);
+  return out;
+}
+
+async function readStream(bytes: Uint8Array, chunk: number, opts = {}) {
+  const parts: Uint8Array[] = [];
+  for (let p = 0; p < bytes.length; p += chunk) parts.push(bytes.slice(p, p + chunk));
+  const reader = new SqzReaderStream(opts);
+  const records: SqzRecord[] = await Array.fromAsync(
+    ReadableStream.from(parts).pipeThrough(reader),
+  );
+  return { header: await reader.header, records };
+}
+
+Deno.test("writer stream and encodeSqz produce the same bytes; records and header read back", async () => {
+  const bytes = await writeStream(inputs);
+  assert.deepEqual(bytes, encodeSqz(header, inputs));
+  const { header: h, records } = decodeSqz(bytes, { expectModelId: header.modelId });
+  assert.deepEqual(h, header);
+  assert.deepEqual(records, inputs.map((r, index) => ({ index, ...r })));
+});
+
+Deno.test("reader stream gives the same records for 1-byte, 5-byte and whole-file chunks", async () => {
+  const bytes = encodeSqz(header, inputs);
+  const whole = await readStream(bytes, bytes.length);
+  assert.deepEqual(whole.header, header);
+  assert.equal(whole.records.length, 3);
+  for (const chunk of [1, 5, 13]) assert.deepEqual(await readStream(bytes, chunk), whole);
+});
+
+Deno.test("codes survive the container: encode → .sqz → decode is bit-exact", async () => {
+  const rand = mulberry32(31);
+  const gapModel = gaussianGapModel();
+  const opts = { f: "grad" as const, gapModel };
+  const latents = Array.from(
+    { length: 20 },
+    () => sparseLatent(rand, 8192, randomIndices(rand, 8192, 50)),
+  );
+  const bytes = await writeStream(
+    latents.map((z, i) => ({ code: encodeLatent(z, opts), label: { i } })),
+  );
+  const { records } = await readStream(bytes, 7);
+  for (const r of records) {
+    assert.deepEqual(r.label, { i: r.index });
+    const expected = decodeLatent(encodeLatent(latents[r.index], opts), 8192, opts);
+    assert.deepEqual(decodeLatent(r.code, 8192, opts), expected);
+  }
+});
+
+Deno.test("flipping any single byte (any bit pattern) makes decoding throw FormatError", async () => {
+  const bytes = encodeSqz(
+    header,
+    inputs.slice(0, 2).concat([{ code: Uint8Array.of(9), label: { a: 1 } }]),
+  );
+  for (const mask of [0x01, 0x80, 0xff]) {
+    for (let p = 0; p < bytes.length; p++) {
+      const bad = bytes.slice();
+      bad[p] ^= mask;
+      assert.throws(() => decodeSqz(bad, { expectModelId: header.modelId }), (e) => {
+        assert.ok(e instanceof FormatError, `byte ${p} mask ${mask}: ${e}`);
+        return true;
+      });
+      if (mask === 0xff) await assert.rejects(readStream(bad, 1), FormatError, `stream, byte ${p}`);
+    }
+  }
+});
+
+Deno.test("truncating the file at every length throws FormatError", async () => {
+  const bytes = encodeSqz(header, inputs);
+  for (let n = 0; n < bytes.length; n++) {
+    assert.throws(() => decodeSqz(bytes.subarray(0, n)), FormatError, `length ${n}`);
+  }
+  // The stream reader reports it too (on flush), also for a cut at a record boundary.
+  const cut = bytes.length - 12;
+  await assert.rejects(
+    readStream(bytes.subarray(0, cut), 3),
+    /record 3 at byte \d+: missing end record/,
+  );
+});
+
+Deno.test("errors name the file, record index and byte offset", () => {
+  const bytes = encodeSqz(header, inputs);
+  const second = encodeSqzHeader(header).length + 8 + 1 + JSON.stringify(inputs[0].label).length +
+    3;
+  const bad = bytes.slice();
+  bad[second + 4] ^= 1; // the payload of record 1
+  assert.throws(() => decodeSqz(bad, { name: "data.sqz" }), {
+    name: "FormatError",
+    message: `data.sqz: record 1 at byte ${second}: CRC mismatch`,
+  });
+  const extra = new Uint8Array(bytes.length + 1);
+  extra.set(bytes);
+  assert.throws(() => decodeSqz(extra, { name: "data.sqz" }), /1 bytes after the end record/);
+  assert.throws(() => decodeSqz(new TextEncoder().encode("hello, world, not sqz")), /bad magic/);
+});
+
+Deno.test("model id and gap model id mismatches are ModelErrors naming both ids", async () => {
+  const bytes = encodeSqz(header, inputs);
+  const other = Uint8Array.of(0xab, 0xcd);
+  assert.throws(() => decodeSqz(bytes, { name: "x.sqz", expectModelId: other }), {
+    name: "ModelError",
+    message: `x.sqz: made with model ${
+      Array.from(header.modelId, (b) => b.toString(16).padStart(2, "0")).join("")
+    }, not abcd`,
+  });
+  assert.throws(() => decodeSqz(bytes, { expectGapModelId: 1 }), ModelError);
+  const reader = new SqzReaderStream({ expectModelId: other });
+  const piped = Array.fromAsync(ReadableStream.from([bytes]).pipeThrough(reader));
+  await assert.rejects(piped, ModelError);
+  await assert.rejects(reader.header, ModelError);
+});
+
+Deno.test("header round-trips every field combination and rejects a future version", () => {
+  for (const f of ["z", "grad"] as const) {
+    for (const quant of ["fp16", "bf16", "fp8"] as const) {
+      const h: SqzHeader = {
+        ...header,
+        f,
+        quant,
+        modelId: new Uint8Array(0),
+        ell: 2 ** 20,
+        height: 1,
+        width: 65535,
+      };
+      assert.deepEqual(decodeSqzHeader(encodeSqzHeader(h), "t"), h);
+    }
+  }
+  const bytes = encodeSqzHeader(header);
+  bytes[4] = 2;
+  assert.throws(() => decodeSqzHeader(bytes, "t"), /version 2 is not supported/);
+  assert.throws(() => encodeSqzHeader({ ...header, height: 0 }), FormatError);
+});
