@@ -1,0 +1,31 @@
+/**
+ * sasquash: learned, sparse, error-controlled compression for small-angle scattering images.
+ * This module is the map of the public API; it re-exports and holds no logic.
+ * @module
+ */
+export { FormatError, ModelError, SasquashError, UsageError } from "./pipeline/errors.ts";
+export {
+  type Chunk,
+  type DType,
+  type ImageLabel,
+  makeChunk,
+  makeHeader,
+  type StreamHeader,
+} from "./pipeline/record_format.ts";
+export {
+  readAllRecords,
+  readRecords,
+  RecordFileWriter,
+  writeRecords,
+} from "./pipeline/record_stream.ts";
+export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
+export { encodeNpy, parseNpy } from "./pipeline/npy.ts";
+export { Progress } from "./pipeline/progress.ts";
+export { type Grid, type ModelInfo, SasHost } from "./generators/pyodide_host.ts";
+export { imageStream } from "./generators/image_stream.ts";
+export { type GenerationSettings } from "./generators/image_job.ts";
+export { REALISTIC_MIX } from "./generators/generation_plan.ts";
+export { applyPoissonNoise } from "./generators/detector.ts";
+export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
+export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
+export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";
