@@ -178,7 +178,8 @@ def load_model_source(source, filename):
     if not callable(info.Iq):
         raise ModelError("%s: 'Iq' must be a function Iq(q, ...)" % filename)
     if info.oriented == "abc" and not callable(info.Iqabc):
-        raise ModelError("%s: has theta, phi and psi, so it needs Iqabc(qa, qb, qc, ...)" % filename)
+        raise ModelError("%s: has theta, phi and psi, so it needs Iqabc(qa, qb, qc, ...)"
+                         % filename)
     if info.oriented == "ac" and not callable(info.Iqac):
         raise ModelError("%s: has theta and phi, so it needs Iqac(qab, qc, ...)" % filename)
     if info.oriented == "ac" and sorted(info.orient_names) != ["phi", "theta"]:
@@ -186,7 +187,31 @@ def load_model_source(source, filename):
     if info.is_structure_factor and [p.name for p in parameters[:2]] != [RADIUS_ID, VOLFRAC_ID]:
         raise ModelError("%s: a structure factor needs %s and %s as its first parameters"
                          % (filename, RADIUS_ID, VOLFRAC_ID))
+    _smoke_test(info, filename)
     return info
+
+
+def _smoke_test(info, filename):
+    """Call each kernel once at the defaults so signature mistakes surface at load time."""
+    by_name = info.by_name
+    args = [by_name[n].default for n in info.call_names]
+    vol = [by_name[n].default for n in info.volume_names]
+    calls = [("Iq(q, %s)" % ", ".join(info.call_names), info.Iq, [0.05] + args)]
+    if info.oriented == "ac":
+        calls.append(("Iqac(qab, qc, ...)", info.Iqac, [0.03, 0.04] + args))
+    elif info.oriented == "abc":
+        calls.append(("Iqabc(qa, qb, qc, ...)", info.Iqabc, [0.03, 0.02, 0.03] + args))
+    if callable(info.form_volume):
+        calls.append(("form_volume(%s)" % ", ".join(info.volume_names), info.form_volume, vol))
+    for label, fn, fn_args in calls:
+        try:
+            value = fn(*fn_args)
+        except Exception as exc:
+            raise ModelError("%s: %s failed at the default parameters: %s: %s"
+                             % (filename, label, type(exc).__name__, exc)) from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ModelError("%s: %s must return a float (scalar in, scalar out), got %s"
+                             % (filename, label, type(value).__name__))
 
 
 # sasmodels product.py: P parameters, then S's (renamed *_S on clash, volfraction shared),

@@ -6,13 +6,14 @@ per-point work is one call of the model function and no Python-level loop body.
 """
 from itertools import product as cartesian, repeat
 from math import cos, exp, radians, sin, sqrt
-from operator import add, mul
+from operator import add, itemgetter, mul, sub
 
 _GRID_CACHE = {}
 
 
 # sasmodels weights.py GaussianDispersion: value + linspace(-nσσ, nσσ, n), w = exp(-x²/2σ²);
-# σ = pd·value for volume parameters, jitter centred on 0 for orientation; out-of-limit points dropped.
+# σ = pd·value for volume parameters, jitter centred on 0 for orientation; points outside the
+# parameter limits are dropped.
 def gaussian_points(value, width, npts, nsigma, lo, hi, relative):
     """Return [(point, weight)] of one Gaussian dispersity axis."""
     sigma = width * value if relative else width
@@ -149,7 +150,7 @@ def _grid(qx, qy):
     count = (nx * ny + 1) // 2 if symmetric else nx * ny
     px = [qx[k % nx] for k in range(count)]
     py = [qy[k // nx] for k in range(count)]
-    cached = (unique, index, px, py, symmetric, nx * ny)
+    cached = (unique, itemgetter(*index), px, py, symmetric, nx * ny)
     if len(_GRID_CACHE) > 8:
         _GRID_CACHE.clear()
     _GRID_CACHE[key] = cached
@@ -158,9 +159,11 @@ def _grid(qx, qy):
 
 def image_isotropic(iq_fn, info, pars, qx, qy):
     """Image of a model without orientation: evaluate the distinct |q| only, then scatter."""
-    unique, index = _grid(qx, qy)[:2]
+    unique, scatter = _grid(qx, qy)[:2]
     values = iq_fn(info, pars, unique)
-    return list(map(values.__getitem__, index))
+    if len(values) == 1:
+        return [values[0]] * len(qx) * len(qy)
+    return list(scatter(values))
 
 
 def _rz(a):
@@ -183,7 +186,8 @@ def _matmul(a, b):
                  for i in range(3))
 
 
-# sasmodels orientation (README): R = Rz(φ)Ry(θ)Rz(ψ)·Rx(Δφ)Ry(Δθ)Rz(Δψ), weight × |cos Δθ|.
+# sasmodels orientation (reference README): R = Rz(φ)Ry(θ)Rz(ψ)·Rx(Δφ)Ry(Δθ)Rz(Δψ),
+# jitter weight × |cos Δθ|.
 def orientation_mesh(info, pars):
     """[(R, weight)] over the orientation jitter (only used in 2D)."""
     view = _matmul(_matmul(_rz(radians(pars["phi"])), _ry(radians(pars["theta"]))),
@@ -214,15 +218,21 @@ def image_oriented(info, pars, qx, qy):
     sum_o = sum(w for _, w in omesh)
     denominator = sum_shell * sum_o
     norm = pars["scale"] / (denominator if denominator != 0.0 else 1.0)
+    if info.oriented == "ac":
+        q2 = [x * x + y * y for x, y in zip(px, py)]
     acc = None
     for r, wo in omesh:
         # [qa, qb, qc]ᵀ = Rᵀ [qx, qy, 0]ᵀ
-        qa = [r[0][0] * x + r[1][0] * y for x, y in zip(px, py)]
-        qb = [r[0][1] * x + r[1][1] * y for x, y in zip(px, py)]
-        qc = [r[0][2] * x + r[1][2] * y for x, y in zip(px, py)]
+        r02, r12 = r[0][2], r[1][2]
+        qc = [r02 * x + r12 * y for x, y in zip(px, py)]
         if info.oriented == "ac":
-            cols, fn = [[sqrt(a * a + b * b) for a, b in zip(qa, qb)], qc], info.Iqac
+            # sasmodels kernel_iq.c qac_apply: qab from qab² = |q|² − qc², clipped at 0
+            qab = [sqrt(d) if d > 0.0 else 0.0 for d in map(sub, q2, map(mul, qc, qc))]
+            cols, fn = [qab, qc], info.Iqac
         else:
+            r00, r10, r01, r11 = r[0][0], r[1][0], r[0][1], r[1][1]
+            qa = [r00 * x + r10 * y for x, y in zip(px, py)]
+            qb = [r01 * x + r11 * y for x, y in zip(px, py)]
             cols, fn = [qa, qb, qc], info.Iqabc
         part = weighted_sum(fn, cols, mesh, norm * wo)
         acc = part if acc is None else list(map(add, acc, part))

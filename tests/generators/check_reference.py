@@ -145,7 +145,8 @@ def engine_checks():
     raises("unknown parameter", lambda: engine.validate_pars(sphere, {"radiuss": 1}))
     raises("value outside limits", lambda: engine.validate_pars(sphere, {"radius": -1}))
     raises("non-finite value", lambda: engine.validate_pars(sphere, {"sld": float("inf")}))
-    raises("unsupported pd type", lambda: engine.validate_pars(sphere, {"radius_pd_type": "schulz"}))
+    raises("unsupported pd type",
+           lambda: engine.validate_pars(sphere, {"radius_pd_type": "schulz"}))
     raises("beta mode in 2D", lambda: engine.image_2d(prod, {"structure_factor_mode": 1}, q, q))
     raises("syntax error", lambda: engine.load_model_source("def f(:\n", "bad.py"))
     raises("numpy import", lambda: engine.load_model_source("import numpy\n", "np.py"))
