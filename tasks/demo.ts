@@ -5,7 +5,8 @@ import { readRecords } from "../pipeline/record_stream.ts";
 const spec = {
   name: "demo",
   usage: "[--dir demo] [--n 96]",
-  summary: "Run the pipeline on a small default: generate images with sasmodels' realistic random\n" +
+  summary:
+    "Run the pipeline on a small default: generate images with sasmodels' realistic random\n" +
     "recipe, then summarize them. Outputs go to --dir.",
   flags: {
     dir: { type: "string", help: "output folder", arg: "DIR", default: "demo" },
@@ -19,7 +20,13 @@ const TASKS = new URL(".", import.meta.url);
 async function stage(name: string, args: string[], quiet: boolean): Promise<void> {
   if (!quiet) console.error(`\n== ${name} ${args.join(" ")}`);
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`${name}.ts`, TASKS).pathname, ...args, ...(quiet ? ["--quiet"] : [])],
+    args: [
+      "run",
+      "-A",
+      new URL(`${name}.ts`, TASKS).pathname,
+      ...args,
+      ...(quiet ? ["--quiet"] : []),
+    ],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -30,7 +37,11 @@ if (import.meta.main) {
   await runTask(spec, async (flags) => {
     await Deno.mkdir(flags.dir, { recursive: true });
     const images = `${flags.dir}/images.ndjson.gz`;
-    await stage("generate", ["--n", String(flags.n), "--seed", String(flags.seed), "--out", images], flags.quiet);
+    await stage(
+      "generate",
+      ["--n", String(flags.n), "--seed", String(flags.seed), "--out", images],
+      flags.quiet,
+    );
     const { chunks } = await readRecords(images);
     const perModel = new Map<string, { n: number; decades: number }>();
     for await (const c of chunks) {
@@ -50,7 +61,9 @@ if (import.meta.main) {
     }
     console.log(`\n${images}: images per model, mean dynamic range (decades)`);
     for (const [model, s] of [...perModel].sort()) {
-      console.log(`  ${model.padEnd(22)} ${String(s.n).padStart(4)}  ${(s.decades / s.n).toFixed(2)}`);
+      console.log(
+        `  ${model.padEnd(22)} ${String(s.n).padStart(4)}  ${(s.decades / s.n).toFixed(2)}`,
+      );
     }
   });
 }
