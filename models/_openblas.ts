@@ -1,0 +1,106 @@
+/**
+ * OpenBLAS `cblas_sgemm` through `Deno.dlopen`, on plain Float32Arrays (no copies).
+ * Private to `models/`: the kernels in `native_kernels.ts` are its only users.
+ * @module
+ */
+
+const CBLAS_ROW_MAJOR = 101;
+const CBLAS_NO_TRANS = 111;
+const CBLAS_TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", "i32", "i32", "i32", "i32", "i32", "f32",
+      "buffer", "i32", "buffer", "i32", "f32", "buffer", "i32",
+    ],
+    result: "void",
+  },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+} as const;
+
+/** Candidate locations of libopenblas, tried in order (`SASQUASH_OPENBLAS` first). */
+const CANDIDATES = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "libopenblas.so.0",
+  "libopenblas.dylib",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+];
+
+type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
+let library: Library | null | undefined;
+let loadError = "";
+
+/** Opens libopenblas once; returns null (and remembers why) when it is not available. */
+export function openBlas(): Library | null {
+  if (library !== undefined) return library;
+  const override = Deno.env.get("SASQUASH_OPENBLAS");
+  const paths = override ? [override, ...CANDIDATES] : CANDIDATES;
+  library = null;
+  for (const path of paths) {
+    try {
+      library = Deno.dlopen(path, SYMBOLS);
+      return library;
+    } catch (error) {
+      loadError = `${path}: ${(error as Error).message}`;
+    }
+  }
+  return library;
+}
+
+/** Why the last `openBlas()` failed (empty when it succeeded or was not tried). */
+export function openBlasError(): string {
+  return loadError;
+}
+
+/** Threads OpenBLAS uses (0 when the library is not loaded). */
+export function blasThreads(): number {
+  return openBlas()?.symbols.openblas_get_num_threads() ?? 0;
+}
+
+/**
+ * Row-major C = alpha·op(A)·op(B) + beta·C with op(A) m×k and op(B) k×n.
+ * The arrays may be subarrays; Deno passes the view's own start.
+ */
+export function sgemm(
+  transposeA: boolean,
+  transposeB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  beta = 0,
+): void {
+  const blas = openBlas();
+  if (blas === null) throw new Error(`libopenblas is not loaded (${loadError})`);
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    // BLAS rejects a zero leading dimension; an empty sum is zero.
+    for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
+    return;
+  }
+  const lda = transposeA ? m : k;
+  const ldb = transposeB ? k : n;
+  blas.symbols.cblas_sgemm(
+    CBLAS_ROW_MAJOR,
+    transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+    transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+    m,
+    n,
+    k,
+    1,
+    a,
+    lda,
+    b,
+    ldb,
+    beta,
+    c,
+    n,
+  );
+}

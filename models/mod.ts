@@ -1,0 +1,39 @@
+/**
+ * The `models/` stage: the sparse L1-autoencoder, its training loop, native cpu kernels and
+ * the model directory format. Re-exports only.
+ * @module
+ */
+
+export {
+  type Architecture,
+  type ArchitectureOptions,
+  countNonzero,
+  macsPerImage,
+  PRESETS,
+  resolveArchitecture,
+  type Selector,
+  SparseAutoencoder,
+  weightShapes,
+} from "./autoencoder.ts";
+export { Adam, type AdamConfig, type AdamState } from "./adam.ts";
+export { BACKENDS, type BackendChoice, type BackendName, selectBackend } from "./backend.ts";
+export { loadMeta, loadModel, type ModelMeta, saveModel } from "./model_io.ts";
+export { nativeKernelsActive, setNativeKernels } from "./native_kernels.ts";
+export { dense, nativeOpsUsable, sparseLoss } from "./native_ops.ts";
+export { loadTrainedModel, TrainedModel } from "./trained_model.ts";
+export {
+  adaptLambda,
+  checkImages,
+  type EpochLog,
+  evaluate,
+  type ImageSource,
+  train,
+  type TrainOptions,
+} from "./trainer.ts";
+export {
+  fitLogTransform,
+  type LogTransform,
+  relativeL2Errors,
+  toIntensity,
+  toNetwork,
+} from "./transform.ts";

@@ -1,0 +1,94 @@
+/**
+ * A trained model as the compress and evaluate stages use it: intensities in, latent z out,
+ * and back. Batches run through the same native kernels as training.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { FormatError } from "../pipeline/errors.ts";
+import { type Architecture, SparseAutoencoder } from "./autoencoder.ts";
+import { loadModel, type ModelMeta } from "./model_io.ts";
+import { assertFinite, type LogTransform, toIntensity, toNetwork } from "./transform.ts";
+
+/** Images per tfjs call when encoding or decoding many. */
+const BLOCK = 256;
+
+/** A loaded model: architecture, transform and weights, ready to encode and decode. */
+export class TrainedModel {
+  constructor(readonly meta: ModelMeta, readonly network: SparseAutoencoder) {}
+
+  /** The architecture (n, m, ℓ, λ, f). */
+  get arch(): Architecture {
+    return this.meta.architecture;
+  }
+
+  /** The input transform stored with the model. */
+  get transform(): LogTransform {
+    return this.meta.transform;
+  }
+
+  /** Intensities [count × n] → latents z [count × ℓ] (exact zeros where ReLU cut). */
+  async encode(intensities: Float32Array, source = "input"): Promise<Float32Array> {
+    const { n, ell } = this.arch;
+    checkLength(intensities, n, source);
+    assertFinite(intensities, n, source);
+    const count = intensities.length / n;
+    const out = new Float32Array(count * ell);
+    for (let first = 0; first < count; first += BLOCK) {
+      const rows = Math.min(BLOCK, count - first);
+      const x = toNetwork(this.transform, intensities.subarray(first * n, (first + rows) * n));
+      out.set(await this.encodeNetwork(x, rows), first * ell);
+    }
+    return out;
+  }
+
+  /** Latents z [count × ℓ] → reconstructed intensities [count × n]. */
+  async decode(latents: Float32Array, source = "latents"): Promise<Float32Array> {
+    const { n, ell } = this.arch;
+    checkLength(latents, ell, source);
+    const count = latents.length / ell;
+    const out = new Float32Array(count * n);
+    for (let first = 0; first < count; first += BLOCK) {
+      const rows = Math.min(BLOCK, count - first);
+      const y = await this.decodeNetwork(latents.subarray(first * ell, (first + rows) * ell), rows);
+      out.set(toIntensity(this.transform, y), first * n);
+    }
+    return out;
+  }
+
+  /** Transformed inputs [rows × n] → z [rows × ℓ] (a copy, safe to keep). */
+  encodeNetwork(x: Float32Array, rows: number): Promise<Float32Array> {
+    return read(tf.tidy(() => this.network.encode(tf.tensor2d(x, [rows, this.arch.n]))));
+  }
+
+  /** z [rows × ℓ] → network outputs [rows × n] (a copy, safe to keep). */
+  decodeNetwork(z: Float32Array, rows: number): Promise<Float32Array> {
+    return read(tf.tidy(() => this.network.decode(tf.tensor2d(z, [rows, this.arch.ell]))));
+  }
+
+  /** Frees the weights. */
+  dispose(): void {
+    this.network.dispose();
+  }
+}
+
+/** Copies a tensor's values out and disposes it (the copy survives buffer reuse). */
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data() as Float32Array).slice();
+  } finally {
+    t.dispose();
+  }
+}
+
+function checkLength(values: Float32Array, width: number, source: string): void {
+  if (values.length % width !== 0) {
+    throw new FormatError(`${source}: ${values.length} values is not a whole number of rows of ${width}`);
+  }
+}
+
+/** Loads `dir` (model.json, weights.bin, sasquash.json); ModelError names a missing/bad file. */
+export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
+  const { meta, weights } = await loadModel(dir);
+  return new TrainedModel(meta, new SparseAutoencoder(meta.architecture, weights));
+}

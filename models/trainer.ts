@@ -1,0 +1,276 @@
+/**
+ * The training loop: streams images (each pass over the data is a fresh async iterable),
+ * holds out a validation split by a hash of the image index, shuffles through a bounded buffer,
+ * steps Adam, adapts λ toward a target error, logs and checkpoints every epoch.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { FormatError, UsageError } from "../pipeline/errors.ts";
+import {
+  type Architecture,
+  countNonzero,
+  macsPerImage,
+  SparseAutoencoder,
+  weightShapes,
+} from "./autoencoder.ts";
+import { Adam } from "./adam.ts";
+import { hashUnit, mulberry32, subSeed } from "./_random.ts";
+import { ShuffleBuffer } from "./_shuffle.ts";
+import { loadCheckpoint, type ModelMeta, saveCheckpoint, saveModel } from "./model_io.ts";
+import { TrainedModel } from "./trained_model.ts";
+import { assertFinite, fitLogTransform, type LogTransform, relativeL2Errors, toNetwork } from "./transform.ts";
+
+/** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
+export type ImageSource = () => AsyncIterable<Float32Array>;
+
+/** What `train` needs besides the data. */
+export interface TrainOptions {
+  out: string;
+  arch: Architecture;
+  imageShape: number[];
+  epochs: number;
+  batch: number;
+  learningRate: number;
+  valFraction: number;
+  seed: number;
+  /** Target validation relative L2 error; λ adapts when set. */
+  targetError?: number;
+  shuffleImages?: number;
+  maxValImages?: number;
+  transformSample?: number;
+  resume?: boolean;
+  headerSha256?: string;
+  signal?: AbortSignal;
+  onBatch?: (images: number, loss: number) => void;
+  onEpoch?: (log: EpochLog) => void;
+}
+
+/** One line of `log.ndjson`. */
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  val_rel_l2: number;
+  nnz_mean: number;
+  lambda: number;
+  images_per_second: number;
+  gflops: number;
+  train_images: number;
+  val_images: number;
+  seconds: number;
+}
+
+/** Where training stands; this is what a checkpoint's header stores. */
+interface Progress {
+  epoch: number;
+  batchesDone: number;
+  lossSum: number;
+  imagesDone: number;
+  seconds: number;
+  lambda: number;
+  step: number;
+  transform: LogTransform;
+}
+
+/** (Multiplicative controller) λ ← λ·exp((E − e)/E), the factor clamped to [½, 2]. */
+export function adaptLambda(lambda: number, error: number, target: number): number {
+  const factor = Math.min(2, Math.max(0.5, Math.exp((target - error) / target)));
+  return Math.max(lambda, 1e-6) * factor;
+}
+
+/** Trains and saves the model to `options.out`; returns the epoch logs (and whether interrupted). */
+export async function train(source: ImageSource, options: TrainOptions) {
+  const { arch, out } = options;
+  const n = arch.n;
+  const checkpointPath = `${out}/checkpoint.bin`;
+  await Deno.mkdir(out, { recursive: true });
+  let progress: Progress;
+  let model: SparseAutoencoder;
+  let adam: Adam;
+  if (options.resume) {
+    const checkpoint = await loadCheckpoint(checkpointPath);
+    progress = checkpoint.header.progress as Progress;
+    const saved = checkpoint.header.arch as Architecture;
+    if (saved.n !== arch.n || saved.m !== arch.m || saved.ell !== arch.ell || saved.f !== arch.f) {
+      throw new UsageError(`--resume: ${checkpointPath} holds a different architecture`);
+    }
+    const count = weightShapes(arch).length;
+    model = new SparseAutoencoder(arch, checkpoint.arrays.slice(0, count).map((a) => a.slice()));
+    adam = new Adam(model.variables, { learningRate: options.learningRate });
+    const moments = checkpoint.arrays.slice(count);
+    adam.restore({ step: progress.step, m: moments.slice(0, count), v: moments.slice(count) });
+  } else {
+    const transform = fitLogTransform(await firstImages(source, n, options.transformSample ?? 1024));
+    progress = { epoch: 0, batchesDone: 0, lossSum: 0, imagesDone: 0, seconds: 0, lambda: arch.lambda, step: 0, transform };
+    model = SparseAutoencoder.create(arch, options.seed);
+    adam = new Adam(model.variables, { learningRate: options.learningRate });
+    await Deno.writeTextFile(`${out}/log.ndjson`, "");
+  }
+  const logs: EpochLog[] = [];
+  const checkpoint = async () => {
+    const state = await adam.state();
+    const header = { arch, seed: options.seed, progress: { ...progress, step: state.step } };
+    const weights = await model.readWeights();
+    await saveCheckpoint(checkpointPath, { header, arrays: [...weights, ...state.m, ...state.v] });
+  };
+  const trainMacs = 3 * macsPerImage(arch);
+  try {
+    while (progress.epoch < options.epochs) {
+      const pass = await runEpoch(source, options, progress, model, adam);
+      if (pass.interrupted) {
+        await checkpoint();
+        return { logs, interrupted: true };
+      }
+      const validation = await evaluate(new TrainedModel(meta(options, progress), model), pass.val);
+      const seconds = Math.max(progress.seconds, 1e-9);
+      const log: EpochLog = {
+        epoch: progress.epoch + 1,
+        loss: progress.lossSum / Math.max(progress.imagesDone, 1),
+        val_rel_l2: validation.relL2,
+        nnz_mean: validation.nnzMean,
+        lambda: progress.lambda,
+        images_per_second: progress.imagesDone / seconds,
+        gflops: 2 * trainMacs * progress.imagesDone / seconds / 1e9,
+        train_images: progress.imagesDone,
+        val_images: pass.val.length / n,
+        seconds: progress.seconds,
+      };
+      logs.push(log);
+      await Deno.writeTextFile(`${out}/log.ndjson`, JSON.stringify(log) + "\n", { append: true });
+      options.onEpoch?.(log);
+      if (options.targetError !== undefined && pass.val.length > 0) {
+        progress.lambda = adaptLambda(progress.lambda, validation.relL2, options.targetError);
+      }
+      Object.assign(progress, { epoch: progress.epoch + 1, batchesDone: 0, lossSum: 0, imagesDone: 0, seconds: 0 });
+      await checkpoint();
+    }
+    const final = { ...arch, lambda: progress.lambda };
+    await saveModel(out, meta({ ...options, arch: final }, progress), await model.readWeights());
+    return { logs, interrupted: false };
+  } finally {
+    adam.dispose();
+    model.dispose();
+  }
+}
+
+function meta(options: TrainOptions, progress: Progress): ModelMeta {
+  return {
+    format: "sasquash-model",
+    version: 1,
+    architecture: options.arch,
+    image_shape: options.imageShape,
+    transform: progress.transform,
+    data: { header_sha256: options.headerSha256 ?? "" },
+    training: {
+      epochs: options.epochs,
+      batch: options.batch,
+      learning_rate: options.learningRate,
+      val_fraction: options.valFraction,
+      seed: options.seed,
+      target_error: options.targetError ?? null,
+    },
+  };
+}
+
+async function firstImages(source: ImageSource, n: number, wanted: number): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  let have = 0;
+  for await (const values of source()) {
+    checkImages(values, n, "training data");
+    parts.push(values.subarray(0, Math.min(values.length, (wanted - have) * n)));
+    have += parts[parts.length - 1].length / n;
+    if (have >= wanted) break;
+  }
+  if (have === 0) throw new FormatError("training data: no images");
+  const sample = new Float32Array(have * n);
+  let offset = 0;
+  for (const p of parts) sample.set(p, offset), offset += p.length;
+  return sample;
+}
+
+/** Throws FormatError unless `values` is whole images of n finite pixels. */
+export function checkImages(values: Float32Array, n: number, source: string): void {
+  if (!(values instanceof Float32Array)) throw new FormatError(`${source}: images must be float32`);
+  if (values.length % n !== 0) {
+    throw new FormatError(`${source}: ${values.length} values is not a whole number of ${n}-pixel images`);
+  }
+  assertFinite(values, n, source);
+}
+
+async function runEpoch(
+  source: ImageSource,
+  options: TrainOptions,
+  progress: Progress,
+  model: SparseAutoencoder,
+  adam: Adam,
+) {
+  const n = options.arch.n;
+  const random = mulberry32(subSeed(options.seed, progress.epoch));
+  const shuffle = new ShuffleBuffer(options.shuffleImages ?? 4096, n, random);
+  const maxVal = options.maxValImages ?? 4096;
+  const val = new Float32Array(maxVal * n);
+  let valCount = 0;
+  const batch = new Float32Array(options.batch * n);
+  let filled = 0;
+  let batchIndex = 0;
+  let index = 0;
+  const step = async (rows: number) => {
+    if (batchIndex++ < progress.batchesDone) return;
+    const start = performance.now();
+    const x = toNetwork(progress.transform, batch.subarray(0, rows * n));
+    const value = tf.tidy(() => {
+      const input = tf.tensor2d(x, [rows, n]);
+      const { value, grads } = tf.variableGrads(() => model.loss(input, progress.lambda), model.variables);
+      adam.apply(model.variables.map((v) => grads[v.name]));
+      return value;
+    });
+    const loss = (await value.data())[0];
+    value.dispose();
+    progress.seconds += (performance.now() - start) / 1000;
+    progress.batchesDone++;
+    progress.lossSum += loss * rows;
+    progress.imagesDone += rows;
+    options.onBatch?.(rows, loss);
+    // A macrotask turn, so that a signal handler (Ctrl-C) can run between steps.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+  for await (const values of source()) {
+    checkImages(values, n, "training data");
+    for (let offset = 0; offset < values.length; offset += n, index++) {
+      const image = values.subarray(offset, offset + n);
+      if (hashUnit(options.seed, index) < options.valFraction) {
+        if (valCount < maxVal) val.set(image, valCount++ * n);
+        continue;
+      }
+      if (shuffle.push(image, batch.subarray(filled * n, filled * n + n)) && ++filled === options.batch) {
+        await step(filled);
+        filled = 0;
+        if (options.signal?.aborted) return { interrupted: true, val };
+      }
+    }
+  }
+  for (const image of shuffle.drain()) {
+    batch.set(image, filled * n);
+    if (++filled === options.batch) {
+      await step(filled);
+      filled = 0;
+      if (options.signal?.aborted) return { interrupted: true, val };
+    }
+  }
+  if (filled > 0) await step(filled);
+  return { interrupted: false, val: val.subarray(0, valCount * n) };
+}
+
+/** Mean relative L2 error in intensity and mean ‖f(z)‖₀ over images (intensities). */
+export async function evaluate(model: TrainedModel, images: Float32Array) {
+  const { n, ell, f } = model.arch;
+  const count = images.length / n;
+  if (count === 0) return { relL2: NaN, nnzMean: NaN };
+  const z = await model.encode(images, "validation images");
+  const reconstruction = await model.decode(z);
+  const errors = relativeL2Errors(images, reconstruction, n);
+  return {
+    relL2: errors.reduce((s, e) => s + e, 0) / count,
+    nnzMean: countNonzero(z, ell, f) / count,
+  };
+}

@@ -1,0 +1,134 @@
+/** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
+import { FormatError, UsageError } from "../pipeline/errors.ts";
+import { type Chunk, type StreamHeader } from "../pipeline/record_format.ts";
+import { readRecords } from "../pipeline/record_stream.ts";
+import { Progress } from "../pipeline/progress.ts";
+import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
+import { BACKENDS, selectBackend } from "../models/backend.ts";
+import { type EpochLog, train } from "../models/trainer.ts";
+import { runTask, type TaskSpec } from "./_cli.ts";
+
+const spec = {
+  name: "train",
+  usage: "--data FILE --out DIR [--preset NAME] [--epochs N] …",
+  summary: "Train a sparse L1-autoencoder (arXiv 2405.14270) on a stream of SAS images.\n" +
+    "Logs one JSON line per epoch to DIR/log.ndjson, checkpoints every epoch (Ctrl-C saves one),\n" +
+    "and saves DIR/model.json + weights.bin (TensorFlow.js) and DIR/sasquash.json. See docs/TRAINING.md.",
+  flags: {
+    data: { type: "string", help: "training stream .ndjson[.gz]", arg: "FILE", required: true },
+    out: { type: "string", help: "run directory", arg: "DIR", required: true },
+    preset: { type: "string", help: "architecture preset", choices: Object.keys(PRESETS), default: "cpu" },
+    arch: { type: "string", help: "override widths as m/n,l/n (e.g. 1,2)", arg: "M,L" },
+    lambda: { type: "number", help: "L1 weight λ (overrides the preset)", min: 0 },
+    f: { type: "string", help: "sparse structure selector", choices: ["z", "grad"] },
+    "target-error": { type: "number", help: "adapt λ to hold validation relative L2 at this", min: 0 },
+    epochs: { type: "int", help: "epochs", default: 30, min: 1 },
+    batch: { type: "int", help: "images per Adam step", default: 512, min: 1 },
+    lr: { type: "number", help: "Adam learning rate", default: 1e-3, min: 0 },
+    val: { type: "number", help: "validation fraction", default: 0.1, min: 0 },
+    "max-val": { type: "int", help: "validation images held in memory", default: 4096, min: 1 },
+    shuffle: { type: "int", help: "shuffle buffer, in images", default: 4096, min: 1 },
+    seed: { type: "int", help: "seed of init, split and shuffle", default: 0, min: 0 },
+    backend: { type: "string", help: "tfjs backend", choices: BACKENDS, default: "auto" },
+    resume: { type: "boolean", help: "continue from DIR/checkpoint.bin" },
+  },
+  examples: [
+    "deno task train --data train.ndjson.gz --out runs/cpu --preset cpu --epochs 30",
+    "deno task train --data train.ndjson.gz --out runs/z --preset paper-z --target-error 0.05",
+  ],
+} satisfies TaskSpec;
+
+const FLOAT_TYPES = ["float32", "float64", "float16"];
+
+/** Checks what the trainer cannot: dtype and a consistent 2-D image shape. */
+function checkHeader(header: StreamHeader, path: string): void {
+  if (!FLOAT_TYPES.includes(header.dtype)) {
+    throw new FormatError(`${path}: header dtype is ${header.dtype}, training needs ${FLOAT_TYPES.join("/")}`);
+  }
+  if (header.shape.length !== 2 || !header.shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new FormatError(`${path}: header shape [${header.shape}] is not a 2-D image shape`);
+  }
+}
+
+function imagesOf(chunk: Chunk, header: StreamHeader, path: string): Float32Array {
+  if (chunk.shape.join() !== header.shape.join()) {
+    throw new FormatError(`${path}: chunk shape [${chunk.shape}] differs from header shape [${header.shape}]`);
+  }
+  return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data as ArrayLike<number>);
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function describe(log: EpochLog): string {
+  return `loss ${log.loss.toPrecision(4)}, val rel L2 ${log.val_rel_l2.toPrecision(3)}, ` +
+    `‖f(z)‖₀ ${log.nnz_mean.toFixed(1)}, λ ${log.lambda.toPrecision(3)}, ` +
+    `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
+}
+
+if (import.meta.main) {
+  await runTask(spec, async (flags) => {
+    if (flags.val >= 1) throw new UsageError(`--val must be < 1, got ${flags.val}`);
+    const path = flags.data;
+    const { header, chunks } = await readRecords(path);
+    await chunks.cancel();
+    checkHeader(header, path);
+    const n = header.shape[0] * header.shape[1];
+    const arch = resolveArchitecture(n, { preset: flags.preset, arch: flags.arch, lambda: flags.lambda, f: flags.f });
+    const backend = await selectBackend(flags.backend);
+    const source = async function* () {
+      const pass = await readRecords(path);
+      for await (const chunk of pass.chunks) yield imagesOf(chunk, pass.header, path);
+    };
+    const controller = new AbortController();
+    const onInterrupt = () => {
+      if (!flags.quiet) console.error("\ntrain: interrupted, saving a checkpoint after this step…");
+      controller.abort();
+    };
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    let epoch = 0;
+    let progress: Progress | undefined;
+    if (!flags.quiet) {
+      console.error(
+        `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
+          `${backend.backend}${backend.native ? " (native OpenBLAS kernels)" : ""}`,
+      );
+    }
+    try {
+      const result = await train(source, {
+        out: flags.out,
+        arch,
+        imageShape: header.shape,
+        epochs: flags.epochs,
+        batch: flags.batch,
+        learningRate: flags.lr,
+        valFraction: flags.val,
+        seed: flags.seed,
+        targetError: flags["target-error"],
+        shuffleImages: flags.shuffle,
+        maxValImages: flags["max-val"],
+        resume: flags.resume,
+        headerSha256: await sha256(JSON.stringify(header)),
+        signal: controller.signal,
+        onBatch: (rows) => {
+          progress ??= new Progress(`epoch ${++epoch}`, undefined, { quiet: flags.quiet });
+          progress.add(rows);
+        },
+        onEpoch: (log) => {
+          progress?.done(describe(log));
+          progress = undefined;
+          epoch = log.epoch;
+        },
+      });
+      if (result.interrupted) {
+        console.error(`train: checkpoint saved in ${flags.out}; continue with --resume`);
+        Deno.exit(130);
+      }
+      if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
+  });
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
+import { writeRecords } from "../../pipeline/record_stream.ts";
+import { sasImages } from "./_fixture.ts";
+
+async function trainTask(...args: string[]) {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../tasks/train.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
+}
+
+async function stream(dir: string, name: string, data: Float32Array | Uint8Array, shape: number[]) {
+  const path = `${dir}/${name}`;
+  const count = data.length / shape.reduce((p, d) => p * d, 1);
+  const labels = Array.from({ length: count }, (_, index) => ({ index }));
+  await writeRecords(path, makeHeader(shape, {}, data instanceof Uint8Array ? "uint8" : "float32"), [
+    makeChunk(shape, data, labels),
+  ]);
+  return path;
+}
+
+Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model and metadata", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(dir, "train.ndjson.gz", sasImages(96, 8, 4), [8, 8]);
+  const result = await trainTask("--data", data, "--out", `${dir}/run`, "--arch", "1,2", "--epochs", "2",
+    "--batch", "16", "--lambda", "0.01", "--quiet");
+  assert.equal(result.code, 0, result.stderr);
+  for (const file of ["model.json", "weights.bin", "sasquash.json", "log.ndjson", "checkpoint.bin"]) {
+    assert.ok((await Deno.stat(`${dir}/run/${file}`)).size > 0, file);
+  }
+  const meta = JSON.parse(await Deno.readTextFile(`${dir}/run/sasquash.json`));
+  assert.deepEqual(meta.image_shape, [8, 8]);
+  assert.match(meta.data.header_sha256, /^[0-9a-f]{64}$/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task train rejects a wrong dtype or a missing file in one line, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const bytes = await stream(dir, "bytes.ndjson", new Uint8Array(4 * 64), [8, 8]);
+  const wrong = await trainTask("--data", bytes, "--out", `${dir}/run`);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /bytes\.ndjson: header dtype is uint8/);
+  const flat = await stream(dir, "flat.ndjson", sasImages(2, 8), [64]);
+  assert.match((await trainTask("--data", flat, "--out", `${dir}/run`)).stderr, /not a 2-D image shape/);
+  const missing = await trainTask("--data", `${dir}/none.ndjson`, "--out", `${dir}/run`);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /none\.ndjson: no such file/);
+  assert.ok(!missing.stderr.includes("    at "), "no stack trace");
+  await Deno.remove(dir, { recursive: true });
+});

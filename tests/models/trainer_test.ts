@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { maxRelativeDifference } from "./_setup.ts";
+import { resolveArchitecture } from "../../models/autoencoder.ts";
+import { adaptLambda, train, type TrainOptions } from "../../models/trainer.ts";
+import { loadTrainedModel } from "../../models/trained_model.ts";
+import { loadModel } from "../../models/model_io.ts";
+import { FormatError, ModelError } from "../../pipeline/errors.ts";
+import { chunkedSource, sasImages } from "./_fixture.ts";
+
+const images = sasImages(160, 8, 2);
+const source = chunkedSource(images, 64, 24);
+
+function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    out,
+    arch: resolveArchitecture(64, { arch: "0.5,1", lambda: 0.01, f: "grad" }),
+    imageShape: [8, 8],
+    epochs: 4,
+    batch: 16,
+    learningRate: 3e-3,
+    valFraction: 0.2,
+    seed: 11,
+    shuffleImages: 32,
+    ...extra,
+  };
+}
+
+Deno.test("training logs every epoch and saves a model that tfjs loads as a layers model", async () => {
+  const out = await Deno.makeTempDir();
+  const { logs } = await train(source, options(out));
+  assert.equal(logs.length, 4);
+  assert.ok(logs[3].loss < logs[0].loss, `loss ${logs[0].loss} → ${logs[3].loss}`);
+  assert.ok(logs[3].val_rel_l2 < logs[0].val_rel_l2);
+  const lines = (await Deno.readTextFile(`${out}/log.ndjson`)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.deepEqual(lines.map((l) => l.epoch), [1, 2, 3, 4]);
+  for (const key of ["loss", "val_rel_l2", "nnz_mean", "lambda", "images_per_second"]) {
+    assert.equal(typeof lines[0][key], "number", key);
+  }
+  assert.equal(lines[0].train_images + lines[0].val_images, 160);
+  const trained = await loadTrainedModel(out);
+  const some = images.slice(0, 5 * 64);
+  const z = await trained.encode(some);
+  const mine = await trained.decodeNetwork(z, 5);
+  const manifest = JSON.parse(await Deno.readTextFile(`${out}/model.json`));
+  const weightData = (await Deno.readFile(`${out}/weights.bin`)).buffer;
+  const layers = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: manifest.modelTopology,
+    weightSpecs: manifest.weightsManifest[0].weights,
+    weightData,
+  }));
+  const x = tf.tensor2d(toNet(trained, some), [5, 64]);
+  const theirs = (layers.predict(x) as tf.Tensor).dataSync();
+  assert.ok(maxRelativeDifference(mine, theirs) < 1e-4);
+  const reconstruction = await trained.decode(z);
+  assert.equal(reconstruction.length, some.length);
+  assert.ok(reconstruction.every((v) => v > 0), "reconstructions are intensities");
+  trained.dispose();
+  layers.dispose();
+  x.dispose();
+});
+
+function toNet(trained: Awaited<ReturnType<typeof loadTrainedModel>>, some: Float32Array) {
+  const t = trained.transform;
+  return some.map((v) => (Math.log10(Math.max(v, t.floor)) - t.mean) / t.std);
+}
+
+Deno.test("resume after an epoch and after an interrupt equals an uninterrupted run", async () => {
+  const straight = await Deno.makeTempDir();
+  await train(source, options(straight));
+  const expected = (await loadModel(straight)).weights;
+  const resumed = await Deno.makeTempDir();
+  await train(source, options(resumed, { epochs: 2 }));
+  const controller = new AbortController();
+  let batches = 0;
+  const stop = () => ++batches === 3 && controller.abort();
+  const first = await train(
+    source,
+    options(resumed, { resume: true, signal: controller.signal, onBatch: stop }),
+  );
+  assert.equal(first.interrupted, true);
+  await train(source, options(resumed, { resume: true }));
+  const actual = (await loadModel(resumed)).weights;
+  actual.forEach((w, i) => assert.deepEqual(w, expected[i], `weight ${i} differs after resume`));
+  const log = (await Deno.readTextFile(`${resumed}/log.ndjson`)).trim().split("\n");
+  assert.deepEqual(log.map((l) => JSON.parse(l).epoch), [1, 2, 3, 4]);
+});
+
+Deno.test("adaptive λ rises while the error is under target and falls while over", async () => {
+  assert.ok(adaptLambda(1, 0.05, 0.1) > 1);
+  assert.ok(adaptLambda(1, 0.2, 0.1) < 1);
+  assert.equal(adaptLambda(1, 100, 0.1), 0.5);
+  const looseDir = await Deno.makeTempDir();
+  const loose = await train(source, options(looseDir, { targetError: 5 }));
+  const lambdasUp = loose.logs.map((l) => l.lambda);
+  assert.ok(lambdasUp.every((l, i) => i === 0 || l > lambdasUp[i - 1]), `λ ${lambdasUp}`);
+  const tight = await train(source, options(await Deno.makeTempDir(), { targetError: 1e-4 }));
+  const lambdasDown = tight.logs.map((l) => l.lambda);
+  assert.ok(lambdasDown.every((l, i) => i === 0 || l < lambdasDown[i - 1]), `λ ${lambdasDown}`);
+  const saved = JSON.parse(await Deno.readTextFile(`${looseDir}/sasquash.json`));
+  assert.equal(saved.architecture.lambda, adaptLambda(lambdasUp[3], loose.logs[3].val_rel_l2, 5));
+});
+
+Deno.test("bad data throws FormatError naming the source", async () => {
+  const out = await Deno.makeTempDir();
+  const ragged = async function* () {
+    yield new Float32Array(100);
+  };
+  await assert.rejects(
+    () => train(ragged, options(out)),
+    (e) => e instanceof FormatError && /64-pixel/.test(e.message),
+  );
+  const nan = images.slice(0, 64 * 4);
+  nan[70] = NaN;
+  await assert.rejects(
+    () => train(chunkedSource(nan, 64), options(out)),
+    (e) => e instanceof FormatError && /image 1 pixel 6 is NaN/.test(e.message),
+  );
+  const wrongType = async function* () {
+    yield new Float64Array(64) as unknown as Float32Array;
+  };
+  await assert.rejects(() => train(wrongType, options(out)), /float32/);
+});
+
+Deno.test("a missing or damaged model directory throws ModelError naming the file", async () => {
+  await assert.rejects(
+    () => loadTrainedModel("/nonexistent/run"),
+    (e) => e instanceof ModelError && e.message.includes("/nonexistent/run/sasquash.json"),
+  );
+  const out = await Deno.makeTempDir();
+  await train(source, options(out, { epochs: 1 }));
+  await Deno.remove(`${out}/weights.bin`);
+  await assert.rejects(
+    () => loadTrainedModel(out),
+    (e) => e instanceof ModelError && /weights\.bin/.test(e.message),
+  );
+  const meta = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  meta.architecture.f = "abs";
+  await Deno.writeTextFile(`${out}/sasquash.json`, JSON.stringify(meta));
+  await assert.rejects(() => loadTrainedModel(out), /architecture\.f/);
+  const empty = await Deno.makeTempDir();
+  await assert.rejects(() => train(source, options(empty, { resume: true })), /no checkpoint/);
+});
