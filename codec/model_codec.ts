@@ -1,0 +1,139 @@
+/**
+ * A trained model joined to the sparse codec: image chunks → `.sqz` records and back.
+ * The gap model is the one learned on training codes (`gap_model.json` in the model folder)
+ * when present, else the paper's discretized Gaussian (σ² = 1e3).
+ * @module
+ */
+import { FormatError } from "../pipeline/errors.ts";
+import type { Chunk, ImageLabel } from "../pipeline/record_format.ts";
+import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
+import { selectBackend } from "../models/backend.ts";
+import { type GapModel, gapModelFromJSON, gaussianGapModel } from "./gap_model.ts";
+import type { QuantName } from "./quantize.ts";
+import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
+import type { SqzInput, SqzRecord } from "./sqz_container.ts";
+import type { SqzHeader } from "./sqz_header.ts";
+
+/** A loaded model with everything needed to write and read its codes. */
+export interface ModelCodec {
+  model: TrainedModel;
+  /** SHA-256 of the model's weight files, in manifest order. */
+  modelId: Uint8Array;
+  gapModel: GapModel;
+  options: SparseCodeOptions;
+  header: SqzHeader;
+}
+
+/** SHA-256 over the weight files listed in `dir/model.json`. */
+export async function modelWeightsId(dir: string): Promise<Uint8Array> {
+  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/model.json`)) as {
+    weightsManifest: { paths: string[] }[];
+  };
+  const parts = [];
+  for (const group of manifest.weightsManifest) {
+    for (const p of group.paths) parts.push(await Deno.readFile(`${dir}/${p}`));
+  }
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+}
+
+/** Load `dir` for coding with the given value quantizer and drop threshold. */
+export async function openModelCodec(
+  dir: string,
+  settings: { quant?: QuantName; threshold?: number; backend?: string } = {},
+): Promise<ModelCodec> {
+  await selectBackend(settings.backend ?? "cpu");
+  const model = await loadTrainedModel(dir);
+  const modelId = await modelWeightsId(dir);
+  let gapModel: GapModel;
+  try {
+    gapModel = gapModelFromJSON(JSON.parse(await Deno.readTextFile(`${dir}/gap_model.json`)));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    gapModel = gaussianGapModel(1e3);
+  }
+  const { arch } = model;
+  const quant = settings.quant ?? "fp16";
+  const options: SparseCodeOptions = {
+    f: arch.f,
+    quant,
+    threshold: settings.threshold ?? 0,
+    gapModel,
+  };
+  const [height, width] = model.meta.image_shape.length === 2
+    ? model.meta.image_shape
+    : [1, arch.n];
+  const header: SqzHeader = {
+    modelId,
+    height,
+    width,
+    dtype: "float32",
+    ell: arch.ell,
+    f: arch.f,
+    quant,
+    gapModelId: gapModel.id,
+  };
+  return { model, modelId, gapModel, options, header };
+}
+
+/** Encodes chunks of images into one `.sqz` record per image (labels travel along). */
+export class CompressStream extends TransformStream<Chunk, SqzInput> {
+  constructor(codec: ModelCodec, source = "input") {
+    const { n, ell } = codec.model.arch;
+    super({
+      async transform(chunk, controller) {
+        if (chunk.data.length !== chunk.count * n || !(chunk.data instanceof Float32Array)) {
+          throw new FormatError(
+            `${source}: images are ${chunk.dtype}[${chunk.shape}], the model expects float32 with ${n} pixels`,
+          );
+        }
+        const z = await codec.model.encode(chunk.data, source);
+        for (let i = 0; i < chunk.count; i++) {
+          const code = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
+          controller.enqueue({ code, label: chunk.labels[i] });
+        }
+      },
+    });
+  }
+}
+
+/** The same codec reading codes written with another value quantizer. */
+export function withQuant(codec: ModelCodec, quant: QuantName): ModelCodec {
+  return { ...codec, options: { ...codec.options, quant }, header: { ...codec.header, quant } };
+}
+
+/**
+ * Decodes `.sqz` records back into chunks of `batch` reconstructed images, using the codec
+ * settings of the file's header (awaited when the first record arrives).
+ */
+export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
+  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256) {
+    const { ell } = model.model.arch;
+    const shape = [model.header.height, model.header.width];
+    let codec: ModelCodec | undefined;
+    let latents = new Float32Array(batch * ell);
+    let labels: ImageLabel[] = [];
+    const flush = async (controller: TransformStreamDefaultController<Chunk>) => {
+      if (!labels.length) return;
+      const data = await model.model.decode(latents.subarray(0, labels.length * ell));
+      controller.enqueue({ count: labels.length, shape, dtype: "float32", labels, data });
+      latents = new Float32Array(batch * ell);
+      labels = [];
+    };
+    super({
+      async transform(record, controller) {
+        codec ??= withQuant(model, (await fileHeader).quant);
+        const at = labels.length * ell;
+        decodeLatent(record.code, ell, codec.options, latents.subarray(at, at + ell));
+        labels.push((record.label ?? { index: record.index }) as ImageLabel);
+        if (labels.length === batch) await flush(controller);
+      },
+      flush,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/** `deno task compress`: images → `.sqz` sparse codes with a trained model. */
+import { readRecords } from "../pipeline/record_stream.ts";
+import { Progress } from "../pipeline/progress.ts";
+import { CompressStream, openModelCodec } from "../codec/model_codec.ts";
+import { SqzWriterStream } from "../codec/sqz_container.ts";
+import type { QuantName } from "../codec/quantize.ts";
+import { runTask, type TaskSpec } from "./_cli.ts";
+
+const spec = {
+  name: "compress",
+  usage: "--model DIR --in data.ndjson[.gz] --out data.sqz",
+  summary:
+    "Encode every image with the trained model and write its sparse code (index gaps range-\n" +
+    "coded under the model's gap distribution, non-zero values quantized) to a .sqz container.",
+  flags: {
+    model: {
+      type: "string",
+      help: "trained model folder (deno task train --out)",
+      arg: "DIR",
+      required: true,
+    },
+    in: {
+      type: "string",
+      help: "images in the stream format ('-' = stdin)",
+      arg: "FILE",
+      required: true,
+    },
+    out: { type: "string", help: "output .sqz", arg: "FILE", required: true },
+    quant: {
+      type: "string",
+      help: "value quantizer",
+      default: "fp16",
+      choices: ["fp16", "bf16", "fp8"],
+    },
+    threshold: {
+      type: "number",
+      help: "drop latent entries (or jumps) with |value| ≤ this",
+      default: 0,
+      min: 0,
+    },
+  },
+  examples: ["deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz"],
+} satisfies TaskSpec;
+
+if (import.meta.main) {
+  await runTask(spec, async (flags) => {
+    const codec = await openModelCodec(flags.model, {
+      quant: flags.quant as QuantName,
+      threshold: flags.threshold,
+    });
+    const { header, chunks } = await readRecords(flags.in);
+    const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
+      quiet: flags.quiet,
+    });
+    const partial = `${flags.out}.partial`;
+    const file = await Deno.open(partial, { write: true, create: true, truncate: true });
+    let rawBytes = 0;
+    const counted = chunks.pipeThrough(
+      new TransformStream({
+        transform(chunk, controller) {
+          rawBytes += chunk.data.byteLength;
+          progress.add(chunk.count);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    try {
+      await counted
+        .pipeThrough(new CompressStream(codec, flags.in))
+        .pipeThrough(new SqzWriterStream(codec.header))
+        .pipeTo(file.writable);
+    } catch (e) {
+      await Deno.remove(partial).catch(() => {});
+      throw e;
+    }
+    await Deno.rename(partial, flags.out);
+    const size = (await Deno.stat(flags.out)).size;
+    progress.done(
+      `${rawBytes} → ${size} bytes (ratio ${(rawBytes / size).toFixed(1)}×) → ${flags.out}`,
+    );
+    codec.model.dispose();
+  });
+}

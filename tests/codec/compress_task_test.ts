@@ -1,0 +1,124 @@
+import "../models/_setup.ts";
+import assert from "node:assert/strict";
+import { train } from "../../models/trainer.ts";
+import { resolveArchitecture } from "../../models/autoencoder.ts";
+import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
+import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
+import { openModelCodec } from "../../codec/model_codec.ts";
+import { decodeSqz } from "../../codec/sqz_container.ts";
+import { decodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
+import { chunkedSource, sasImages } from "../models/_fixture.ts";
+
+const TASKS = new URL("../../tasks/", import.meta.url).pathname;
+const dir = await Deno.makeTempDir();
+const images = sasImages(48, 8, 3);
+
+async function task(name: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+}
+
+async function trainTiny(out: string, seed: number) {
+  await train(chunkedSource(images, 64), {
+    out,
+    arch: resolveArchitecture(64, { arch: "1,2", lambda: 1e-3, f: "z" }),
+    imageShape: [8, 8],
+    epochs: 2,
+    batch: 16,
+    learningRate: 1e-3,
+    valFraction: 0.25,
+    seed,
+  });
+}
+
+await trainTiny(`${dir}/model`, 1);
+await trainTiny(`${dir}/other`, 2);
+const labels = Array.from({ length: 48 }, (_, i) => ({ index: i, model: "fixture" }));
+await writeRecords(`${dir}/in.ndjson`, makeHeader([8, 8]), [makeChunk([8, 8], images, labels)]);
+
+Deno.test("compress → decompress reconstructs exactly decode(quantized z), labels kept", async () => {
+  let r = await task(
+    "compress",
+    "--model",
+    `${dir}/model`,
+    "--in",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/x.sqz`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  r = await task(
+    "decompress",
+    "--model",
+    `${dir}/model`,
+    "--in",
+    `${dir}/x.sqz`,
+    "--out",
+    `${dir}/y.ndjson`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const back = await readAllRecords(`${dir}/y.ndjson`);
+  assert.deepEqual(back.chunks.flatMap((c) => c.labels), labels);
+
+  const codec = await openModelCodec(`${dir}/model`);
+  const { ell } = codec.model.arch;
+  const z = await codec.model.encode(images);
+  const { records, header } = decodeSqz(await Deno.readFile(`${dir}/x.sqz`), {
+    expectModelId: codec.modelId,
+  });
+  assert.equal(header.ell, ell);
+  assert.equal(records.length, 48);
+  const zq = new Float32Array(48 * ell);
+  for (let i = 0; i < 48; i++) {
+    const want = quantizeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
+    const got = decodeLatent(records[i].code, ell, codec.options);
+    assert.deepEqual(got, want, `image ${i}: decoded z is not the quantized z`);
+    zq.set(got, i * ell);
+  }
+  const recon = await codec.model.decode(zq);
+  assert.deepEqual(back.chunks[0].data, recon);
+  codec.model.dispose();
+});
+
+Deno.test("decompress with another model and a corrupt file fail with one clear line", async () => {
+  const wrong = await task(
+    "decompress",
+    "--model",
+    `${dir}/other`,
+    "--in",
+    `${dir}/x.sqz`,
+    "--out",
+    `${dir}/z.ndjson`,
+  );
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^decompress: error: .*x\.sqz.*made with model [0-9a-f]+/);
+  const bytes = await Deno.readFile(`${dir}/x.sqz`);
+  bytes[Math.floor(bytes.length / 2)] ^= 0x10;
+  await Deno.writeFile(`${dir}/bad.sqz`, bytes);
+  const bad = await task(
+    "decompress",
+    "--model",
+    `${dir}/model`,
+    "--in",
+    `${dir}/bad.sqz`,
+    "--out",
+    `${dir}/z.ndjson`,
+  );
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^decompress: error: .*bad\.sqz: record \d+ at byte \d+/);
+  await assert.rejects(Deno.stat(`${dir}/z.ndjson`));
+  const missing = await task(
+    "compress",
+    "--model",
+    `${dir}/nope`,
+    "--in",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/q.sqz`,
+  );
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nope/);
+});
