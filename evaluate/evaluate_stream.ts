@@ -1,0 +1,106 @@
+/**
+ * The evaluation stage: each batch of images goes encode → sparse code bytes → decode of those
+ * bytes → reconstruction, so every metric is of what a user of `.sqz` files gets.
+ * @module
+ */
+import { FormatError, ModelError } from "../pipeline/errors.ts";
+import type { Chunk, ImageLabel } from "../pipeline/record_format.ts";
+import type { ModelCodec } from "../codec/model_codec.ts";
+import { codedIndices, type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
+import { type ImageMetrics, imageMetrics } from "./image_metrics.ts";
+
+/** What one model made of one batch. */
+export interface BatchResult {
+  /** Per-image metrics, in batch order. */
+  metrics: ImageMetrics[];
+  /** Latents decoded from the code bytes, [count × ℓ]. */
+  latents: Float32Array;
+  /** Reconstructed intensities, [count × n]. */
+  reconstruction: Float32Array;
+  /** Coded indices of each image's f(z), for the gap distribution ρ(δ). */
+  codedIndices: Int32Array[];
+}
+
+/** One evaluated batch: the input images and what the model (and baseline) made of them. */
+export interface EvaluatedBatch {
+  /** Global index of the first image in the evaluated stream. */
+  first: number;
+  count: number;
+  labels: ImageLabel[];
+  /** Input intensities, [count × n] float32. */
+  images: Float32Array;
+  model: BatchResult;
+  baseline?: BatchResult;
+}
+
+/** Runs `codec` on `images` ([count × n]) through real code bytes. */
+export async function evaluateBatch(
+  codec: ModelCodec,
+  images: Float32Array,
+  source = "input",
+): Promise<BatchResult> {
+  const { n, ell } = codec.model.arch;
+  const count = images.length / n;
+  const z = await codec.model.encode(images, source);
+  const latents = new Float32Array(count * ell);
+  const stats: CodeStats[] = [];
+  const indices: Int32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const zi = z.subarray(i * ell, (i + 1) * ell);
+    const s: CodeStats = { nonZeros: 0, bytes: 0, valueBytes: 0, gapBytes: 0 };
+    const bytes = encodeLatent(zi, codec.options, s);
+    decodeLatent(bytes, ell, codec.options, latents.subarray(i * ell, (i + 1) * ell));
+    stats.push(s);
+    indices.push(codedIndices(zi, codec.options));
+  }
+  const reconstruction = await codec.model.decode(latents, source);
+  const metrics = stats.map((s, i) =>
+    imageMetrics(
+      images.subarray(i * n, (i + 1) * n),
+      reconstruction.subarray(i * n, (i + 1) * n),
+      s,
+    )
+  );
+  return { metrics, latents, reconstruction, codedIndices: indices };
+}
+
+/** Images of a chunk as float32 [count × n], checking the shape against the model's. */
+export function chunkImages(chunk: Chunk, imageShape: number[], source: string): Float32Array {
+  if (chunk.shape.join() !== imageShape.join()) {
+    throw new FormatError(
+      `${source}: images are [${chunk.shape}], the model expects [${imageShape}]`,
+    );
+  }
+  if (chunk.dtype === "int32" || chunk.dtype === "uint8") {
+    throw new FormatError(`${source}: images are ${chunk.dtype}, expected a float type`);
+  }
+  return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data);
+}
+
+/** Evaluates chunks of images with a model and an optional baseline model. */
+export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
+  constructor(model: ModelCodec, baseline?: ModelCodec, source = "input") {
+    const shape = model.model.meta.image_shape;
+    const other = baseline?.model.meta.image_shape;
+    if (other && other.join() !== shape.join()) {
+      throw new ModelError(`baseline model takes [${other}] images, the model [${shape}]`);
+    }
+    let first = 0;
+    super({
+      async transform(chunk, controller) {
+        if (chunk.count === 0) return;
+        const images = chunkImages(chunk, shape, source);
+        const result: EvaluatedBatch = {
+          first,
+          count: chunk.count,
+          labels: chunk.labels,
+          images,
+          model: await evaluateBatch(model, images, source),
+          baseline: baseline ? await evaluateBatch(baseline, images, source) : undefined,
+        };
+        first += chunk.count;
+        controller.enqueue(result);
+      },
+    });
+  }
+}

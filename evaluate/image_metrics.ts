@@ -1,0 +1,124 @@
+/**
+ * Per-image quality and size metrics of one reconstruction, and the dataset-wide error
+ * aggregates that scientific compressors report (max abs error, PSNR, NRMSE).
+ * @module
+ */
+
+/** Metrics of one image, as written to `images.ndjson`. */
+export interface ImageMetrics {
+  /** ‖x̂ − x‖₂ / ‖x‖₂ in intensity (0 for an all-zero image reconstructed exactly). */
+  rel_l2: number;
+  /** maxᵢ |x̂ᵢ − xᵢ| / |xᵢ| over pixels with xᵢ ≠ 0. */
+  max_pointwise_rel: number;
+  /** ‖x‖₀ / ‖f(z)‖₀, the paper's ratio (a code with no entries counts as one). */
+  nnz_ratio: number;
+  /** Raw float32 bytes / code bytes. */
+  byte_ratio: number;
+  /** ‖x‖₀: non-zero pixels. */
+  pixels_nonzero: number;
+  /** ‖f(z)‖₀: coded entries. */
+  code_nonzeros: number;
+  /** Total code bytes, and its split into quantized values and gaps (+ END and flush). */
+  code_bytes: number;
+  value_bytes: number;
+  gap_bytes: number;
+}
+
+/** Size of one image's code (a `CodeStats` from the codec). */
+export interface CodeSize {
+  nonZeros: number;
+  bytes: number;
+  valueBytes: number;
+  gapBytes: number;
+}
+
+/** Metrics of image `x` reconstructed as `xhat` from a code of size `code`. */
+export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize): ImageMetrics {
+  const { diff, norm, worst, nonzero } = errorSums(x, xhat);
+  // Relative L2 error in intensity, arXiv 2405.14270 (error metric of Fig. 4).
+  const relL2 = norm > 0 ? Math.sqrt(diff / norm) : diff > 0 ? Infinity : 0;
+  return {
+    rel_l2: relL2,
+    max_pointwise_rel: worst,
+    nnz_ratio: nonzero / Math.max(code.nonZeros, 1),
+    byte_ratio: (4 * x.length) / Math.max(code.bytes, 1),
+    pixels_nonzero: nonzero,
+    code_nonzeros: code.nonZeros,
+    code_bytes: code.bytes,
+    value_bytes: code.valueBytes,
+    gap_bytes: code.gapBytes,
+  };
+}
+
+/** Squared error, squared norm, worst pointwise relative error and ‖x‖₀ in one pass. */
+function errorSums(x: Float32Array, xhat: Float32Array) {
+  let diff = 0, norm = 0, worst = 0, nonzero = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const d = xhat[i] - v;
+    diff += d * d;
+    norm += v * v;
+    if (v !== 0) {
+      nonzero++;
+      const r = Math.abs(d) / Math.abs(v);
+      if (r > worst) worst = r;
+    }
+  }
+  return { diff, norm, worst, nonzero };
+}
+
+/** Dataset-wide error figures in the style of SZ/zfp reports. */
+export interface ErrorAggregates {
+  /** Largest |x̂ᵢ − xᵢ| over every pixel of every image. */
+  max_abs_error: number;
+  /** Root mean squared error over every pixel. */
+  rmse: number;
+  /** RMSE / (max x − min x), the value range of the whole data set. */
+  nrmse: number;
+  /** 20·log10((max x − min x) / RMSE) in dB. */
+  psnr_db: number;
+  /** Value range of the data, max x − min x. */
+  value_range: number;
+}
+
+/** Accumulates squared error, max abs error and value range over a stream of images. */
+export class ErrorAccumulator {
+  #sumSquares = 0;
+  #count = 0;
+  #maxAbs = 0;
+  #min = Infinity;
+  #max = -Infinity;
+
+  /** Add a batch of originals and reconstructions (same length). */
+  add(x: Float32Array, xhat: Float32Array): void {
+    let s = 0, maxAbs = this.#maxAbs, min = this.#min, max = this.#max;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      const d = Math.abs(xhat[i] - v);
+      s += d * d;
+      if (d > maxAbs) maxAbs = d;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.#sumSquares += s;
+    this.#count += x.length;
+    this.#maxAbs = maxAbs;
+    this.#min = min;
+    this.#max = max;
+  }
+
+  /** The aggregates so far; null before any pixel. */
+  result(): ErrorAggregates | null {
+    if (this.#count === 0) return null;
+    const rmse = Math.sqrt(this.#sumSquares / this.#count);
+    const range = this.#max - this.#min;
+    return {
+      max_abs_error: this.#maxAbs,
+      rmse,
+      nrmse: range > 0 ? rmse / range : 0,
+      // PSNR on the value range, as SZ and zfp's benchmarks define it; capped for exact copies.
+      psnr_db: rmse > 0 && range > 0 ? 20 * Math.log10(range / rmse) : 999,
+      value_range: range,
+    };
+  }
+}

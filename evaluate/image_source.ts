@@ -1,0 +1,129 @@
+/**
+ * Where evaluation images come from: a stream-format file (`--data`) or fresh generator
+ * samples from a seed disjoint from the training data's.
+ * @module
+ */
+import { FormatError, UsageError } from "../pipeline/errors.ts";
+import type { Chunk, StreamHeader } from "../pipeline/record_format.ts";
+import { readRecords } from "../pipeline/record_stream.ts";
+import { sliceChunk } from "../pipeline/batch_stream.ts";
+import type { ModelMeta } from "../models/model_io.ts";
+import { resolveModels } from "../generators/generation_plan.ts";
+import { imageStream } from "../generators/image_stream.ts";
+import { SasHost } from "../generators/pyodide_host.ts";
+import type { GenerationSettings } from "../generators/image_job.ts";
+
+/** Offset from the training seed to the default evaluation seed (a prime, far from 0..1e6). */
+export const EVAL_SEED_OFFSET = 1_000_003;
+
+/** How to get evaluation images. */
+export interface SourceOptions {
+  /** Stream-format file; when absent, images are generated. */
+  data?: string;
+  /** At most this many images. */
+  n: number;
+  /** Generator seed (default: training seed + EVAL_SEED_OFFSET). */
+  seed?: number;
+  /** Generator model list (as `deno task generate --models`). */
+  models?: string;
+  workers: number;
+  qmax: number;
+}
+
+/** An opened source: its chunks, how many images to expect and where they came from. */
+export interface ImageSource {
+  chunks: ReadableStream<Chunk>;
+  expected?: number;
+  describe: Record<string, unknown>;
+  /** Notes for the user (e.g. the data look like the training data). */
+  warnings: string[];
+}
+
+/** The data seed of the model's training stream, when its metadata records it. */
+export function trainingSeed(meta: ModelMeta): number | undefined {
+  const data = meta.data as Record<string, unknown>;
+  const header = data.header as Record<string, unknown> | undefined;
+  const seed = data.seed ?? header?.seed;
+  return typeof seed === "number" ? seed : undefined;
+}
+
+/** Opens the evaluation images for a model with metadata `meta`. */
+export async function openImageSource(meta: ModelMeta, o: SourceOptions): Promise<ImageSource> {
+  return o.data === undefined ? await generated(meta, o) : await fromFile(meta, o.data, o.n);
+}
+
+async function fromFile(meta: ModelMeta, path: string, n: number): Promise<ImageSource> {
+  const { header, chunks } = await readRecords(path);
+  if (header.shape.join() !== meta.image_shape.join()) {
+    throw new FormatError(
+      `${path}: images are [${header.shape}], the model expects [${meta.image_shape}]`,
+    );
+  }
+  if (!["float32", "float64", "float16"].includes(header.dtype)) {
+    throw new FormatError(`${path}: header dtype is ${header.dtype}, expected a float type`);
+  }
+  const warnings = [];
+  if (meta.data.header_sha256 && meta.data.header_sha256 === await headerSha256(header)) {
+    warnings.push(`${path} has the same header as the model's training data`);
+  }
+  const total = typeof header.n === "number" ? Math.min(header.n, n) : undefined;
+  return {
+    chunks: chunks.pipeThrough(new TakeImagesStream(n)),
+    expected: total,
+    describe: { kind: "file", path, seed: header.seed ?? null },
+    warnings,
+  };
+}
+
+async function generated(meta: ModelMeta, o: SourceOptions): Promise<ImageSource> {
+  const trained = trainingSeed(meta);
+  if (o.seed !== undefined && trained !== undefined && o.seed === trained) {
+    throw new UsageError(`--seed ${o.seed} is the model's training seed; pick another`);
+  }
+  const seed = o.seed ?? (trained ?? 1) + EVAL_SEED_OFFSET;
+  const shape = meta.image_shape;
+  if (shape.length !== 2 || shape[0] !== shape[1]) {
+    throw new UsageError(
+      `the model's images are [${shape}]; the generator makes square images, use --data`,
+    );
+  }
+  const models = resolveModels(o.models, await SasHost.catalog(), []);
+  const settings: GenerationSettings = {
+    seed,
+    models,
+    grid: { qmax: o.qmax, size: shape[0] },
+    noise: "none",
+    flux: 1,
+    plugins: [],
+  };
+  const warnings = trained === undefined && o.seed === undefined
+    ? [`training seed not recorded in the model; evaluating on seed ${seed}`]
+    : [];
+  return {
+    chunks: imageStream(settings, { start: 0, end: o.n, chunkSize: 64, workers: o.workers }),
+    expected: o.n,
+    describe: { kind: "generated", seed, models, qmax: o.qmax, training_seed: trained ?? null },
+    warnings,
+  };
+}
+
+/** Passes through the first `n` images and then stops (cancelling the source). */
+export class TakeImagesStream extends TransformStream<Chunk, Chunk> {
+  constructor(n: number) {
+    let left = n;
+    super({
+      transform(chunk, controller) {
+        if (chunk.count <= left) controller.enqueue(chunk);
+        else if (left > 0) controller.enqueue(sliceChunk(chunk, 0, left));
+        left -= Math.min(left, chunk.count);
+        if (left === 0) controller.terminate();
+      },
+    });
+  }
+}
+
+async function headerSha256(header: StreamHeader): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(header));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

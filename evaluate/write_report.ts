@@ -1,0 +1,136 @@
+/**
+ * Turns what the evaluation collected into the report folder: summary.json, the SVG figures
+ * and index.html.
+ * @module
+ */
+import { writeFileAtomic } from "../pipeline/atomic_file.ts";
+import type { ModelCodec } from "../codec/model_codec.ts";
+import type { Collected } from "./report_sink.ts";
+import { zfpBaseline } from "./baselines.ts";
+import { examplesFigure, gapFigure, logDensityFigure } from "./figures.ts";
+import { htmlReport } from "./html_report.ts";
+
+/** A model as the summary describes it. */
+export interface ModelInfo {
+  dir: string;
+  codec: ModelCodec;
+}
+
+/** What goes into the report besides the collected data. */
+export interface ReportInputs {
+  out: string;
+  model: ModelInfo;
+  baseline?: ModelInfo;
+  source: Record<string, unknown>;
+  knnK: number;
+  zfp: boolean;
+}
+
+/** Size in bytes of the weight files listed in `dir/model.json`. */
+export async function weightsBytes(dir: string): Promise<number> {
+  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/model.json`)) as {
+    weightsManifest: { paths: string[] }[];
+  };
+  let total = 0;
+  for (const g of manifest.weightsManifest) {
+    for (const p of g.paths) total += (await Deno.stat(`${dir}/${p}`)).size;
+  }
+  return total;
+}
+
+async function describeModel(info: ModelInfo): Promise<Record<string, unknown>> {
+  const bytes = await weightsBytes(info.dir);
+  const o = info.codec.options;
+  return {
+    dir: info.dir,
+    architecture: info.codec.model.arch,
+    image_shape: info.codec.model.meta.image_shape,
+    weights_bytes: bytes,
+    parameters: bytes / 4,
+    quant: o.quant,
+    threshold: o.threshold,
+    gap_model: info.codec.gapModel.kind,
+  };
+}
+
+/** Writes summary.json, figures and index.html into `inputs.out`; returns the summary. */
+export async function writeReport(
+  c: Collected,
+  inputs: ReportInputs,
+): Promise<Record<string, unknown>> {
+  const { n, ...metrics } = c.model.summary();
+  const summary: Record<string, unknown> = {
+    n,
+    source: inputs.source,
+    model: await describeModel(inputs.model),
+    ...metrics,
+  };
+  if (c.knn) {
+    const t0 = performance.now();
+    summary.knn = {
+      k: inputs.knnK,
+      ...c.knn.describe(),
+      labels: "SAS model family (label.model)",
+      latent_space: "latent ẑ decoded from the code bytes",
+      image_space: "log10-standardized intensity (the model's input transform)",
+      latent_accuracy: c.knn.accuracy("latent", inputs.knnK),
+      image_accuracy: c.knn.accuracy("image", inputs.knnK),
+      seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    };
+  }
+  summary.baselines = await baselines(c, inputs);
+  summary.figures = await writeFigures(c, inputs);
+  await writeFileAtomic(`${inputs.out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+  await writeFileAtomic(`${inputs.out}/index.html`, htmlReport(summary));
+  return summary;
+}
+
+async function baselines(c: Collected, inputs: ReportInputs) {
+  const out: Record<string, unknown> = { gzip: c.gzip.result() };
+  if (inputs.baseline && c.baseline) {
+    out.hourglass = { model: await describeModel(inputs.baseline), ...c.baseline.summary() };
+  }
+  if (inputs.zfp) {
+    const count = c.zfpModelErrors.length;
+    const n = inputs.model.codec.model.arch.n;
+    const target = c.zfpModelErrors.reduce((a, b) => a + b, 0) / Math.max(count, 1);
+    const shape = inputs.model.codec.model.meta.image_shape;
+    // Tuned and measured on the first images only: zfp needs whole batches in memory.
+    out.zfp = await zfpBaseline(c.zfpImages.subarray(0, count * n), shape, target);
+  }
+  return out;
+}
+
+async function writeFigures(c: Collected, inputs: ReportInputs): Promise<string[]> {
+  const named = (metric: "rel_l2" | "max_pointwise_rel" | "nnz_ratio" | "byte_ratio") => {
+    const s = [{ name: "sparse AE", values: c.model.values(metric) }];
+    if (c.baseline) s.push({ name: "hourglass", values: c.baseline.values(metric) });
+    return s;
+  };
+  const figures: Record<string, string> = {
+    "error_pdf.svg": logDensityFigure(
+      named("rel_l2"),
+      "Relative L2 error per image",
+      "‖x̂ − x‖₂ / ‖x‖₂",
+    ),
+    "max_error_pdf.svg": logDensityFigure(
+      named("max_pointwise_rel"),
+      "Maximum pointwise relative error per image",
+      "maxᵢ |x̂ᵢ − xᵢ| / |xᵢ|",
+    ),
+    "ratio_pdf.svg": logDensityFigure(
+      [
+        { name: "‖x‖₀/‖f(z)‖₀", values: c.model.values("nnz_ratio") },
+        { name: "byte ratio", values: c.model.values("byte_ratio") },
+      ],
+      "Compression ratio per image",
+      "ratio",
+    ),
+    "gap_distribution.svg": gapFigure(c.model.gapCounts, inputs.model.codec.gapModel),
+    "examples.svg": await examplesFigure(c.examples, inputs.model.codec.model.meta.image_shape),
+  };
+  for (const [name, svg] of Object.entries(figures)) {
+    await writeFileAtomic(`${inputs.out}/${name}`, svg);
+  }
+  return Object.keys(figures);
+}

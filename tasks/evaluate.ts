@@ -1,0 +1,114 @@
+/** `deno task evaluate`: compression ratio, errors, k-NN and baselines of a trained model. */
+import { Progress } from "../pipeline/progress.ts";
+import { RebatchStream } from "../pipeline/batch_stream.ts";
+import { openModelCodec } from "../codec/model_codec.ts";
+import type { QuantName } from "../codec/quantize.ts";
+import { openImageSource } from "../evaluate/image_source.ts";
+import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
+import { ReportSink } from "../evaluate/report_sink.ts";
+import { writeReport } from "../evaluate/write_report.ts";
+import { summaryText } from "../evaluate/summary_text.ts";
+import { runTask, type TaskSpec } from "./_cli.ts";
+
+const spec = {
+  name: "evaluate",
+  usage: "--model DIR [--data FILE | --n N --seed S] [--out DIR] [flags]",
+  summary:
+    "Stream images (fresh generator samples from a seed disjoint from training, or --data)\n" +
+    "through encode → sparse code bytes → decode and report per-image relative L2 error, max\n" +
+    "pointwise relative error, ‖x‖₀/‖f(z)‖₀ and byte ratio: images.ndjson, summary.json, SVG\n" +
+    "figures and index.html. Memory stays flat: images pass in batches.",
+  flags: {
+    model: { type: "string", help: "trained model folder", arg: "DIR", required: true },
+    data: {
+      type: "string",
+      help: "evaluate this stream-format file instead of generating",
+      arg: "FILE",
+    },
+    n: { type: "int", help: "images to evaluate (at most, with --data)", default: 150000, min: 1 },
+    seed: { type: "int", help: "generator seed (default: training seed + 1000003)", min: 0 },
+    models: { type: "string", help: "generator models (as deno task generate)", arg: "LIST" },
+    qmax: { type: "number", help: "generator q range in 1/Å", default: 0.3 },
+    workers: {
+      type: "int",
+      help: "generator Pyodide workers",
+      default: navigator.hardwareConcurrency,
+      min: 0,
+    },
+    out: { type: "string", help: "report folder", arg: "DIR", default: "report" },
+    batch: { type: "int", help: "images per encode/decode batch", default: 256, min: 1 },
+    quant: {
+      type: "string",
+      help: "value quantizer",
+      default: "fp16",
+      choices: ["fp16", "bf16", "fp8"],
+    },
+    threshold: {
+      type: "number",
+      help: "drop latent entries with |value| ≤ this",
+      default: 0,
+      min: 0,
+    },
+    knn: { type: "boolean", help: "k-NN family classification in latent vs image space" },
+    "knn-train": {
+      type: "int",
+      help: "k-NN training split size (first images)",
+      default: 2000,
+      min: 1,
+    },
+    "knn-test": { type: "int", help: "k-NN test split size (next images)", default: 1000, min: 1 },
+    "knn-k": { type: "int", help: "neighbours per vote", default: 5, min: 1 },
+    baseline: {
+      type: "string",
+      help: "hourglass model folder evaluated on the same images",
+      arg: "DIR",
+    },
+    zfp: { type: "boolean", help: "zfp baseline tuned to the model's mean relative L2 error" },
+    "zfp-sample": {
+      type: "int",
+      help: "images the zfp baseline is tuned and measured on",
+      default: 256,
+      min: 1,
+    },
+    examples: { type: "int", help: "example images in examples.svg", default: 4, min: 0 },
+  },
+  examples: [
+    "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out report/",
+    "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out report/",
+  ],
+} satisfies TaskSpec;
+
+if (import.meta.main) {
+  await runTask(spec, async (flags) => {
+    const settings = { quant: flags.quant as QuantName, threshold: flags.threshold };
+    const codec = await openModelCodec(flags.model, settings);
+    const baseline = flags.baseline ? await openModelCodec(flags.baseline, settings) : undefined;
+    const source = await openImageSource(codec.model.meta, flags);
+    if (!flags.quiet) { for (const w of source.warnings) console.error(`evaluate: note: ${w}`); }
+    await Deno.mkdir(flags.out, { recursive: true });
+    const progress = new Progress("evaluate", source.expected, { quiet: flags.quiet });
+    const knn = flags.knn ? { train: flags["knn-train"], test: flags["knn-test"] } : undefined;
+    const sink = new ReportSink(`${flags.out}/images.ndjson`, codec, baseline, {
+      knn,
+      zfpSample: flags.zfp ? flags["zfp-sample"] : 0,
+      examples: flags.examples,
+      progress,
+    });
+    await source.chunks
+      .pipeThrough(new RebatchStream(flags.batch))
+      .pipeThrough(new EvaluateStream(codec, baseline, flags.data ?? "generator"))
+      .pipeTo(sink);
+    progress.done(`→ ${flags.out}/images.ndjson`);
+    const summary = await writeReport(sink.collected, {
+      out: flags.out,
+      model: { dir: flags.model, codec },
+      baseline: baseline && { dir: flags.baseline!, codec: baseline },
+      source: source.describe,
+      knnK: flags["knn-k"],
+      zfp: flags.zfp,
+    });
+    console.log(summaryText(summary, flags.out));
+    codec.model.dispose();
+    baseline?.model.dispose();
+  });
+}
