@@ -8,6 +8,8 @@ from itertools import product as cartesian, repeat
 from math import cos, exp, radians, sin, sqrt
 from operator import add, itemgetter, mul, sub
 
+from _sas_resolution import ring_bins, smear_average, smear_magnitudes, smear_points
+
 _GRID_CACHE = {}
 
 
@@ -212,6 +214,14 @@ def orientation_mesh(info, pars):
 def image_oriented(info, pars, qx, qy):
     """Image of an oriented model: Σ over orientation jitter × size mesh of Iqac / Iqabc."""
     _, _, px, py, symmetric, npix = _grid(qx, qy)
+    half = points_oriented(info, pars, px, py)
+    if symmetric:
+        return half + half[:npix - len(half)][::-1]
+    return half
+
+
+def points_oriented(info, pars, px, py):
+    """I(qx, qy) of an oriented model at the points (px[k], py[k]), background included."""
     mesh = volume_mesh(info, pars)
     omesh = orientation_mesh(info, pars)
     _, sum_shell, _ = mesh_moments(info, mesh)
@@ -237,7 +247,30 @@ def image_oriented(info, pars, qx, qy):
         part = weighted_sum(fn, cols, mesh, norm * wo)
         acc = part if acc is None else list(map(add, acc, part))
     background = pars["background"]
-    half = [v + background for v in acc] if acc is not None else [background] * len(px)
+    return [v + background for v in acc] if acc is not None else [background] * len(px)
+
+
+def image_isotropic_smeared(iq_fn, info, pars, qx, qy, resolution, accuracy):
+    """Pinhole-smeared image of a model without orientation: smear each distinct |q| once."""
+    unique, scatter = _grid(qx, qy)[:2]
+    # dq ∝ |q| in both directions, so every oversampled |q| depends on the pixel's |q| alone
+    points = smear_magnitudes(unique, resolution, accuracy)
+    values = smear_average(iq_fn(info, pars, points), accuracy)
+    if len(values) == 1:
+        return [values[0]] * len(qx) * len(qy)
+    return list(scatter(values))
+
+
+def image_oriented_smeared(info, pars, qx, qy, resolution, accuracy, max_points=65536):
+    """Pinhole-smeared image of an oriented model, evaluated in pixel blocks to bound memory."""
+    _, _, px, py, symmetric, npix = _grid(qx, qy)
+    step = max(1, max_points // len(ring_bins(accuracy)))
+    half = []
+    for start in range(0, len(px), step):
+        sx, sy = smear_points(px[start:start + step], py[start:start + step], resolution,
+                              accuracy)
+        half.extend(smear_average(points_oriented(info, pars, sx, sy), accuracy))
+    # Pinhole2D smears q and -q over the same points (its arctan angle), so I(-q) = I(q) holds
     if symmetric:
         return half + half[:npix - len(half)][::-1]
     return half

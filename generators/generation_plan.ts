@@ -2,6 +2,10 @@
 import { UsageError } from "../pipeline/errors.ts";
 import { makeHeader, type StreamHeader } from "../pipeline/record_format.ts";
 import type { GenerationSettings } from "./image_job.ts";
+import type { Accuracy, Grid } from "./pyodide_host.ts";
+
+/** The `--accuracy` choices: sasmodels Pinhole2D oversampling levels. */
+export const ACCURACIES: readonly Accuracy[] = ["low", "med", "high", "xhigh"];
 
 /** Generator version recorded in every header. */
 export const GENERATOR_VERSION = "0.1.0";
@@ -71,6 +75,31 @@ export function resolveModels(
   return names;
 }
 
+/**
+ * Check `--resolution` (dq/q, 0 = off) and `--accuracy`; returns the Grid fields they set, none
+ * when smearing is off so that unsmeared runs keep their exact settings and header.
+ */
+export function parseResolution(
+  dqOverQ: number,
+  accuracy: string,
+): Pick<Grid, "resolution" | "accuracy"> {
+  if (!(dqOverQ >= 0 && dqOverQ < 1)) {
+    throw new UsageError(`--resolution must be a dq/q fraction in [0, 1), got ${dqOverQ}`);
+  }
+  if (!(ACCURACIES as readonly string[]).includes(accuracy)) {
+    throw new UsageError(`--accuracy must be one of ${ACCURACIES.join(", ")}, got "${accuracy}"`);
+  }
+  return dqOverQ > 0 ? { resolution: dqOverQ, accuracy: accuracy as Accuracy } : {};
+}
+
+/** The header field describing a grid's smearing, present only when smearing is on. */
+export function resolutionField(
+  grid: Grid,
+): { resolution?: { dq_over_q: number; accuracy: Accuracy } } {
+  if (!grid.resolution) return {};
+  return { resolution: { dq_over_q: grid.resolution, accuracy: grid.accuracy ?? "low" } };
+}
+
 /** The stream header of a generation run; identical for every shard of the run. */
 export function generationHeader(settings: GenerationSettings, n: number): StreamHeader {
   const { grid, seed, models, noise, flux } = settings;
@@ -78,6 +107,7 @@ export function generationHeader(settings: GenerationSettings, n: number): Strea
     seed,
     n,
     q: { qmax: grid.qmax, size: grid.size },
+    ...resolutionField(grid),
     layout: "[iy][ix], qx = qy = linspace(-qmax, qmax, size)",
     generator: { name: "sasquash-generate", version: GENERATOR_VERSION },
     models,

@@ -18,19 +18,20 @@ def host_model_info(name):
     }, allow_nan=False, default=str)
 
 
-def host_render(name, pars_json, qmax, size):
+def host_render(name, pars_json, qmax, size, resolution=0.0, accuracy="low"):
     """Image of one model at exactly the given parameters (float32 LE bytes) and the full dict."""
     info = sas_engine.get_model(name)
     pars = sas_engine.validate_pars(info, json.loads(pars_json))
-    return sas_engine.render_f32(name, json.dumps(pars), qmax, size), json.dumps(pars)
+    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size, resolution, accuracy)
+    return image, json.dumps(pars)
 
 
-def host_random(name, base_seed, index, qmax, size):
+def host_random(name, base_seed, index, qmax, size, resolution=0.0, accuracy="low"):
     """The realistic random draw for image `index` of a stream: (label JSON, float32 bytes)."""
     info = sas_engine.get_model(name)
     seed = sas_engine.image_seed(base_seed, index)
     pars, poly = sas_engine.random_pars(info, seed)
-    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size)
+    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size, resolution, accuracy)
     label = {"index": index, "seed": seed, "model": name, "polydisperse": bool(poly),
              "params": pars}
     return json.dumps(label), image

@@ -8,6 +8,7 @@ import type { Grid, SasHost } from "./pyodide_host.ts";
 export interface GenerationSettings {
   seed: number;
   models: string[];
+  /** Detector axes and, when `grid.resolution` > 0, the pinhole smearing of every image. */
   grid: Grid;
   noise: "none" | "poisson";
   flux: number;

@@ -19,10 +19,17 @@ export interface ModelInfo {
   defaults: Record<string, number | string>;
 }
 
+/** How many points sasmodels' Pinhole2D places around each pixel (3×4, 5×6, 5×12, 10×20). */
+export type Accuracy = "low" | "med" | "high" | "xhigh";
+
 /** A detector grid: `linspace(-qmax, qmax, size)` on both axes. */
 export interface Grid {
   qmax: number;
   size: number;
+  /** Pinhole smearing dq/q in [0, 1), radial = perpendicular (sasmodels empty_data2D); 0 = off. */
+  resolution?: number;
+  /** Oversampling of the smearing (default "low"); ignored when resolution is 0. */
+  accuracy?: Accuracy;
 }
 
 /** One randomized image with the label that reproduces it. */
@@ -132,6 +139,8 @@ export class SasHost {
       JSON.stringify(params),
       grid.qmax,
       grid.size,
+      grid.resolution ?? 0,
+      grid.accuracy ?? "low",
     );
     return { image: toFloat32(bytes), params: JSON.parse(full) };
   }
@@ -146,6 +155,8 @@ export class SasHost {
       index,
       grid.qmax,
       grid.size,
+      grid.resolution ?? 0,
+      grid.accuracy ?? "low",
     );
     return { label: JSON.parse(label), image: toFloat32(bytes) };
   }

@@ -8,6 +8,7 @@ Example:
     info = get_model("sphere")
     iq = iq_1d(info, {"radius": 40}, [0.01, 0.1])
     raw = render_f32("cylinder", '{"theta": 30}', 0.3, 64)  # 64*64 float32 little endian
+    smeared = render_f32("sphere", "{}", 0.3, 64, resolution=0.1, accuracy="med")
 """
 import json
 import math
@@ -20,7 +21,9 @@ if _HERE not in sys.path:  # the helper modules _sas_*.py sit beside this file
     sys.path.insert(0, _HERE)
 from _sas_info import (ModelError, ModelInfo, Parameter, ensure_models_path, load_model_source,
                        make_product_info)
-from _sas_kernel import image_isotropic, image_oriented, iq_plain, iq_product
+from _sas_kernel import (image_isotropic, image_isotropic_smeared, image_oriented,
+                         image_oriented_smeared, iq_plain, iq_product)
+from _sas_resolution import check_settings
 from _sas_random import REALISTIC_MIX, draw_pars, image_seed
 
 __all__ = [
@@ -170,16 +173,28 @@ def iq_1d(info, pars, q_list):
     return (iq_product if info.product is not None else iq_plain)(info, full, qs)
 
 
-def image_2d(info, pars, qx_list, qy_list):
-    """Flat image, pixel [iy][ix] (index iy*nx+ix) at (qx[ix], qy[iy])."""
+def image_2d(info, pars, qx_list, qy_list, resolution=0.0, accuracy="low"):
+    """Flat image, pixel [iy][ix] (index iy*nx+ix) at (qx[ix], qy[iy]).
+
+    resolution > 0 applies sasmodels' Pinhole2D smearing with dq = resolution·|q| in both
+    directions (empty_data2D), oversampled per `accuracy` ('low', 'med', 'high', 'xhigh').
+    """
     full = validate_pars(info, pars, is2d=True)
     qx = _check_q(info, "qx", qx_list)
     qy = _check_q(info, "qy", qy_list)
     if not qx or not qy:
         raise ModelError("%s: qx and qy must not be empty" % info.name)
+    try:
+        resolution, accuracy = check_settings(resolution, accuracy)
+    except ModelError as exc:
+        raise ModelError("%s: %s" % (info.name, exc)) from None
+    fn = iq_product if info.product is not None else iq_plain
+    if resolution > 0.0:
+        if info.oriented:
+            return image_oriented_smeared(info, full, qx, qy, resolution, accuracy)
+        return image_isotropic_smeared(fn, info, full, qx, qy, resolution, accuracy)
     if info.oriented:
         return image_oriented(info, full, qx, qy)
-    fn = iq_product if info.product is not None else iq_plain
     return image_isotropic(fn, info, full, qx, qy)
 
 
@@ -193,8 +208,11 @@ def detector_q(qmax, size):
     return q
 
 
-def render_f32(name, pars_json, qmax, size):
-    """Render a size×size image on linspace(-qmax, qmax, size) as float32 little-endian bytes."""
+def render_f32(name, pars_json, qmax, size, resolution=0.0, accuracy="low"):
+    """Render a size×size image on linspace(-qmax, qmax, size) as float32 little-endian bytes.
+
+    resolution (dq/q, default 0 = none) and accuracy smear as in image_2d.
+    """
     info = get_model(name)
     try:
         pars = json.loads(pars_json)
@@ -203,7 +221,7 @@ def render_f32(name, pars_json, qmax, size):
     if not (isinstance(qmax, (int, float)) and math.isfinite(qmax) and qmax > 0):
         raise ModelError("%s: qmax must be a positive number, got %r" % (name, qmax))
     q = detector_q(float(qmax), int(size))
-    image = image_2d(info, pars, q, q)
+    image = image_2d(info, pars, q, q, resolution, accuracy)
     # sum() propagates inf/nan, struct raises OverflowError past the float32 range: both are
     # C loops, much cheaper in Pyodide than testing pixel by pixel.
     try:

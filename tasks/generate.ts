@@ -4,7 +4,9 @@ import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { RecordFileWriter } from "../pipeline/record_stream.ts";
 import {
+  ACCURACIES,
   generationHeader,
+  parseResolution,
   parseShard,
   resolveModels,
   shardRange,
@@ -36,6 +38,18 @@ const spec = {
     },
     qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3 },
     size: { type: "int", help: "pixels per side", default: 64, min: 2 },
+    resolution: {
+      type: "number",
+      help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
+      default: 0,
+      min: 0,
+    },
+    accuracy: {
+      type: "string",
+      help: "smearing points per pixel: 3×4, 5×6, 5×12, 10×20",
+      default: "low",
+      choices: ACCURACIES,
+    },
     noise: {
       type: "string",
       help: "counting noise",
@@ -64,6 +78,7 @@ const spec = {
   examples: [
     "deno task generate --n 50000 --out train.ndjson.gz",
     "deno task generate --n 1000 --models sphere,cylinder --noise poisson --flux 1e5 --out s.ndjson",
+    "deno task generate --n 1000 --resolution 0.1 --accuracy med --out smeared.ndjson",
     "deno task generate --n 50000 --shard 2/4 --out part2.ndjson   # tail -n +2 to concatenate",
   ],
 } satisfies TaskSpec;
@@ -87,6 +102,7 @@ if (import.meta.main) {
   await runTask(spec, async (flags) => {
     if (!(flags.qmax > 0)) throw new UsageError(`--qmax must be > 0, got ${flags.qmax}`);
     if (flags.noise === "poisson" && !(flags.flux > 0)) throw new UsageError("--flux must be > 0");
+    const smearing = parseResolution(flags.resolution, flags.accuracy);
     const plugins = await readPlugins(flags.plugin);
     const pluginNames: string[] = [];
     if (plugins.length) {
@@ -97,7 +113,7 @@ if (import.meta.main) {
     const settings: GenerationSettings = {
       seed: flags.seed,
       models,
-      grid: { qmax: flags.qmax, size: flags.size },
+      grid: { qmax: flags.qmax, size: flags.size, ...smearing },
       noise: flags.noise as "none" | "poisson",
       flux: flags.flux,
       plugins,

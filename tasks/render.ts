@@ -2,7 +2,12 @@
 import { UsageError } from "../pipeline/errors.ts";
 import { makeHeader } from "../pipeline/record_format.ts";
 import { writeRecords } from "../pipeline/record_stream.ts";
-import { GENERATOR_VERSION } from "../generators/generation_plan.ts";
+import {
+  ACCURACIES,
+  GENERATOR_VERSION,
+  parseResolution,
+  resolutionField,
+} from "../generators/generation_plan.ts";
 import { SasHost } from "../generators/pyodide_host.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -21,6 +26,18 @@ const spec = {
     params: { type: "string", help: "JSON object of parameter values", arg: "JSON", default: "{}" },
     qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3 },
     size: { type: "int", help: "pixels per side", default: 64, min: 2 },
+    resolution: {
+      type: "number",
+      help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
+      default: 0,
+      min: 0,
+    },
+    accuracy: {
+      type: "string",
+      help: "smearing points per pixel: 3×4, 5×6, 5×12, 10×20",
+      default: "low",
+      choices: ACCURACIES,
+    },
     out: { type: "string", help: "output .ndjson[.gz] ('-' = stdout)", arg: "FILE", default: "-" },
     plugin: { type: "string", help: "a SasView plugin model .py file to load first", arg: "FILE" },
   },
@@ -41,6 +58,7 @@ if (import.meta.main) {
       throw new UsageError("--params must be a JSON object such as '{\"radius\": 40}'");
     }
     if (!(flags.qmax > 0)) throw new UsageError(`--qmax must be > 0, got ${flags.qmax}`);
+    const smearing = parseResolution(flags.resolution, flags.accuracy);
     const host = await SasHost.create();
     if (flags.plugin) {
       const source = await Deno.readTextFile(flags.plugin).catch(() => {
@@ -48,10 +66,11 @@ if (import.meta.main) {
       });
       host.registerPlugin(source, flags.plugin.split("/").at(-1)!);
     }
-    const grid = { qmax: flags.qmax, size: flags.size };
+    const grid = { qmax: flags.qmax, size: flags.size, ...smearing };
     const r = host.render(flags.model, params as Record<string, unknown>, grid);
     const header = makeHeader([grid.size, grid.size], {
-      q: grid,
+      q: { qmax: grid.qmax, size: grid.size },
+      ...resolutionField(grid),
       layout: "[iy][ix], qx = qy = linspace(-qmax, qmax, size)",
       generator: { name: "sasquash-render", version: GENERATOR_VERSION },
     });

@@ -1,0 +1,257 @@
+"""Translate a model's pure-Python kernels into JavaScript (a numeric Python subset).
+
+Private helper of generators/_sas_plan.py. compile_functions([fn, ...]) returns the source of a
+JS function body that defines every reachable function and returns them by name; it raises
+Unsupported (with the reason) for anything outside the subset. Python exceptions are emulated
+by the runtime `rt` (generators/_py_runtime.ts): `/`, `//`, `%`, `**` and math functions throw
+where Python raises, so try/except of ZeroDivisionError, OverflowError, ValueError works, and a
+result Python would make complex throws an error that nothing catches (the caller then renders
+that image in Python).
+"""
+import ast
+import builtins
+import inspect
+import math
+import textwrap
+import types
+
+_NUM = (int, float)
+_CATCHABLE = ("ZeroDivisionError", "OverflowError", "ValueError", "ArithmeticError", "Exception")
+_BUILTINS = {"abs", "min", "max", "float", "int", "round", "len", "range", "zip", "enumerate",
+             "isinstance"}
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+_HELPER_BINOPS = {ast.Div: "div", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "===",
+           ast.NotEq: "!=="}
+_MATH_FUNCS = {name for name in dir(math) if callable(getattr(math, name))}
+
+
+class Unsupported(Exception):
+    """A construct outside the compiled subset; the message names function and line."""
+
+
+def _literal(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if abs(value) > 2 ** 53:
+            raise Unsupported("integer constant %d exceeds 2**53" % value)
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "(-Infinity)"
+    return repr(value)
+
+
+class _Program:
+    """All functions reachable from the entry points, with hoisted constant tables."""
+
+    def __init__(self):
+        self.names = {}   # id(fn) -> js name
+        self.chunks = []
+        self.tables = {}  # id(tuple) -> (js name, literal)
+
+    def function_name(self, fn):
+        key = id(fn)
+        if key not in self.names:
+            base = "%s__%s" % (getattr(fn, "__module__", None) or "m", fn.__name__)
+            js = "f_" + "".join(c if c.isalnum() else "_" for c in base) + "_%d" % len(self.names)
+            self.names[key] = js
+            self.chunks.append(_Function(self, fn, js).source())
+        return self.names[key]
+
+    def table(self, value):
+        key = id(value)
+        if key not in self.tables:
+            if not all(isinstance(v, _NUM) for v in value):
+                raise Unsupported("a module-level sequence holds non-numbers")
+            name = "K%d" % len(self.tables)
+            self.tables[key] = (name, "[%s]" % ", ".join(_literal(float(v)) for v in value), value)
+        return self.tables[key][0]
+
+    def source(self, entries):
+        exports = ", ".join("%s: %s" % (k, v) for k, v in entries.items())
+        tables = "".join("const %s = %s;\n" % (n, lit) for n, lit, _ in self.tables.values())
+        return '"use strict";\n%s%s\nreturn { %s };\n' % (tables, "\n".join(self.chunks), exports)
+
+
+class _Function:
+    """Translator of one Python function into one JS function declaration."""
+
+    def __init__(self, program, fn, js_name):
+        if not isinstance(fn, types.FunctionType):
+            raise Unsupported("%r is not a plain Python function" % (fn,))
+        self.program, self.fn, self.js_name = program, fn, js_name
+        try:
+            source = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError):
+            raise Unsupported("no source for %s" % fn.__name__) from None
+        tree = ast.parse(source).body[0]
+        if not isinstance(tree, ast.FunctionDef) or tree.decorator_list:
+            raise Unsupported("%s is not a plain def" % fn.__name__)
+        a = tree.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs:
+            raise Unsupported("%s: only positional arguments without defaults" % fn.__name__)
+        self.tree, self.params = tree, [x.arg for x in a.args]
+        self.locals = set(self.params)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                self.locals.add(node.id)
+            elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda, ast.ClassDef,
+                                   ast.AsyncFunctionDef)) or \
+                    (isinstance(node, ast.FunctionDef) and node is not tree):
+                self.fail(node, type(node).__name__)
+        self.temps = 0
+        self.globals = fn.__globals__
+
+    def fail(self, node, what):
+        raise Unsupported("%s line %s: %s is not supported"
+                          % (self.fn.__name__, getattr(node, "lineno", "?"), what))
+
+    def temp(self):
+        self.temps += 1
+        return "_t%d" % self.temps
+
+    def source(self):
+        body = self.block(self.tree.body, "  ")
+        names = sorted(self.locals - set(self.params))
+        temps = ["_t%d" % i for i in range(1, self.temps + 1)]
+        decl = "  let %s;\n" % ", ".join(["v_" + n for n in names] + temps) if names or temps else ""
+        return "function %s(%s) {\n%s%s}\n" % (
+            self.js_name, ", ".join("v_" + p for p in self.params), decl, body)
+
+    # ---- statements -------------------------------------------------------------------------
+    def block(self, stmts, ind):
+        return "".join(self.stmt(s, ind) for s in stmts)
+
+    def stmt(self, s, ind):
+        if isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+                return ""  # docstring
+            return "%s%s;\n" % (ind, self.expr(s.value))
+        if isinstance(s, ast.Pass):
+            return ""
+        if isinstance(s, ast.Return):
+            return "%sreturn %s;\n" % (ind, self.expr(s.value, allow_tuple=True)
+                                       if s.value is not None else self.fail(s, "bare return"))
+        if isinstance(s, ast.Assign):
+            value = self.expr(s.value, allow_tuple=True)
+            if len(s.targets) != 1:
+                t = self.temp()
+                return "%s%s = %s;\n%s" % (ind, t, value, "".join(
+                    self.store(tg, t, ind) for tg in s.targets))
+            return self.store(s.targets[0], value, ind)
+        if isinstance(s, ast.AugAssign):
+            if not isinstance(s.target, ast.Name):
+                self.fail(s, "augmented assignment to a non-name")
+            fake = ast.BinOp(left=ast.Name(id=s.target.id, ctx=ast.Load()), op=s.op, right=s.value)
+            return "%sv_%s = %s;\n" % (ind, s.target.id, self.expr(fake))
+        if isinstance(s, ast.If):
+            out = "%sif (%s) {\n%s%s}" % (ind, self.test(s.test), self.block(s.body, ind + "  "), ind)
+            if s.orelse:
+                out += " else {\n%s%s}" % (self.block(s.orelse, ind + "  "), ind)
+            return out + "\n"
+        if isinstance(s, ast.While):
+            if s.orelse:
+                self.fail(s, "while ... else")
+            return "%swhile (%s) {\n%s%s}\n" % (ind, self.test(s.test),
+                                               self.block(s.body, ind + "  "), ind)
+        if isinstance(s, ast.For):
+            return self.for_loop(s, ind)
+        if isinstance(s, ast.Break):
+            return ind + "break;\n"
+        if isinstance(s, ast.Continue):
+            return ind + "continue;\n"
+        if isinstance(s, ast.Raise):
+            return ind + "throw rt.raised();\n"
+        if isinstance(s, ast.Try):
+            return self.try_block(s, ind)
+        self.fail(s, type(s).__name__)
+
+    def store(self, target, value, ind):
+        if isinstance(target, ast.Name):
+            return "%sv_%s = %s;\n" % (ind, target.id, value)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if any(not isinstance(e, ast.Name) for e in target.elts):
+                self.fail(target, "nested unpacking")
+            t = self.temp()
+            out = "%s%s = rt.unpack(%s, %d);\n" % (ind, t, value, len(target.elts))
+            return out + "".join("%sv_%s = %s[%d];\n" % (ind, e.id, t, i)
+                                 for i, e in enumerate(target.elts))
+        self.fail(target, "assignment to %s" % type(target).__name__)
+
+    def for_loop(self, s, ind):
+        if s.orelse:
+            self.fail(s, "for ... else")
+        it, body = s.iter, self.block(s.body, ind + "  ")
+        k = self.temp()
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+                and it.func.id not in self.locals and not it.keywords:
+            if not isinstance(s.target, ast.Name) or not 1 <= len(it.args) <= 3:
+                self.fail(s, "this range() loop")
+            args = [self.expr(a) for a in it.args]
+            start, stop = ("0", args[0]) if len(args) == 1 else (args[0], args[1])
+            step = 1
+            if len(args) == 3:
+                step = ast.literal_eval(it.args[2]) if isinstance(
+                    it.args[2], (ast.Constant, ast.UnaryOp)) else None
+                if not isinstance(step, int) or step == 0:
+                    self.fail(s, "range() with a non-constant step")
+            end = self.temp()
+            cmp = "<" if step > 0 else ">"
+            return "%sfor (%s = rt.int_arg(%s), %s = rt.int_arg(%s); %s %s %s; %s += %d) {\n" \
+                   "%s  v_%s = %s;\n%s%s}\n" % (ind, k, start, end, stop, k, cmp, end, k, step,
+                                                 ind, s.target.id, k, body, ind)
+        prelude, seqs, names = self.iteration(s, it, ind)
+        n = self.temp()
+        length = ("Math.min(%s)" % ", ".join("%s.length" % q for q in seqs)) if len(seqs) > 1 \
+            else "%s.length" % seqs[0]
+        head = "%sfor (%s = 0, %s = %s; %s < %s; %s++) {\n" % (ind, k, n, length, k, n, k)
+        binds = "".join("%s  v_%s = %s;\n" % (ind, nm, k if src is None else "%s[%s]" % (src, k))
+                        for nm, src in names)
+        return prelude + head + binds + body + ind + "}\n"
+
+    def iteration(self, s, it, ind):
+        """(prelude, sequence temps, [(target name, sequence temp or None for the index)])."""
+        t = s.target
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) \
+                and it.func.id in ("zip", "enumerate") and it.func.id not in self.locals:
+            if it.keywords or not isinstance(t, ast.Tuple) or \
+                    not all(isinstance(e, ast.Name) for e in t.elts):
+                self.fail(s, it.func.id + "() loop")
+            args = it.args
+        elif isinstance(t, ast.Name):
+            args = [it]
+        else:
+            self.fail(s, "unpacking in a for target")
+        seqs = [self.temp() for _ in args]
+        prelude = "".join("%s%s = rt.seq(%s);\n" % (ind, q, self.expr(a, allow_tuple=True))
+                          for q, a in zip(seqs, args))
+        if isinstance(t, ast.Name):
+            return prelude, seqs, [(t.id, seqs[0])]
+        if it.func.id == "enumerate":
+            if len(seqs) != 1 or len(t.elts) != 2:
+                self.fail(s, "enumerate() with a start")
+            return prelude, seqs, [(t.elts[0].id, None), (t.elts[1].id, seqs[0])]
+        if len(seqs) != len(t.elts):
+            self.fail(s, "zip() unpacking of another length")
+        return prelude, seqs, [(e.id, q) for e, q in zip(t.elts, seqs)]
+
+    def try_block(self, s, ind):
+        if s.orelse or s.finalbody:
+            self.fail(s, "try ... else/finally")
+        checks = []
+        for h in s.handlers:
+            if h.name is not None:
+                self.fail(h, "except ... as name")
+            types_ = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
+            if h.type is None or not all(isinstance(x, ast.Name) and x.id in _CATCHABLE
+                                         for x in types_):
+                self.fail(h, "except clause other than %s" % ", ".join(_CATCHABLE))
+            cond = " || ".join("rt.caught(_e, %r)" % x.id for x in types_)
+            checks.append("%s  if (%s) {\n%s%s  }" % (ind, cond, self.block(h.body, ind + "    "),
+                                                      ind))
+        handlers = " else ".join(c.lstrip() if i else c for i, c in enumerate(checks))
+        return "%stry {\n%s%s} catch (_e) {\n%s else {\n%s    throw _e;\n%s  }\n%s}\n" % (
+            ind, self.block(s.body, ind + "  "), ind, handlers, ind, ind, ind)

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { generationHeader } from "../../generators/generation_plan.ts";
+import type { GenerationSettings } from "../../generators/image_job.ts";
+import { type Accuracy, type Grid, SasHost } from "../../generators/pyodide_host.ts";
+
+const TASKS = new URL("../../tasks/", import.meta.url).pathname;
+const host = await SasHost.create();
+
+/** numpy.linspace(-qmax, qmax, size), as the engine's detector axis. */
+function detectorAxis(qmax: number, size: number): number[] {
+  const step = (2 * qmax) / (size - 1);
+  return Array.from({ length: size }, (_, i) => (i === size - 1 ? qmax : -qmax + i * step));
+}
+
+// sasmodels resolution2d.Pinhole2D (polar), written out a second time from its formulas: nr rings
+// at r_i = (i + ½)·3/nr standard deviations, nphi angles 2πj/nphi, ring weight
+// exp(-(i·3/nr)²/2) − exp(-((i+1)·3/nr)²/2), each ring point rotated by the pixel angle atan(qy/qx).
+const BINS: Record<Accuracy, [number, number]> = {
+  low: [3, 4],
+  med: [5, 6],
+  high: [5, 12],
+  xhigh: [10, 20],
+};
+
+/** I at each (qx, qy) point. */
+type Evaluate = (points: [number, number][]) => ArrayLike<number>;
+
+function smearedPixel(
+  evaluate: Evaluate,
+  qx: number,
+  qy: number,
+  dqOverQ: number,
+  accuracy: Accuracy,
+): number {
+  const [nr, nphi] = BINS[accuracy];
+  const step = 3 / nr;
+  const q = Math.hypot(qx, qy);
+  const dq = Math.max(dqOverQ * q, 1e-10);
+  const angle = Math.atan(qy / qx);
+  const points: [number, number][] = [], weights: number[] = [];
+  for (let j = 0; j < nphi; j++) {
+    const phi = (2 * Math.PI * j) / nphi;
+    for (let i = 0; i < nr; i++) {
+      const r = (i + 0.5) * step;
+      const a = q + r * dq * Math.cos(phi), b = r * dq * Math.sin(phi);
+      const x = a * Math.cos(angle) - b * Math.sin(angle);
+      const y = a * Math.sin(angle) + b * Math.cos(angle);
+      points.push([x, y]);
+      weights.push(Math.exp(-0.5 * (i * step) ** 2) - Math.exp(-0.5 * ((i + 1) * step) ** 2));
+    }
+  }
+  const iq = evaluate(points);
+  let sum = 0, total = 0;
+  for (let k = 0; k < points.length; k++) {
+    sum += weights[k] * iq[k];
+    total += weights[k];
+  }
+  return sum / total;
+}
+
+/** Smallest value over pixels with |q| in `dip`, over the largest with |q| in `peak`. */
+function fringeContrast(
+  image: Float32Array,
+  grid: Grid,
+  dip: [number, number],
+  peak: [number, number],
+): number {
+  const axis = detectorAxis(grid.qmax, grid.size);
+  let min = Infinity, max = -Infinity;
+  for (let iy = 0; iy < grid.size; iy++) {
+    for (let ix = 0; ix < grid.size; ix++) {
+      const q = Math.hypot(axis[ix], axis[iy]), v = image[iy * grid.size + ix];
+      if (q >= dip[0] && q <= dip[1]) min = Math.min(min, v);
+      if (q >= peak[0] && q <= peak[1]) max = Math.max(max, v);
+    }
+  }
+  return min / max;
+}
+
+Deno.test("resolution 0 renders images bit-identical to the unsmeared ones", () => {
+  const grid = { qmax: 0.3, size: 24 };
+  for (
+    const [model, params] of [
+      ["sphere", { radius: 60, radius_pd: 0.1, radius_pd_n: 9 }],
+      ["cylinder", { theta: 35, phi: -25 }],
+    ] as const
+  ) {
+    const plain = host.render(model, params, grid).image;
+    const off = host.render(model, params, { ...grid, resolution: 0, accuracy: "xhigh" }).image;
+    assert.deepEqual(new Uint8Array(off.buffer), new Uint8Array(plain.buffer));
+    const random = host.random(model, 3, 7, grid).image;
+    const randomOff = host.random(model, 3, 7, { ...grid, resolution: 0 }).image;
+    assert.deepEqual(new Uint8Array(randomOff.buffer), new Uint8Array(random.buffer));
+  }
+});
+
+Deno.test("smeared images equal the Pinhole2D weighted average computed point by point", () => {
+  const sphere = { radius: 60, radius_pd: 0.1, radius_pd_n: 9, background: 0.01 };
+  const cylinder = { radius: 30, length: 250, theta: 35, phi: -25 };
+  const cases: [string, Record<string, unknown>, Evaluate][] = [
+    ["sphere", sphere, (pts) => host.iq1d("sphere", sphere, pts.map(([x, y]) => Math.hypot(x, y)))],
+    [
+      "cylinder",
+      cylinder,
+      (pts) => pts.map(([x, y]) => host.image2d("cylinder", cylinder, [x], [y])[0]),
+    ],
+  ];
+  const pixels = [[3, 11], [12, 12], [7, 20], [23, 1], [16, 9], [0, 0]];
+  for (const [model, params, evaluate] of cases) {
+    for (const [resolution, accuracy] of [[0.1, "low"], [0.05, "med"], [0.2, "xhigh"]] as const) {
+      const grid = { qmax: 0.3, size: 24, resolution, accuracy };
+      const image = host.render(model, params, grid).image;
+      const axis = detectorAxis(grid.qmax, grid.size);
+      for (const [ix, iy] of pixels) {
+        const expected = smearedPixel(evaluate, axis[ix], axis[iy], resolution, accuracy);
+        const got = image[iy * grid.size + ix];
+        assert.ok(
+          Math.abs(got - expected) <= 1e-6 * Math.abs(expected),
+          `${model} ${accuracy} pixel (${ix}, ${iy}): ${got} vs ${expected}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("smearing fills in a sphere's fringe minima: min/max contrast rises with dq/q", () => {
+  // sphere R = 80 Å: first zero at qR = 4.493 (q = 0.056), next lobe peaks at qR = 5.763 (0.072)
+  const grid = { qmax: 0.15, size: 64 };
+  const ratios = [0, 0.05, 0.15].map((resolution) =>
+    fringeContrast(
+      host.render("sphere", { radius: 80 }, { ...grid, resolution }).image,
+      grid,
+      [0.045, 0.065],
+      [0.065, 0.085],
+    )
+  );
+  assert.ok(ratios[0] < 0.01 && ratios[0] < ratios[1] && ratios[1] < ratios[2], `${ratios}`);
+  // smeared oriented images keep I(q) = I(-q)
+  const size = 20,
+    cyl = host.render("cylinder", { theta: 40, phi: 20 }, {
+      qmax: 0.3,
+      size,
+      resolution: 0.1,
+    }).image;
+  for (let k = 0; k < size * size; k++) assert.equal(cyl[k], cyl[size * size - 1 - k]);
+});
+
+Deno.test("the header records resolution only when smearing is on", () => {
+  const settings: GenerationSettings = {
+    seed: 1,
+    models: ["sphere"],
+    grid: { qmax: 0.3, size: 8 },
+    noise: "none",
+    flux: 1,
+    plugins: [],
+  };
+  assert.equal("resolution" in generationHeader(settings, 1), false);
+  const on = { ...settings, grid: { ...settings.grid, resolution: 0.1, accuracy: "med" as const } };
+  assert.deepEqual(generationHeader(on, 1).resolution, { dq_over_q: 0.1, accuracy: "med" });
+});
+
+Deno.test("bad --resolution or --accuracy gives a one-line error and exit 1", async () => {
+  for (
+    const [task, args, expected] of [
+      ["generate", ["--resolution", "-0.1"], "generate: error: --resolution must be ≥ 0, got -0.1"],
+      ["generate", ["--resolution", "1"], "--resolution must be a dq/q fraction in [0, 1), got 1"],
+      ["generate", ["--accuracy", "ultra"], 'must be one of low, med, high, xhigh, got "ultra"'],
+      ["render", ["--model", "sphere", "--accuracy", "ultra"], "render: error: --accuracy"],
+    ] as const
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${TASKS}${task}.ts`, "--quiet", "--out", "-", ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 1, stderr);
+    assert.equal(stderr.split("\n").length, 1, stderr);
+    assert.ok(stderr.includes(expected), stderr);
+  }
+});
