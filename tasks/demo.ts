@@ -1,24 +1,25 @@
-/** `deno task demo`: the pipeline end to end on a small default, in a few minutes on 2 cores. */
+/** `deno task demo`: the whole pipeline on a small default, in a few minutes on 2 cores. */
 import { runTask, type TaskSpec } from "./_cli.ts";
-import { readRecords } from "../pipeline/record_stream.ts";
 
 const spec = {
   name: "demo",
-  usage: "[--dir demo] [--n 96]",
-  summary:
-    "Run the pipeline on a small default: generate images with sasmodels' realistic random\n" +
-    "recipe, then summarize them. Outputs go to --dir.",
+  usage: "[--dir demo] [--n 512] [--epochs 4]",
+  summary: "Run the pipeline end to end on a small default: generate training and test images\n" +
+    "with sasmodels' realistic random recipe, train the `cpu` preset sparse autoencoder,\n" +
+    "compress the test images to .sqz, decompress them, and evaluate (report in DIR/report).",
   flags: {
     dir: { type: "string", help: "output folder", arg: "DIR", default: "demo" },
-    n: { type: "int", help: "images to generate", default: 96, min: 1 },
-    seed: { type: "int", help: "base seed", default: 1, min: 0 },
+    n: { type: "int", help: "training images to generate", default: 512, min: 16 },
+    test: { type: "int", help: "test images to generate", default: 128, min: 8 },
+    epochs: { type: "int", help: "training epochs", default: 4, min: 1 },
+    seed: { type: "int", help: "base seed (test images use seed + 1)", default: 1, min: 0 },
   },
 } satisfies TaskSpec;
 
 const TASKS = new URL(".", import.meta.url);
 
 async function stage(name: string, args: string[], quiet: boolean): Promise<void> {
-  if (!quiet) console.error(`\n== ${name} ${args.join(" ")}`);
+  if (!quiet) console.error(`\n== deno task ${name} ${args.join(" ")}`);
   const { code } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -30,40 +31,76 @@ async function stage(name: string, args: string[], quiet: boolean): Promise<void
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  if (code !== 0) Deno.exit(code);
+  if (code !== 0) {
+    console.error(`demo: stage "${name}" failed (exit ${code})`);
+    Deno.exit(code);
+  }
 }
 
 if (import.meta.main) {
   await runTask(spec, async (flags) => {
-    await Deno.mkdir(flags.dir, { recursive: true });
-    const images = `${flags.dir}/images.ndjson.gz`;
-    await stage(
-      "generate",
-      ["--n", String(flags.n), "--seed", String(flags.seed), "--out", images],
-      flags.quiet,
-    );
-    const { chunks } = await readRecords(images);
-    const perModel = new Map<string, { n: number; decades: number }>();
-    for await (const c of chunks) {
-      const size = c.data.length / c.count;
-      c.labels.forEach((label, i) => {
-        const img = c.data.subarray(i * size, (i + 1) * size);
-        let lo = Infinity, hi = 0;
-        for (const v of img) {
-          if (v > 0 && v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-        const s = perModel.get(label.model ?? "?") ?? { n: 0, decades: 0 };
-        s.n++;
-        s.decades += Math.log10(hi / lo);
-        perModel.set(label.model ?? "?", s);
-      });
-    }
-    console.log(`\n${images}: images per model, mean dynamic range (decades)`);
-    for (const [model, s] of [...perModel].sort()) {
-      console.log(
-        `  ${model.padEnd(22)} ${String(s.n).padStart(4)}  ${(s.decades / s.n).toFixed(2)}`,
-      );
-    }
+    const d = flags.dir, q = flags.quiet;
+    await Deno.mkdir(d, { recursive: true });
+    const seed = String(flags.seed), testSeed = String(flags.seed + 1);
+    await stage("generate", [
+      "--n",
+      String(flags.n),
+      "--seed",
+      seed,
+      "--out",
+      `${d}/train.ndjson.gz`,
+    ], q);
+    await stage("generate", [
+      "--n",
+      String(flags.test),
+      "--seed",
+      testSeed,
+      "--out",
+      `${d}/test.ndjson.gz`,
+    ], q);
+    await stage("train", [
+      "--data",
+      `${d}/train.ndjson.gz`,
+      "--out",
+      `${d}/model`,
+      "--preset",
+      "cpu",
+      "--epochs",
+      String(flags.epochs),
+      "--batch",
+      "64",
+      "--seed",
+      seed,
+    ], q);
+    await stage("compress", [
+      "--model",
+      `${d}/model`,
+      "--in",
+      `${d}/test.ndjson.gz`,
+      "--out",
+      `${d}/test.sqz`,
+    ], q);
+    await stage("decompress", [
+      "--model",
+      `${d}/model`,
+      "--in",
+      `${d}/test.sqz`,
+      "--out",
+      `${d}/test.recon.ndjson.gz`,
+    ], q);
+    await stage("evaluate", [
+      "--model",
+      `${d}/model`,
+      "--data",
+      `${d}/test.ndjson.gz`,
+      "--out",
+      `${d}/report`,
+      "--knn",
+      "--knn-train",
+      String(Math.floor(flags.test / 2)),
+      "--knn-test",
+      String(Math.ceil(flags.test / 2)),
+    ], q);
+    console.log(`\ndemo: done. Open ${d}/report/index.html; compressed test set: ${d}/test.sqz`);
   });
 }
