@@ -1,6 +1,6 @@
 /** Reading and writing numpy `.npy` arrays, so Python users can exchange data. @module */
 import { FormatError } from "./errors.ts";
-import type { ChunkData, DType } from "./record_format.ts";
+import { type ChunkData, type DType, DTYPE_ARRAYS } from "./record_format.ts";
 
 const DESCR: Record<string, DType> = {
   "<f4": "float32",
@@ -10,13 +10,6 @@ const DESCR: Record<string, DType> = {
   "|u1": "uint8",
   "<u1": "uint8",
 };
-const CTORS = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Float16Array,
-  int32: Int32Array,
-  uint8: Uint8Array,
-} as const;
 
 /** A decoded numpy array: C-order data with its shape. */
 export interface NpyArray {
@@ -57,7 +50,7 @@ export function parseNpy(bytes: Uint8Array, name = "<npy>"): NpyArray {
   }
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
-  const ctor = CTORS[dtype];
+  const ctor = DTYPE_ARRAYS[dtype];
   const start = at + headerLen;
   if (bytes.length - start < count * ctor.BYTES_PER_ELEMENT) {
     throw new FormatError(

@@ -56,7 +56,8 @@ export interface Chunk {
   data: ChunkData;
 }
 
-const CTORS = {
+/** The typed-array constructor of each DType. */
+export const DTYPE_ARRAYS = {
   float32: Float32Array,
   float64: Float64Array,
   float16: Float16Array,
@@ -97,7 +98,7 @@ export function makeChunk(shape: number[], data: ChunkData, labels: ImageLabel[]
 
 /** The DType of a typed array. */
 export function dtypeOf(data: ChunkData): DType {
-  for (const [name, ctor] of Object.entries(CTORS)) {
+  for (const [name, ctor] of Object.entries(DTYPE_ARRAYS)) {
     if (data instanceof ctor) return name as DType;
   }
   throw new FormatError(`unsupported array type ${Object.prototype.toString.call(data)}`);
@@ -144,9 +145,9 @@ function checkShape(shape: unknown, where: string): number[] {
 }
 
 function checkDtype(dtype: unknown, where: string): DType {
-  if (typeof dtype !== "string" || !(dtype in CTORS)) {
+  if (typeof dtype !== "string" || !(dtype in DTYPE_ARRAYS)) {
     throw new FormatError(
-      `${where}: "dtype" must be one of ${Object.keys(CTORS).join(", ")}, got ${
+      `${where}: "dtype" must be one of ${Object.keys(DTYPE_ARRAYS).join(", ")}, got ${
         JSON.stringify(dtype)
       }`,
     );
@@ -203,7 +204,7 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
   } catch {
     throw new FormatError(`${where}: "data" is not valid base64`);
   }
-  const ctor = CTORS[dtype];
+  const ctor = DTYPE_ARRAYS[dtype];
   const expected = (count as number) * itemSize(shape) * ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== expected) {
     throw new FormatError(

@@ -4,7 +4,6 @@ import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { RecordFileWriter } from "../pipeline/record_stream.ts";
 import {
-  ACCURACIES,
   generationHeader,
   parseResolution,
   parseShard,
@@ -15,6 +14,7 @@ import type { GenerationSettings } from "../generators/image_job.ts";
 import { imageStream } from "../generators/image_stream.ts";
 import { SasHost } from "../generators/pyodide_host.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
+import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 
 const spec = {
   name: "generate",
@@ -36,20 +36,7 @@ const spec = {
       help: "comma list, 'realistic' (the 12-model recipe mix) or 'all'",
       arg: "LIST",
     },
-    qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3 },
-    size: { type: "int", help: "pixels per side", default: 64, min: 2 },
-    resolution: {
-      type: "number",
-      help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
-      default: 0,
-      min: 0,
-    },
-    accuracy: {
-      type: "string",
-      help: "smearing points per pixel: 3×4, 5×6, 5×12, 10×20",
-      default: "low",
-      choices: ACCURACIES,
-    },
+    ...DETECTOR_FLAGS,
     noise: {
       type: "string",
       help: "counting noise",

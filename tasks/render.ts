@@ -3,13 +3,13 @@ import { UsageError } from "../pipeline/errors.ts";
 import { makeHeader } from "../pipeline/record_format.ts";
 import { writeRecords } from "../pipeline/record_stream.ts";
 import {
-  ACCURACIES,
   GENERATOR_VERSION,
   parseResolution,
   resolutionField,
 } from "../generators/generation_plan.ts";
 import { SasHost } from "../generators/pyodide_host.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
+import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 
 const spec = {
   name: "render",
@@ -24,20 +24,7 @@ const spec = {
       required: true,
     },
     params: { type: "string", help: "JSON object of parameter values", arg: "JSON", default: "{}" },
-    qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3 },
-    size: { type: "int", help: "pixels per side", default: 64, min: 2 },
-    resolution: {
-      type: "number",
-      help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
-      default: 0,
-      min: 0,
-    },
-    accuracy: {
-      type: "string",
-      help: "smearing points per pixel: 3×4, 5×6, 5×12, 10×20",
-      default: "low",
-      choices: ACCURACIES,
-    },
+    ...DETECTOR_FLAGS,
     out: { type: "string", help: "output .ndjson[.gz] ('-' = stdout)", arg: "FILE", default: "-" },
     plugin: { type: "string", help: "a SasView plugin model .py file to load first", arg: "FILE" },
   },
