@@ -14,7 +14,7 @@ import { macsPerImage, resolveArchitecture, SparseAutoencoder } from "../models/
 import { Adam } from "../models/adam.ts";
 import { selectBackend } from "../models/backend.ts";
 import { setNativeKernels } from "../models/native_kernels.ts";
-import { blasThreads, sgemm } from "../models/_openblas.ts";
+import { blasThreads, sgemm } from "../models/openblas.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -46,7 +46,12 @@ function sgemmPeak(m: number, n: number, k: number): number {
 }
 
 /** Median seconds of `count` training steps (after one warm-up) with the given optimizer. */
-function timeSteps(arch: ReturnType<typeof resolveArchitecture>, rows: number, count: number, stockAdam: boolean) {
+function timeSteps(
+  arch: ReturnType<typeof resolveArchitecture>,
+  rows: number,
+  count: number,
+  stockAdam: boolean,
+) {
   const model = SparseAutoencoder.create(arch, 1);
   const x = tf.randomNormal([rows, arch.n], 0, 1, "float32", 2) as tf.Tensor2D;
   const adam = stockAdam ? null : new Adam(model.variables, { learningRate: 1e-4 });
@@ -76,7 +81,8 @@ function timeSteps(arch: ReturnType<typeof resolveArchitecture>, rows: number, c
 async function torchBaseline(): Promise<Record<string, number> | string> {
   for (const python of ["python3", "/usr/bin/python3"]) {
     try {
-      const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" }).output();
+      const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" })
+        .output();
       if (!probe.success) continue;
       const run = await new Deno.Command(python, {
         args: ["bench/train_step_torch.py", "--batch", String(batch), "--steps", String(steps)],
@@ -94,11 +100,15 @@ const choice = await selectBackend("cpu");
 if (!choice.native) console.warn("native kernels unavailable: timing stock kernels");
 const paper = resolveArchitecture(4096, { preset: "paper-z" });
 const peak = sgemmPeak(batch, 4096, 4096);
-console.log(`OpenBLAS sgemm ${batch}×4096×4096 (${blasThreads()} threads): ${peak.toFixed(1)} GFLOP/s`);
+console.log(
+  `OpenBLAS sgemm ${batch}×4096×4096 (${blasThreads()} threads): ${peak.toFixed(1)} GFLOP/s`,
+);
 const native = timeSteps(paper, batch, steps, false);
 console.log(
   `native cpu, paper net, batch ${batch}: ${native.seconds.toFixed(3)} s/step, ` +
-    `${native.gflops.toFixed(1)} GFLOP/s = ${(100 * native.gflops / peak).toFixed(0)} % of sgemm peak`,
+    `${native.gflops.toFixed(1)} GFLOP/s = ${
+      (100 * native.gflops / peak).toFixed(0)
+    } % of sgemm peak`,
 );
 if (!flags["no-stock"]) {
   const small = resolveArchitecture(1024, { preset: "paper-z" });
@@ -107,7 +117,9 @@ if (!flags["no-stock"]) {
   setNativeKernels(true);
   console.log(
     `stock tfjs cpu + tf.train.adam, n=1024 net, batch 64: ${stock.seconds.toFixed(2)} s/step, ` +
-      `${stock.gflops.toFixed(2)} GFLOP/s → native is ${(native.gflops / stock.gflops).toFixed(0)}× faster per FLOP`,
+      `${stock.gflops.toFixed(2)} GFLOP/s → native is ${
+        (native.gflops / stock.gflops).toFixed(0)
+      }× faster per FLOP`,
   );
 }
 if (!flags["no-torch"]) {
@@ -117,7 +129,9 @@ if (!flags["no-torch"]) {
     console.log(
       `PyTorch ${torch.torch} (${torch.threads} threads), paper net, batch ${batch}: ` +
         `${torch.seconds.toFixed(3)} s/step, ${torch.gflops.toFixed(1)} GFLOP/s ` +
-        `(its sgemm ${torch.sgemm_gflops.toFixed(1)}) → native/PyTorch = ${(native.gflops / torch.gflops).toFixed(2)}×`,
+        `(its sgemm ${torch.sgemm_gflops.toFixed(1)}) → native/PyTorch = ${
+          (native.gflops / torch.gflops).toFixed(2)
+        }×`,
     );
   }
 }

@@ -9,7 +9,11 @@ export class ShuffleBuffer {
   private readonly store: Float32Array;
   private count = 0;
 
-  constructor(readonly slots: number, readonly pixels: number, private readonly random: () => number) {
+  constructor(
+    readonly slots: number,
+    readonly pixels: number,
+    private readonly random: () => number,
+  ) {
     this.store = new Float32Array(slots * pixels);
   }
 

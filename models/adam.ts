@@ -94,7 +94,11 @@ export class Adam {
   /** Copies of the state, for a checkpoint (async: any backend). */
   async state(): Promise<AdamState> {
     const copy = async (t: tf.Tensor) => (await t.data() as Float32Array).slice();
-    return { step: this.step, m: await Promise.all(this.m.map(copy)), v: await Promise.all(this.v.map(copy)) };
+    return {
+      step: this.step,
+      m: await Promise.all(this.m.map(copy)),
+      v: await Promise.all(this.v.map(copy)),
+    };
   }
 
   /** Restores a state written by `state()`. */

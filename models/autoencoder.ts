@@ -24,12 +24,15 @@ export interface Architecture {
 }
 
 /** A preset as (m/n, ℓ/n, λ, f); `hourglass` is the paper's undercomplete, unregularized baseline. */
-export const PRESETS: Record<string, { mRatio: number; ellRatio: number; lambda: number; f: Selector }> = {
+export const PRESETS: Record<
+  string,
+  { mRatio: number; ellRatio: number; lambda: number; f: Selector }
+> = {
   "paper-z": { mRatio: 1, ellRatio: 2, lambda: 10, f: "z" },
   "paper-grad": { mRatio: 1, ellRatio: 2, lambda: 10, f: "grad" },
   "hourglass": { mRatio: 1, ellRatio: 650 / 4096, lambda: 0, f: "z" },
   // Sized for 2 CPU cores: ~17 M weights, 0.1 GFLOP per image and step; see docs/TRAINING.md.
-  "cpu": { mRatio: 0.25, ellRatio: 1, lambda: 1, f: "z" },
+  "cpu": { mRatio: 0.25, ellRatio: 1, lambda: 0.1, f: "z" },
 };
 
 /** Options from the command line; each given field overrides the preset's. */
@@ -52,12 +55,16 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
   if (options.arch !== undefined) {
     const parts = options.arch.split(",").map(Number);
     if (parts.length !== 2 || !parts.every((r) => Number.isFinite(r) && r > 0)) {
-      throw new UsageError(`--arch: expected "m/n,l/n" as two positive numbers, got "${options.arch}"`);
+      throw new UsageError(
+        `--arch: expected "m/n,l/n" as two positive numbers, got "${options.arch}"`,
+      );
     }
     [mRatio, ellRatio] = parts;
   }
   const lambda = options.lambda ?? preset.lambda;
-  if (!Number.isFinite(lambda) || lambda < 0) throw new UsageError(`--lambda: must be ≥ 0, got ${lambda}`);
+  if (!Number.isFinite(lambda) || lambda < 0) {
+    throw new UsageError(`--lambda: must be ≥ 0, got ${lambda}`);
+  }
   const f = options.f ?? preset.f;
   if (f !== "z" && f !== "grad") throw new UsageError(`--f: expected z or grad, got "${f}"`);
   const m = Math.max(1, Math.round(mRatio * n));
@@ -83,12 +90,16 @@ export class SparseAutoencoder {
   constructor(readonly arch: Architecture, weights: Float32Array[]) {
     const shapes = weightShapes(arch);
     if (weights.length !== shapes.length) {
-      throw new ModelError(`autoencoder: expected ${shapes.length} weight arrays, got ${weights.length}`);
+      throw new ModelError(
+        `autoencoder: expected ${shapes.length} weight arrays, got ${weights.length}`,
+      );
     }
     this.variables = weights.map((values, i) => {
       const size = shapes[i].reduce((p, d) => p * d, 1);
       if (values.length !== size) {
-        throw new ModelError(`autoencoder: weight ${i} has ${values.length} values, expected ${size}`);
+        throw new ModelError(
+          `autoencoder: weight ${i} has ${values.length} values, expected ${size}`,
+        );
       }
       const initial = tf.tensor(values, shapes[i], "float32");
       const variable = tf.variable(initial, true);
@@ -137,7 +148,9 @@ export class SparseAutoencoder {
 
   /** Copies of the current weights, in `weightShapes` order (async: any backend). */
   async readWeights(): Promise<Float32Array[]> {
-    return await Promise.all(this.variables.map(async (v) => (await v.data() as Float32Array).slice()));
+    return await Promise.all(
+      this.variables.map(async (v) => (await v.data() as Float32Array).slice()),
+    );
   }
 
   /** Frees the variables. */

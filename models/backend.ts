@@ -39,7 +39,9 @@ export async function selectBackend(name: string): Promise<BackendChoice> {
   } else {
     await importTensorflow();
   }
-  if (!(await tf.setBackend(name))) throw new UsageError(`--backend ${name}: tfjs could not initialize it`);
+  if (!(await tf.setBackend(name))) {
+    throw new UsageError(`--backend ${name}: tfjs could not initialize it`);
+  }
   await tf.ready();
   return { backend: tf.getBackend(), native: false };
 }

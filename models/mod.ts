@@ -16,7 +16,7 @@ export {
   weightShapes,
 } from "./autoencoder.ts";
 export { Adam, type AdamConfig, type AdamState } from "./adam.ts";
-export { BACKENDS, type BackendChoice, type BackendName, selectBackend } from "./backend.ts";
+export { type BackendChoice, type BackendName, BACKENDS, selectBackend } from "./backend.ts";
 export { loadMeta, loadModel, type ModelMeta, saveModel } from "./model_io.ts";
 export { nativeKernelsActive, setNativeKernels } from "./native_kernels.ts";
 export { dense, nativeOpsUsable, sparseLoss } from "./native_ops.ts";

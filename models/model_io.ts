@@ -30,12 +30,21 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
 }
 
 /** Saves weights (in `weightShapes` order) and metadata as a model directory. */
-export async function saveModel(dir: string, meta: ModelMeta, weights: Float32Array[]): Promise<void> {
+export async function saveModel(
+  dir: string,
+  meta: ModelMeta,
+  weights: Float32Array[],
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const a = meta.architecture;
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [a.n], units: a.m, activation: "relu", name: "encoder_hidden" }),
+      tf.layers.dense({
+        inputShape: [a.n],
+        units: a.m,
+        activation: "relu",
+        name: "encoder_hidden",
+      }),
       tf.layers.dense({ units: a.ell, activation: "relu", name: "latent" }),
       tf.layers.dense({ units: a.m, activation: "relu", name: "decoder_hidden" }),
       tf.layers.dense({ units: a.n, activation: "linear", name: "reconstruction" }),
@@ -58,7 +67,10 @@ export async function saveModel(dir: string, meta: ModelMeta, weights: Float32Ar
   };
   await writeAtomic(`${dir}/weights.bin`, new Uint8Array(data.buffer));
   await writeAtomic(`${dir}/model.json`, new TextEncoder().encode(JSON.stringify(manifest)));
-  await writeAtomic(`${dir}/sasquash.json`, new TextEncoder().encode(JSON.stringify(meta, null, 2)));
+  await writeAtomic(
+    `${dir}/sasquash.json`,
+    new TextEncoder().encode(JSON.stringify(meta, null, 2)),
+  );
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -66,7 +78,9 @@ async function readJson(path: string): Promise<unknown> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new ModelError(`${path}: no such file (not a model directory?)`);
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ModelError(`${path}: no such file (not a model directory?)`);
+    }
     throw error;
   }
   try {
@@ -93,7 +107,9 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
   if (typeof a!.lambda !== "number" || !(a!.lambda >= 0)) {
     throw new ModelError(`${file}: architecture.lambda must be a number ≥ 0`);
   }
-  if (a!.f !== "z" && a!.f !== "grad") throw new ModelError(`${file}: architecture.f must be z or grad`);
+  if (a!.f !== "z" && a!.f !== "grad") {
+    throw new ModelError(`${file}: architecture.f must be z or grad`);
+  }
   const shape = meta.image_shape;
   if (!Array.isArray(shape) || shape.reduce((p, d) => p * d, 1) !== a!.n) {
     throw new ModelError(`${file}: image_shape must multiply to architecture.n = ${a!.n}`);
@@ -103,22 +119,35 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
 }
 
 /** Loads a model directory: its metadata and weights in `weightShapes` order. */
-export async function loadModel(dir: string): Promise<{ meta: ModelMeta; weights: Float32Array[] }> {
+export async function loadModel(
+  dir: string,
+): Promise<{ meta: ModelMeta; weights: Float32Array[] }> {
   const meta = await loadMeta(dir);
   const file = `${dir}/model.json`;
   const manifest = await readJson(file) as {
-    weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+    weightsManifest?: {
+      paths: string[];
+      weights: { name: string; shape: number[]; dtype: string }[];
+    }[];
   };
   const groups = manifest?.weightsManifest;
-  if (!Array.isArray(groups) || groups.length === 0) throw new ModelError(`${file}: no weightsManifest`);
+  if (!Array.isArray(groups) || groups.length === 0) {
+    throw new ModelError(`${file}: no weightsManifest`);
+  }
   const shapes = weightShapes(meta.architecture);
   const specs = groups.flatMap((g) => g.weights);
   if (specs.length !== shapes.length) {
-    throw new ModelError(`${file}: ${specs.length} weights, the architecture needs ${shapes.length}`);
+    throw new ModelError(
+      `${file}: ${specs.length} weights, the architecture needs ${shapes.length}`,
+    );
   }
   specs.forEach((spec, i) => {
     if (spec.dtype !== "float32" || spec.shape.join() !== shapes[i].join()) {
-      throw new ModelError(`${file}: weight ${spec.name} is ${spec.dtype}[${spec.shape}], expected float32[${shapes[i]}]`);
+      throw new ModelError(
+        `${file}: weight ${spec.name} is ${spec.dtype}[${spec.shape}], expected float32[${
+          shapes[i]
+        }]`,
+      );
     }
   });
   const parts: Uint8Array[] = [];
@@ -126,7 +155,9 @@ export async function loadModel(dir: string): Promise<{ meta: ModelMeta; weights
     try {
       parts.push(await Deno.readFile(`${dir}/${path}`));
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) throw new ModelError(`${dir}/${path}: weights file missing`);
+      if (error instanceof Deno.errors.NotFound) {
+        throw new ModelError(`${dir}/${path}: weights file missing`);
+      }
       throw error;
     }
   }
@@ -135,7 +166,9 @@ export async function loadModel(dir: string): Promise<{ meta: ModelMeta; weights
   if (bytes.byteLength !== total * 4) {
     throw new ModelError(`${dir}: weights hold ${bytes.byteLength} bytes, expected ${total * 4}`);
   }
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const all = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
   let offset = 0;
   const weights = shapes.map((s) => {
     const size = s.reduce((p, d) => p * d, 1);
@@ -182,18 +215,26 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new ModelError(`${path}: no checkpoint to resume from`);
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ModelError(`${path}: no checkpoint to resume from`);
+    }
     throw error;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new ModelError(`${path}: not a checkpoint`);
+  if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) {
+    throw new ModelError(`${path}: not a checkpoint`);
+  }
   const length = view.getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
   const lengths = header.lengths as number[];
   const start = 8 + Math.ceil(length / 4) * 4;
   const floats = lengths.reduce((n, l) => n + l, 0);
-  if (bytes.byteLength !== start + floats * 4) throw new ModelError(`${path}: truncated checkpoint`);
-  const body = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength));
+  if (bytes.byteLength !== start + floats * 4) {
+    throw new ModelError(`${path}: truncated checkpoint`);
+  }
+  const body = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength),
+  );
   let offset = 0;
   return { header, arrays: lengths.map((l) => body.subarray(offset, offset += l)) };
 }

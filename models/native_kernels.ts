@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { openBlas, openBlasError, sgemm } from "./_openblas.ts";
+import { openBlas, openBlasError, sgemm } from "./openblas.ts";
 import { allocate, installPool } from "./_buffer_pool.ts";
 
 type TensorInfo = tf.TensorInfo;
@@ -39,14 +39,22 @@ export function setNativeKernels(enabled: boolean): boolean {
     for (const name of KERNEL_NAMES) stock.set(name, tf.getKernel(name, "cpu")!);
   }
   if (enabled && openBlas() === null) {
-    if (!warned) console.warn(`sasquash: OpenBLAS not found, stock tfjs kernels (${openBlasError()})`);
+    if (!warned) {
+      console.warn(`sasquash: OpenBLAS not found, stock tfjs kernels (${openBlasError()})`);
+    }
     warned = true;
     enabled = false;
   }
   if (enabled === nativeActive) return nativeActive;
   const funcs: Record<string, KernelFunc> = enabled
-    ? { BatchMatMul: batchMatMul as unknown as KernelFunc, _FusedMatMul: fusedMatMul as unknown as KernelFunc }
-    : { BatchMatMul: stock.get("BatchMatMul")!.kernelFunc, _FusedMatMul: stock.get("_FusedMatMul")!.kernelFunc };
+    ? {
+      BatchMatMul: batchMatMul as unknown as KernelFunc,
+      _FusedMatMul: fusedMatMul as unknown as KernelFunc,
+    }
+    : {
+      BatchMatMul: stock.get("BatchMatMul")!.kernelFunc,
+      _FusedMatMul: stock.get("_FusedMatMul")!.kernelFunc,
+    };
   for (const name of KERNEL_NAMES) {
     tf.unregisterKernel(name, "cpu");
     tf.registerKernel({ kernelName: name, backendName: "cpu", kernelFunc: funcs[name] });
@@ -59,7 +67,12 @@ export function setNativeKernels(enabled: boolean): boolean {
 export interface MatMulArgs {
   inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   backend: CpuBackend;
-  attrs: { transposeA: boolean; transposeB: boolean; activation?: Activation; leakyreluAlpha?: number };
+  attrs: {
+    transposeA: boolean;
+    transposeB: boolean;
+    activation?: Activation;
+    leakyreluAlpha?: number;
+  };
 }
 
 function float32Values(backend: CpuBackend, t: TensorInfo): Float32Array | null {
@@ -83,7 +96,10 @@ function multiply(args: MatMulArgs): { shape: number[]; values: Float32Array } |
   if (k !== kb) {
     throw new Error(`matMul: inner shapes ${k} and ${kb} of [${a.shape}] and [${b.shape}] differ`);
   }
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
   const batch = Math.max(batchA, batchB);
@@ -161,7 +177,12 @@ function activate(values: Float32Array, activation: Activation, alpha: number): 
 }
 
 /** values += operand broadcast to shape; a row vector of the last dimension is the fast path. */
-function addBroadcast(values: Float32Array, shape: number[], operand: Float32Array, opShape: number[]) {
+function addBroadcast(
+  values: Float32Array,
+  shape: number[],
+  operand: Float32Array,
+  opShape: number[],
+) {
   const n = shape[shape.length - 1];
   if (operand.length === n && opShape[opShape.length - 1] === n) {
     for (let row = 0; row < values.length; row += n) {

@@ -8,7 +8,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { allocate } from "./_buffer_pool.ts";
-import { type CpuBackend, fusedMatMul, type MatMulArgs, nativeKernelsActive } from "./native_kernels.ts";
+import {
+  type CpuBackend,
+  fusedMatMul,
+  type MatMulArgs,
+  nativeKernelsActive,
+} from "./native_kernels.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Args<A> = { inputs: Record<string, TensorInfo>; backend: CpuBackend; attrs: A };
@@ -45,7 +50,9 @@ export function sparseLoss(
     const error = tf.mean(tf.squaredDifference(y, x));
     if (lambda === 0) return error as tf.Scalar;
     const ell = z.shape[1];
-    const fz = f === "z" ? z : tf.sub(tf.slice(z, [0, 1], [-1, ell - 1]), tf.slice(z, [0, 0], [-1, ell - 1]));
+    const fz = f === "z"
+      ? z
+      : tf.sub(tf.slice(z, [0, 1], [-1, ell - 1]), tf.slice(z, [0, 0], [-1, ell - 1]));
     return tf.add(error, tf.mul(tf.sum(tf.abs(fz)), lambda / y.size)) as tf.Scalar;
   });
 }
@@ -153,7 +160,7 @@ function lossValue(
     squares += d * d;
   }
   let l1 = 0;
-  if (lambda !== 0 && f === "z") for (let i = 0; i < z.length; i++) l1 += Math.abs(z[i]);
+  if (lambda !== 0 && f === "z") { for (let i = 0; i < z.length; i++) l1 += Math.abs(z[i]); }
   if (lambda !== 0 && f === "grad") {
     for (let row = 0; row < z.length; row += ell) {
       for (let i = row; i < row + ell - 1; i++) l1 += Math.abs(z[i + 1] - z[i]);

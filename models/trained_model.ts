@@ -83,7 +83,9 @@ async function read(t: tf.Tensor): Promise<Float32Array> {
 
 function checkLength(values: Float32Array, width: number, source: string): void {
   if (values.length % width !== 0) {
-    throw new FormatError(`${source}: ${values.length} values is not a whole number of rows of ${width}`);
+    throw new FormatError(
+      `${source}: ${values.length} values is not a whole number of rows of ${width}`,
+    );
   }
 }
 

@@ -19,7 +19,13 @@ import { hashUnit, mulberry32, subSeed } from "./_random.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
 import { loadCheckpoint, type ModelMeta, saveCheckpoint, saveModel } from "./model_io.ts";
 import { TrainedModel } from "./trained_model.ts";
-import { assertFinite, fitLogTransform, type LogTransform, relativeL2Errors, toNetwork } from "./transform.ts";
+import {
+  assertFinite,
+  fitLogTransform,
+  type LogTransform,
+  relativeL2Errors,
+  toNetwork,
+} from "./transform.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;
@@ -100,8 +106,19 @@ export async function train(source: ImageSource, options: TrainOptions) {
     const moments = checkpoint.arrays.slice(count);
     adam.restore({ step: progress.step, m: moments.slice(0, count), v: moments.slice(count) });
   } else {
-    const transform = fitLogTransform(await firstImages(source, n, options.transformSample ?? 1024));
-    progress = { epoch: 0, batchesDone: 0, lossSum: 0, imagesDone: 0, seconds: 0, lambda: arch.lambda, step: 0, transform };
+    const transform = fitLogTransform(
+      await firstImages(source, n, options.transformSample ?? 1024),
+    );
+    progress = {
+      epoch: 0,
+      batchesDone: 0,
+      lossSum: 0,
+      imagesDone: 0,
+      seconds: 0,
+      lambda: arch.lambda,
+      step: 0,
+      transform,
+    };
     model = SparseAutoencoder.create(arch, options.seed);
     adam = new Adam(model.variables, { learningRate: options.learningRate });
     await Deno.writeTextFile(`${out}/log.ndjson`, "");
@@ -141,7 +158,13 @@ export async function train(source: ImageSource, options: TrainOptions) {
       if (options.targetError !== undefined && pass.val.length > 0) {
         progress.lambda = adaptLambda(progress.lambda, validation.relL2, options.targetError);
       }
-      Object.assign(progress, { epoch: progress.epoch + 1, batchesDone: 0, lossSum: 0, imagesDone: 0, seconds: 0 });
+      Object.assign(progress, {
+        epoch: progress.epoch + 1,
+        batchesDone: 0,
+        lossSum: 0,
+        imagesDone: 0,
+        seconds: 0,
+      });
       await checkpoint();
     }
     const final = { ...arch, lambda: progress.lambda };
@@ -192,7 +215,9 @@ async function firstImages(source: ImageSource, n: number, wanted: number): Prom
 export function checkImages(values: Float32Array, n: number, source: string): void {
   if (!(values instanceof Float32Array)) throw new FormatError(`${source}: images must be float32`);
   if (values.length % n !== 0) {
-    throw new FormatError(`${source}: ${values.length} values is not a whole number of ${n}-pixel images`);
+    throw new FormatError(
+      `${source}: ${values.length} values is not a whole number of ${n}-pixel images`,
+    );
   }
   assertFinite(values, n, source);
 }
@@ -220,7 +245,10 @@ async function runEpoch(
     const x = toNetwork(progress.transform, batch.subarray(0, rows * n));
     const value = tf.tidy(() => {
       const input = tf.tensor2d(x, [rows, n]);
-      const { value, grads } = tf.variableGrads(() => model.loss(input, progress.lambda), model.variables);
+      const { value, grads } = tf.variableGrads(
+        () => model.loss(input, progress.lambda),
+        model.variables,
+      );
       adam.apply(model.variables.map((v) => grads[v.name]));
       return value;
     });
@@ -242,7 +270,10 @@ async function runEpoch(
         if (valCount < maxVal) val.set(image, valCount++ * n);
         continue;
       }
-      if (shuffle.push(image, batch.subarray(filled * n, filled * n + n)) && ++filled === options.batch) {
+      if (
+        shuffle.push(image, batch.subarray(filled * n, filled * n + n)) &&
+        ++filled === options.batch
+      ) {
         await step(filled);
         filled = 0;
         if (options.signal?.aborted) return { interrupted: true, val };

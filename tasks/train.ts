@@ -1,6 +1,6 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import { type Chunk, type StreamHeader } from "../pipeline/record_format.ts";
+import type { Chunk, StreamHeader } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
@@ -17,12 +17,21 @@ const spec = {
   flags: {
     data: { type: "string", help: "training stream .ndjson[.gz]", arg: "FILE", required: true },
     out: { type: "string", help: "run directory", arg: "DIR", required: true },
-    preset: { type: "string", help: "architecture preset", choices: Object.keys(PRESETS), default: "cpu" },
+    preset: {
+      type: "string",
+      help: "architecture preset",
+      choices: Object.keys(PRESETS),
+      default: "cpu",
+    },
     arch: { type: "string", help: "override widths as m/n,l/n (e.g. 1,2)", arg: "M,L" },
     lambda: { type: "number", help: "L1 weight λ (overrides the preset)", min: 0 },
     f: { type: "string", help: "sparse structure selector", choices: ["z", "grad"] },
-    "target-error": { type: "number", help: "adapt λ to hold validation relative L2 at this", min: 0 },
-    epochs: { type: "int", help: "epochs", default: 30, min: 1 },
+    "target-error": {
+      type: "number",
+      help: "adapt λ to hold validation relative L2 at this",
+      min: 0,
+    },
+    epochs: { type: "int", help: "epochs", default: 20, min: 1 },
     batch: { type: "int", help: "images per Adam step", default: 512, min: 1 },
     lr: { type: "number", help: "Adam learning rate", default: 1e-3, min: 0 },
     val: { type: "number", help: "validation fraction", default: 0.1, min: 0 },
@@ -33,7 +42,7 @@ const spec = {
     resume: { type: "boolean", help: "continue from DIR/checkpoint.bin" },
   },
   examples: [
-    "deno task train --data train.ndjson.gz --out runs/cpu --preset cpu --epochs 30",
+    "deno task train --data train.ndjson.gz --out runs/cpu --preset cpu --epochs 20",
     "deno task train --data train.ndjson.gz --out runs/z --preset paper-z --target-error 0.05",
   ],
 } satisfies TaskSpec;
@@ -43,7 +52,9 @@ const FLOAT_TYPES = ["float32", "float64", "float16"];
 /** Checks what the trainer cannot: dtype and a consistent 2-D image shape. */
 function checkHeader(header: StreamHeader, path: string): void {
   if (!FLOAT_TYPES.includes(header.dtype)) {
-    throw new FormatError(`${path}: header dtype is ${header.dtype}, training needs ${FLOAT_TYPES.join("/")}`);
+    throw new FormatError(
+      `${path}: header dtype is ${header.dtype}, training needs ${FLOAT_TYPES.join("/")}`,
+    );
   }
   if (header.shape.length !== 2 || !header.shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new FormatError(`${path}: header shape [${header.shape}] is not a 2-D image shape`);
@@ -52,9 +63,13 @@ function checkHeader(header: StreamHeader, path: string): void {
 
 function imagesOf(chunk: Chunk, header: StreamHeader, path: string): Float32Array {
   if (chunk.shape.join() !== header.shape.join()) {
-    throw new FormatError(`${path}: chunk shape [${chunk.shape}] differs from header shape [${header.shape}]`);
+    throw new FormatError(
+      `${path}: chunk shape [${chunk.shape}] differs from header shape [${header.shape}]`,
+    );
   }
-  return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data as ArrayLike<number>);
+  return chunk.data instanceof Float32Array
+    ? chunk.data
+    : Float32Array.from(chunk.data as ArrayLike<number>);
 }
 
 async function sha256(text: string): Promise<string> {
@@ -76,7 +91,12 @@ if (import.meta.main) {
     await chunks.cancel();
     checkHeader(header, path);
     const n = header.shape[0] * header.shape[1];
-    const arch = resolveArchitecture(n, { preset: flags.preset, arch: flags.arch, lambda: flags.lambda, f: flags.f });
+    const arch = resolveArchitecture(n, {
+      preset: flags.preset,
+      arch: flags.arch,
+      lambda: flags.lambda,
+      f: flags.f,
+    });
     const backend = await selectBackend(flags.backend);
     const source = async function* () {
       const pass = await readRecords(path);

@@ -4,8 +4,13 @@ import { writeRecords } from "../../pipeline/record_stream.ts";
 import { sasImages } from "./_fixture.ts";
 
 async function trainTask(...args: string[]) {
+  return await trainTaskWith({}, ...args);
+}
+
+async function trainTaskWith(env: Record<string, string>, ...args: string[]) {
   const run = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../tasks/train.ts", import.meta.url).pathname, ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -16,19 +21,38 @@ async function stream(dir: string, name: string, data: Float32Array | Uint8Array
   const path = `${dir}/${name}`;
   const count = data.length / shape.reduce((p, d) => p * d, 1);
   const labels = Array.from({ length: count }, (_, index) => ({ index }));
-  await writeRecords(path, makeHeader(shape, {}, data instanceof Uint8Array ? "uint8" : "float32"), [
-    makeChunk(shape, data, labels),
-  ]);
+  await writeRecords(
+    path,
+    makeHeader(shape, {}, data instanceof Uint8Array ? "uint8" : "float32"),
+    [
+      makeChunk(shape, data, labels),
+    ],
+  );
   return path;
 }
 
 Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model and metadata", async () => {
   const dir = await Deno.makeTempDir();
   const data = await stream(dir, "train.ndjson.gz", sasImages(96, 8, 4), [8, 8]);
-  const result = await trainTask("--data", data, "--out", `${dir}/run`, "--arch", "1,2", "--epochs", "2",
-    "--batch", "16", "--lambda", "0.01", "--quiet");
+  const result = await trainTask(
+    "--data",
+    data,
+    "--out",
+    `${dir}/run`,
+    "--arch",
+    "1,2",
+    "--epochs",
+    "2",
+    "--batch",
+    "16",
+    "--lambda",
+    "0.01",
+    "--quiet",
+  );
   assert.equal(result.code, 0, result.stderr);
-  for (const file of ["model.json", "weights.bin", "sasquash.json", "log.ndjson", "checkpoint.bin"]) {
+  for (
+    const file of ["model.json", "weights.bin", "sasquash.json", "log.ndjson", "checkpoint.bin"]
+  ) {
     assert.ok((await Deno.stat(`${dir}/run/${file}`)).size > 0, file);
   }
   const meta = JSON.parse(await Deno.readTextFile(`${dir}/run/sasquash.json`));
@@ -44,10 +68,29 @@ Deno.test("deno task train rejects a wrong dtype or a missing file in one line, 
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /bytes\.ndjson: header dtype is uint8/);
   const flat = await stream(dir, "flat.ndjson", sasImages(2, 8), [64]);
-  assert.match((await trainTask("--data", flat, "--out", `${dir}/run`)).stderr, /not a 2-D image shape/);
+  assert.match(
+    (await trainTask("--data", flat, "--out", `${dir}/run`)).stderr,
+    /not a 2-D image shape/,
+  );
   const missing = await trainTask("--data", `${dir}/none.ndjson`, "--out", `${dir}/run`);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /none\.ndjson: no such file/);
   assert.ok(!missing.stderr.includes("    at "), "no stack trace");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("without libopenblas, training warns once and runs on stock kernels", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(dir, "train.ndjson", sasImages(48, 8, 6), [8, 8]);
+  const args = ["--data", data, "--arch", "1,2", "--epochs", "1", "--batch", "16", "--quiet"];
+  const result = await trainTaskWith(
+    { SASQUASH_OPENBLAS: "/nonexistent/libopenblas.so" },
+    ...args,
+    "--out",
+    `${dir}/run`,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/OpenBLAS not found/g)?.length, 1, result.stderr);
+  assert.ok((await Deno.stat(`${dir}/run/model.json`)).isFile);
   await Deno.remove(dir, { recursive: true });
 });

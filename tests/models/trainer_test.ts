@@ -9,6 +9,14 @@ import { FormatError, ModelError } from "../../pipeline/errors.ts";
 import { chunkedSource, sasImages } from "./_fixture.ts";
 
 const images = sasImages(160, 8, 2);
+const temporary: string[] = [];
+const makeTempDir = async () => {
+  temporary.push(await Deno.makeTempDir({ prefix: "sasquash_models_" }));
+  return temporary.at(-1)!;
+};
+globalThis.addEventListener("unload", () => {
+  for (const dir of temporary) Deno.removeSync(dir, { recursive: true });
+});
 const source = chunkedSource(images, 64, 24);
 
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
@@ -27,7 +35,7 @@ function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
 }
 
 Deno.test("training logs every epoch and saves a model that tfjs loads as a layers model", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await makeTempDir();
   const { logs } = await train(source, options(out));
   assert.equal(logs.length, 4);
   assert.ok(logs[3].loss < logs[0].loss, `loss ${logs[0].loss} → ${logs[3].loss}`);
@@ -68,10 +76,10 @@ function toNet(trained: Awaited<ReturnType<typeof loadTrainedModel>>, some: Floa
 }
 
 Deno.test("resume after an epoch and after an interrupt equals an uninterrupted run", async () => {
-  const straight = await Deno.makeTempDir();
+  const straight = await makeTempDir();
   await train(source, options(straight));
   const expected = (await loadModel(straight)).weights;
-  const resumed = await Deno.makeTempDir();
+  const resumed = await makeTempDir();
   await train(source, options(resumed, { epochs: 2 }));
   const controller = new AbortController();
   let batches = 0;
@@ -92,11 +100,11 @@ Deno.test("adaptive λ rises while the error is under target and falls while ove
   assert.ok(adaptLambda(1, 0.05, 0.1) > 1);
   assert.ok(adaptLambda(1, 0.2, 0.1) < 1);
   assert.equal(adaptLambda(1, 100, 0.1), 0.5);
-  const looseDir = await Deno.makeTempDir();
+  const looseDir = await makeTempDir();
   const loose = await train(source, options(looseDir, { targetError: 5 }));
   const lambdasUp = loose.logs.map((l) => l.lambda);
   assert.ok(lambdasUp.every((l, i) => i === 0 || l > lambdasUp[i - 1]), `λ ${lambdasUp}`);
-  const tight = await train(source, options(await Deno.makeTempDir(), { targetError: 1e-4 }));
+  const tight = await train(source, options(await makeTempDir(), { targetError: 1e-4 }));
   const lambdasDown = tight.logs.map((l) => l.lambda);
   assert.ok(lambdasDown.every((l, i) => i === 0 || l < lambdasDown[i - 1]), `λ ${lambdasDown}`);
   const saved = JSON.parse(await Deno.readTextFile(`${looseDir}/sasquash.json`));
@@ -104,7 +112,7 @@ Deno.test("adaptive λ rises while the error is under target and falls while ove
 });
 
 Deno.test("bad data throws FormatError naming the source", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await makeTempDir();
   const ragged = async function* () {
     yield new Float32Array(100);
   };
@@ -129,7 +137,7 @@ Deno.test("a missing or damaged model directory throws ModelError naming the fil
     () => loadTrainedModel("/nonexistent/run"),
     (e) => e instanceof ModelError && e.message.includes("/nonexistent/run/sasquash.json"),
   );
-  const out = await Deno.makeTempDir();
+  const out = await makeTempDir();
   await train(source, options(out, { epochs: 1 }));
   await Deno.remove(`${out}/weights.bin`);
   await assert.rejects(
@@ -140,6 +148,6 @@ Deno.test("a missing or damaged model directory throws ModelError naming the fil
   meta.architecture.f = "abs";
   await Deno.writeTextFile(`${out}/sasquash.json`, JSON.stringify(meta));
   await assert.rejects(() => loadTrainedModel(out), /architecture\.f/);
-  const empty = await Deno.makeTempDir();
+  const empty = await makeTempDir();
   await assert.rejects(() => train(source, options(empty, { resume: true })), /no checkpoint/);
 });

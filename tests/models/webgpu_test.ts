@@ -8,7 +8,9 @@ import { fitLogTransform, toNetwork } from "../../models/transform.ts";
 import { sasImages } from "./_fixture.ts";
 
 const adapter = "gpu" in navigator ? await navigator.gpu.requestAdapter().catch(() => null) : null;
-if (!adapter) console.warn("webgpu_test: no WebGPU adapter here, the webgpu agreement test is skipped");
+if (!adapter) {
+  console.warn("webgpu_test: no WebGPU adapter here, the webgpu agreement test is skipped");
+}
 
 /** Encodes, decodes, takes one Adam step and returns the outputs on the current backend. */
 async function run(weights: Float32Array[], x: Float32Array, rows: number) {

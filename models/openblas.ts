@@ -1,6 +1,6 @@
 /**
  * OpenBLAS `cblas_sgemm` through `Deno.dlopen`, on plain Float32Arrays (no copies).
- * Private to `models/`: the kernels in `native_kernels.ts` are its only users.
+ * Used by the kernels in `native_kernels.ts` and by `bench/train_step.ts` for the sgemm peak.
  * @module
  */
 
@@ -11,8 +11,20 @@ const CBLAS_TRANS = 112;
 const SYMBOLS = {
   cblas_sgemm: {
     parameters: [
-      "i32", "i32", "i32", "i32", "i32", "i32", "f32",
-      "buffer", "i32", "buffer", "i32", "f32", "buffer", "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
     ],
     result: "void",
   },
@@ -20,7 +32,7 @@ const SYMBOLS = {
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
 } as const;
 
-/** Candidate locations of libopenblas, tried in order (`SASQUASH_OPENBLAS` first). */
+/** Candidate locations of libopenblas, tried in order unless `SASQUASH_OPENBLAS` names one. */
 const CANDIDATES = [
   "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
   "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
@@ -39,7 +51,8 @@ let loadError = "";
 export function openBlas(): Library | null {
   if (library !== undefined) return library;
   const override = Deno.env.get("SASQUASH_OPENBLAS");
-  const paths = override ? [override, ...CANDIDATES] : CANDIDATES;
+  // An explicit path is the only one tried, so a bad one shows the stock-kernel fallback.
+  const paths = override ? [override] : CANDIDATES;
   library = null;
   for (const path of paths) {
     try {
