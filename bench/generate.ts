@@ -39,10 +39,18 @@ const mono = m / ((performance.now() - t0) / 1000);
 
 console.log(`| case | sasquash (Pyodide, 1 core) img/s | sasmodels C (1 core) img/s | ratio |`);
 console.log(`|---|---|---|---|`);
-console.log(`| realistic random mix, first ${n} images | ${mix.rate.toFixed(2)} | 49 | ${(mix.rate / 49).toFixed(3)} |`);
+console.log(
+  `| realistic random mix, first ${n} images | ${mix.rate.toFixed(2)} | 49 | ${
+    (mix.rate / 49).toFixed(3)
+  } |`,
+);
 console.log(`| sphere, monodisperse | ${mono.toFixed(0)} | 9561 | ${(mono / 9561).toFixed(3)} |`);
 console.log("\nper model on the mix: images, mean ms, max ms");
 for (const [model, ms] of mix.perModel) {
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-  console.log(`  ${model.padEnd(20)} ${String(ms.length).padStart(3)} ${mean.toFixed(1).padStart(9)} ${Math.max(...ms).toFixed(1).padStart(9)}`);
+  console.log(
+    `  ${model.padEnd(20)} ${String(ms.length).padStart(3)} ${mean.toFixed(1).padStart(9)} ${
+      Math.max(...ms).toFixed(1).padStart(9)
+    }`,
+  );
 }

@@ -9,39 +9,13 @@ result Python would make complex throws an error that nothing catches (the calle
 that image in Python).
 """
 import ast
-import builtins
 import inspect
-import math
 import textwrap
 import types
 
-_NUM = (int, float)
+from _sas_compile_expr import Expressions, Unsupported, js_literal
+
 _CATCHABLE = ("ZeroDivisionError", "OverflowError", "ValueError", "ArithmeticError", "Exception")
-_BUILTINS = {"abs", "min", "max", "float", "int", "round", "len", "range", "zip", "enumerate",
-             "isinstance"}
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
-_HELPER_BINOPS = {ast.Div: "div", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow"}
-_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "===",
-           ast.NotEq: "!=="}
-_MATH_FUNCS = {name for name in dir(math) if callable(getattr(math, name))}
-
-
-class Unsupported(Exception):
-    """A construct outside the compiled subset; the message names function and line."""
-
-
-def _literal(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        if abs(value) > 2 ** 53:
-            raise Unsupported("integer constant %d exceeds 2**53" % value)
-        return str(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "(-Infinity)"
-    return repr(value)
 
 
 class _Program:
@@ -50,7 +24,8 @@ class _Program:
     def __init__(self):
         self.names = {}   # id(fn) -> js name
         self.chunks = []
-        self.tables = {}  # id(tuple) -> (js name, literal)
+        self.tables = {}  # id(tuple) -> (js name, literal, the tuple kept alive)
+        self.math = set()
 
     def function_name(self, fn):
         key = id(fn)
@@ -64,19 +39,20 @@ class _Program:
     def table(self, value):
         key = id(value)
         if key not in self.tables:
-            if not all(isinstance(v, _NUM) for v in value):
+            if not all(isinstance(v, (int, float)) for v in value):
                 raise Unsupported("a module-level sequence holds non-numbers")
             name = "K%d" % len(self.tables)
-            self.tables[key] = (name, "[%s]" % ", ".join(_literal(float(v)) for v in value), value)
+            self.tables[key] = (name, "[%s]" % ", ".join(js_literal(float(v)) for v in value), value)
         return self.tables[key][0]
 
     def source(self, entries):
         exports = ", ".join("%s: %s" % (k, v) for k, v in entries.items())
         tables = "".join("const %s = %s;\n" % (n, lit) for n, lit, _ in self.tables.values())
+        tables += "".join("const m_%s = rt.math.%s;\n" % (n, n) for n in sorted(self.math))
         return '"use strict";\n%s%s\nreturn { %s };\n' % (tables, "\n".join(self.chunks), exports)
 
 
-class _Function:
+class _Function(Expressions):
     """Translator of one Python function into one JS function declaration."""
 
     def __init__(self, program, fn, js_name):
@@ -255,3 +231,35 @@ class _Function:
         handlers = " else ".join(c.lstrip() if i else c for i, c in enumerate(checks))
         return "%stry {\n%s%s} catch (_e) {\n%s else {\n%s    throw _e;\n%s  }\n%s}\n" % (
             ind, self.block(s.body, ind + "  "), ind, handlers, ind, ind, ind)
+
+
+def compile_functions(entries):
+    """JS function-body source returning {name: compiled fn} for entries {name: Python fn}."""
+    program = _Program()
+    names = {k: program.function_name(fn) for k, fn in entries.items()}
+    return program.source(names)
+
+
+def kernel_entries(info):
+    """The Python functions the compiled 2-D path calls: {"Iq"|"Iqac"|"Iqabc"|"S_Iq": fn}."""
+    if info.product is not None:
+        p_info, s_info = info.product[:2]
+        if p_info.oriented:
+            return {}
+        return {"Iq": p_info.Iq, "S_Iq": s_info.Iq}
+    if info.oriented == "ac":
+        return {"Iqac": info.Iqac}
+    if info.oriented == "abc":
+        return {"Iqabc": info.Iqabc}
+    return {"Iq": info.Iq}
+
+
+def compile_model(info):
+    """(JS source, None) for the model's 2-D kernels, or (None, reason) when not compilable."""
+    try:
+        entries = kernel_entries(info)
+        if not entries:
+            return None, "oriented form factor in a product"
+        return compile_functions(entries), None
+    except Unsupported as exc:
+        return None, str(exc)

@@ -5,6 +5,7 @@ Private helper of generators/sas_engine.py: turns the source of a SasView plugin
 factor S into the P@S product (sasmodels product.py conventions).
 """
 import ast
+import linecache
 import math
 import sys
 import types
@@ -144,6 +145,8 @@ def _execute(source, filename):
     _check_imports(tree, filename)
     module = types.ModuleType("sasquash_model_" + filename.replace("/", "_").replace(".", "_"))
     module.__file__ = filename
+    # lets inspect.getsource (the kernel compiler, _sas_compile.py) read the plugin's functions
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
         exec(compile(tree, filename, "exec"), module.__dict__)
     except Exception as exc:

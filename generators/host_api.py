@@ -4,6 +4,8 @@ import json
 import sys
 
 import sas_engine
+from _sas_plan import (compile_probe, grid_data, host_plan, host_random_plan,  # noqa: F401
+                       model_kernels)
 
 
 def host_model_info(name):

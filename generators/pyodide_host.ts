@@ -5,6 +5,7 @@
  */
 import { loadPyodide, type PyodideInterface } from "pyodide";
 import { ModelError } from "../pipeline/errors.ts";
+import { CompiledImages } from "./compiled_image.ts";
 
 const ROOT = "/sasquash";
 const HERE = new URL(".", import.meta.url);
@@ -73,6 +74,7 @@ function translate(e: unknown, context: string): never {
 export class SasHost {
   #py: PyodideInterface;
   #api: Record<string, (...args: unknown[]) => unknown>;
+  #compiled: CompiledImages;
 
   private constructor(py: PyodideInterface) {
     this.#py = py;
@@ -86,10 +88,16 @@ export class SasHost {
         "host_register_plugin",
         "host_iq_1d",
         "host_image_2d",
+        "model_kernels",
+        "grid_data",
+        "host_plan",
+        "host_random_plan",
+        "compile_probe",
       ]
     ) {
       this.#api[fn] = mod[fn];
     }
+    this.#compiled = new CompiledImages((fn, context, ...args) => this.#call(fn, context, ...args));
   }
 
   /** Start Pyodide, copy the engine and catalog into its file system and import them. */
@@ -121,6 +129,11 @@ export class SasHost {
     return result as T;
   }
 
+  /** The compiled-kernel image path (status of a model's compilation, tests). */
+  get compiled(): CompiledImages {
+    return this.#compiled;
+  }
+
   /** Parameter table, defaults and flags of `model` (catalog name, "P@S" product or plugin). */
   modelInfo(model: string): ModelInfo {
     return JSON.parse(this.#call<string>("host_model_info", `model "${model}"`, model));
@@ -132,6 +145,10 @@ export class SasHost {
     params: Record<string, unknown>,
     grid: Grid,
   ): { image: Float32Array; params: Record<string, number | string> } {
+    const fast = grid.resolution
+      ? null
+      : this.#compiled.render(model, params, grid.qmax, grid.size);
+    if (fast) return fast;
     const [bytes, full] = this.#call<[Uint8Array, string]>(
       "host_render",
       `model "${model}"`,
@@ -147,6 +164,10 @@ export class SasHost {
 
   /** Image `index` of the random stream with base seed `seed`, drawn for `model`. */
   random(model: string, seed: number, index: number, grid: Grid): RandomImage {
+    const fast = grid.resolution
+      ? null
+      : this.#compiled.random(model, seed, index, grid.qmax, grid.size);
+    if (fast) return { label: JSON.parse(fast.label), image: fast.image };
     const [label, bytes] = this.#call<[string, Uint8Array]>(
       "host_random",
       `model "${model}", image ${index}`,
@@ -163,7 +184,9 @@ export class SasHost {
 
   /** Validate and register a user's SasView plugin model file; returns the model name. */
   registerPlugin(source: string, filename: string): string {
-    return this.#call<string>("host_register_plugin", filename, source, filename);
+    const name = this.#call<string>("host_register_plugin", filename, source, filename);
+    this.#compiled.forget(name);
+    return name;
   }
 
   /** 1-D I(q) at exactly `params` (float64). */
