@@ -29,3 +29,20 @@ export { applyPoissonNoise } from "./generators/detector.ts";
 export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";
+export {
+  CompressStream,
+  DecompressStream,
+  type ModelCodec,
+  openModelCodec,
+} from "./codec/model_codec.ts";
+export {
+  loadTrainedModel,
+  resolveArchitecture,
+  selectBackend,
+  SparseAutoencoder,
+  train,
+  TrainedModel,
+} from "./models/mod.ts";
+export { loadFashionMnist, loadMnistDigits, parseIdx } from "./datasets/mod.ts";
+export { EvaluateStream } from "./evaluate/evaluate_stream.ts";
+export { knnAccuracy, knnPredict } from "./evaluate/knn.ts";
