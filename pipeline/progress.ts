@@ -22,8 +22,9 @@ function formatDuration(seconds: number): string {
 }
 
 /**
- * A progress line on stderr with count, rate and ETA. Redraws in place on a TTY; when stderr
- * is not a TTY it prints a plain line at most every 30 s; `quiet` silences it.
+ * A progress line on stderr with count, rate and ETA, redrawn in place on a TTY. When stderr is
+ * not a TTY only the final line is printed, unless `SASQUASH_PROGRESS=1` asks for a plain line
+ * at most every 30 s (for logs of long jobs); `quiet` silences everything.
  */
 export class Progress {
   #label: string;
@@ -33,6 +34,7 @@ export class Progress {
   #last = 0;
   #quiet: boolean;
   #tty: boolean;
+  #logLines: boolean;
   #unit: string;
   #interval: number;
   #encoder = new TextEncoder();
@@ -42,6 +44,7 @@ export class Progress {
     this.#total = total;
     this.#quiet = options.quiet ?? false;
     this.#tty = Deno.stderr.isTerminal();
+    this.#logLines = !this.#tty && Deno.env.get("SASQUASH_PROGRESS") === "1";
     this.#unit = options.unit ?? "img";
     this.#interval = options.intervalMs ?? (this.#tty ? 200 : 30_000);
   }
@@ -77,7 +80,7 @@ export class Progress {
   }
 
   #draw(final: boolean, note = ""): void {
-    if (this.#quiet || (!this.#tty && !final && this.#done === 0)) return;
+    if (this.#quiet || (!final && !this.#tty && (!this.#logLines || this.#done === 0))) return;
     const rate = this.rate();
     const total = this.#total;
     let text = `${this.#label}: ${this.#done}${
