@@ -1,16 +1,5 @@
 /** Seeded permutations for dataset splits and epoch shuffles. @module */
-
-/** Mulberry32: a small, fast 32-bit generator; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../pipeline/seeded_random.ts";
 
 /** A permutation of 0…count−1 drawn by Fisher–Yates from `seed`. */
 export function seededPermutation(count: number, seed: number): Int32Array {
