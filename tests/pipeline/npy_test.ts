@@ -54,3 +54,33 @@ Deno.test("convert task: npy → ndjson.gz → npy is byte-identical; bad flags 
     "convert: error: one of --in/--out must be .npy and the other .ndjson[.gz]",
   );
 });
+
+Deno.test("'-' streams through stdout and stdin: render | convert --in - gives the image", async () => {
+  const dir = await Deno.makeTempDir();
+  const render = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../tasks/render.ts", import.meta.url).pathname,
+      "--model",
+      "lorentz",
+      "--size",
+      "8",
+      "--out",
+      "-",
+    ],
+    stdout: "piped",
+  }).spawn();
+  const convert = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", TASK, "--quiet", "--in", "-", "--out", `${dir}/l.npy`],
+    stdin: "piped",
+  }).spawn();
+  await render.stdout.pipeTo(convert.stdin);
+  assert.equal((await render.status).code, 0);
+  assert.equal((await convert.status).code, 0);
+  const arr = parseNpy(await Deno.readFile(`${dir}/l.npy`));
+  assert.deepEqual(arr.shape, [1, 8, 8]);
+  // lorentz defaults: I = scale/(1 + (q·ξ)²) + background with scale 1, ξ = 50 Å, background 0.001
+  const q = Math.hypot(-0.3, -0.3);
+  assert.ok(Math.abs(arr.data[0] - (1 / (1 + (q * 50) ** 2) + 0.001)) < 1e-6 * arr.data[0]);
+});
