@@ -4,6 +4,7 @@
  * floor division and modulo, round-half-even, and min/max with Python's NaN order.
  * @module
  */
+import { cosOut, erf, erfc, type Flagged, gamma, lgamma, sinCos } from "./_py_math.ts";
 
 /** A Python exception raised by compiled code; `pyType` is its class name. */
 export class PyRaise extends Error {
@@ -131,10 +132,22 @@ function mathPow(x: number, y: number): number {
   return Math.abs(x) === 1 && !Number.isFinite(y) ? 1 : r;
 }
 
+// math_1a of CPython Modules/mathmodule.c (gamma, lgamma): the errno of the C helper decides.
+function errnoChecked(r: Flagged): number {
+  if (r.errno === "EDOM") domain();
+  if (r.errno === "ERANGE" && !(Math.abs(r.value) < 1.5)) overflow();
+  return r.value;
+}
+
 /** The math module as compiled kernels see it (functions only; constants are inlined). */
 const math: Record<string, (...a: number[]) => number | boolean> = {
-  sin: (x) => checked(Math.sin(x), x, false),
-  cos: (x) => checked(Math.cos(x), x, false),
+  sin: (x) => checked(sinCos(x), x, false),
+  cos: (x) => {
+    sinCos(x);
+    return checked(cosOut[0], x, false);
+  },
+  // sin(x), with cos(x) left in rt.cosOut[0] (the compiler pairs sin(x) and cos(x))
+  sincos: (x) => checked(sinCos(x), x, false),
   tan: (x) => checked(Math.tan(x), x, false),
   asin: (x) => checked(Math.asin(x), x, false),
   acos: (x) => checked(Math.acos(x), x, false),
@@ -165,6 +178,10 @@ const math: Record<string, (...a: number[]) => number | boolean> = {
   pow: mathPow,
   degrees: (x) => x * (180 / Math.PI),
   radians: (x) => x * (Math.PI / 180),
+  gamma: (x) => errnoChecked(gamma(x)),
+  lgamma: (x) => errnoChecked(lgamma(x)),
+  erf,
+  erfc,
   isnan: (x) => Number.isNaN(x),
   isinf: (x) => x === Infinity || x === -Infinity,
   isfinite: (x) => Number.isFinite(x),
@@ -173,6 +190,7 @@ const math: Record<string, (...a: number[]) => number | boolean> = {
 /** The runtime object `rt` that compiled kernel source receives. */
 export const runtime = {
   math,
+  cosOut,
   div(x: number, y: number): number {
     if (y === 0) zeroDivision();
     return x / y;

@@ -49,6 +49,8 @@ class _Program:
         exports = ", ".join("%s: %s" % (k, v) for k, v in entries.items())
         tables = "".join("const %s = %s;\n" % (n, lit) for n, lit, _ in self.tables.values())
         tables += "".join("const m_%s = rt.math.%s;\n" % (n, n) for n in sorted(self.math))
+        if "sincos" in self.math:
+            tables += "const m_cos_out = rt.cosOut;\n"
         return '"use strict";\n%s%s\nreturn { %s };\n' % (tables, "\n".join(self.chunks), exports)
 
 
@@ -99,7 +101,43 @@ class _Function(Expressions):
 
     # ---- statements -------------------------------------------------------------------------
     def block(self, stmts, ind):
-        return "".join(self.stmt(s, ind) for s in stmts)
+        out, i = [], 0
+        while i < len(stmts):
+            pair = self.sincos_pair(stmts[i], stmts[i + 1]) if i + 1 < len(stmts) else None
+            if pair:
+                sin_name, cos_name, arg = pair
+                self.program.math.add("sincos")
+                out.append("%sv_%s = m_sincos(%s);\n%sv_%s = m_cos_out[0];\n"
+                           % (ind, sin_name, self.expr(arg), ind, cos_name))
+                i += 2
+            else:
+                out.append(self.stmt(stmts[i], ind))
+                i += 1
+        return "".join(out)
+
+    def sincos_pair(self, first, second):
+        """(sin target, cos target, argument) when two statements are `a = sin(e)`, `b = cos(e)`
+        (either order) of one side-effect-free e that the first assignment leaves unchanged:
+        one argument reduction then serves both (rt.math.sincos)."""
+        calls = {}
+        for s in (first, second):
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)
+                    and len(s.value.args) == 1 and not s.value.keywords):
+                return None
+            calls[self.math_function(s.value.func)] = (s.targets[0].id, s.value.args[0])
+        if set(calls) != {"sin", "cos"} or calls["sin"][0] == calls["cos"][0]:
+            return None
+        arg = calls["sin"][1]
+        if ast.dump(arg) != ast.dump(calls["cos"][1]):
+            return None
+        pure = (ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub,
+                ast.Mult, ast.USub, ast.UAdd)
+        nodes = list(ast.walk(arg))
+        if not all(isinstance(n, pure) for n in nodes) or any(
+                isinstance(n, ast.Name) and n.id == first.targets[0].id for n in nodes):
+            return None
+        return calls["sin"][0], calls["cos"][0], arg
 
     def stmt(self, s, ind):
         if isinstance(s, ast.Expr):

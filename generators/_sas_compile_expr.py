@@ -18,7 +18,7 @@ _MATH_IDS = {id(getattr(math, n)): n for n in dir(math) if callable(getattr(math
 JS_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
            "acosh", "atanh", "exp", "exp2", "expm1", "log", "log10", "log2", "log1p", "sqrt",
            "cbrt", "fabs", "floor", "ceil", "trunc", "copysign", "hypot", "pow", "degrees",
-           "radians", "isnan", "isinf", "isfinite"}
+           "radians", "isnan", "isinf", "isfinite", "gamma", "lgamma", "erf", "erfc"}
 
 
 class Unsupported(Exception):
@@ -194,6 +194,18 @@ class Expressions:
             self.fail(node, "%s() called with %d arguments" % (target.__name__, len(args)))
         js = self.program.function_name(target)
         return "%s(%s)" % (js, ", ".join(self.expr(a) for a in args))
+
+    def math_function(self, func):
+        """The math module's name of a call target (sin for math.sin or an imported sin), or None."""
+        if isinstance(func, ast.Name) and func.id not in self.locals:
+            target = self.globals.get(func.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id not in self.locals \
+                and isinstance(self.globals.get(func.value.id), types.ModuleType):
+            target = getattr(self.globals[func.value.id], func.attr, None)
+        else:
+            return None
+        return _MATH_IDS.get(id(target))
 
     def attribute(self, func):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
