@@ -18,7 +18,7 @@ export interface ModelMeta {
   image_shape: number[];
   transform: LogTransform;
   /** SHA-256 (hex) of the training stream's header line, and what was trained on. */
-  data: { header_sha256: string; train_images?: number; val_images?: number };
+  data: { header_sha256: string; seed?: number; train_images?: number; val_images?: number };
   training?: Record<string, unknown>;
 }
 

@@ -47,6 +47,8 @@ export interface TrainOptions {
   transformSample?: number;
   resume?: boolean;
   headerSha256?: string;
+  /** Base seed of the training stream (recorded so evaluation can pick a disjoint one). */
+  dataSeed?: number;
   signal?: AbortSignal;
   onBatch?: (images: number, loss: number) => void;
   onEpoch?: (log: EpochLog) => void;
@@ -183,7 +185,10 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
     architecture: options.arch,
     image_shape: options.imageShape,
     transform: progress.transform,
-    data: { header_sha256: options.headerSha256 ?? "" },
+    data: {
+      header_sha256: options.headerSha256 ?? "",
+      ...(options.dataSeed === undefined ? {} : { seed: options.dataSeed }),
+    },
     training: {
       epochs: options.epochs,
       batch: options.batch,

@@ -109,7 +109,10 @@ if (import.meta.main) {
     };
     Deno.addSignalListener("SIGINT", onInterrupt);
     let epoch = 0;
-    let progress: Progress | undefined;
+    // Started before the epoch's first batch, so the first line's rate counts that batch's time.
+    let progress = new Progress(`epoch ${++epoch}`, undefined, {
+      quiet: flags.quiet,
+    });
     if (!flags.quiet) {
       console.error(
         `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
@@ -131,14 +134,14 @@ if (import.meta.main) {
         maxValImages: flags["max-val"],
         resume: flags.resume,
         headerSha256: await sha256(JSON.stringify(header)),
+        dataSeed: typeof header.seed === "number" ? header.seed : undefined,
         signal: controller.signal,
         onBatch: (rows) => {
-          progress ??= new Progress(`epoch ${++epoch}`, undefined, { quiet: flags.quiet });
           progress.add(rows);
         },
         onEpoch: (log) => {
-          progress?.done(describe(log));
-          progress = undefined;
+          progress.done(describe(log));
+          progress = new Progress(`epoch ${++epoch}`, undefined, { quiet: flags.quiet });
           epoch = log.epoch;
         },
       });

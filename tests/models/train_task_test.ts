@@ -23,7 +23,7 @@ async function stream(dir: string, name: string, data: Float32Array | Uint8Array
   const labels = Array.from({ length: count }, (_, index) => ({ index }));
   await writeRecords(
     path,
-    makeHeader(shape, {}, data instanceof Uint8Array ? "uint8" : "float32"),
+    makeHeader(shape, { seed: 77 }, data instanceof Uint8Array ? "uint8" : "float32"),
     [
       makeChunk(shape, data, labels),
     ],
@@ -58,6 +58,7 @@ Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model
   const meta = JSON.parse(await Deno.readTextFile(`${dir}/run/sasquash.json`));
   assert.deepEqual(meta.image_shape, [8, 8]);
   assert.match(meta.data.header_sha256, /^[0-9a-f]{64}$/);
+  assert.equal(meta.data.seed, 77, "the training stream's seed, for a disjoint evaluation seed");
   await Deno.remove(dir, { recursive: true });
 });
 
