@@ -98,6 +98,6 @@ console.log(
   `ratios sasquash/zfp: encode ${(zEncodeS / encodeS).toFixed(2)}×, decode ${
     (zDecodeS / decodeS).toFixed(2)
   }×, ` +
-    `bytes ${(zbytes.length / codeBytes).toFixed(2)}× smaller`,
+    `size: sasquash's bytes are ${(codeBytes / zbytes.length).toFixed(2)}× zfp's`,
 );
 codec.model.dispose();
