@@ -54,3 +54,20 @@ export function sliceChunk(chunk: Chunk, start: number, end: number): Chunk {
     data: chunk.data.subarray(start * size, end * size),
   };
 }
+
+/** The first `max` items (of `size` values each) of a stream of flat batches, as one array. */
+export async function firstItems(
+  batches: AsyncIterable<Float32Array>,
+  max: number,
+  size: number,
+): Promise<Float32Array> {
+  const out = new Float32Array(max * size);
+  let filled = 0;
+  for await (const batch of batches) {
+    const take = Math.min(batch.length, out.length - filled);
+    out.set(batch.subarray(0, take), filled);
+    filled += take;
+    if (filled === out.length) break;
+  }
+  return out.subarray(0, filled);
+}

@@ -3,15 +3,15 @@ import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "demo",
-  usage: "[--dir demo] [--n 512] [--epochs 4]",
+  usage: "[--dir demo] [--n 2000] [--epochs 8]",
   summary: "Run the pipeline end to end on a small default: generate training and test images\n" +
     "with sasmodels' realistic random recipe, train the `cpu` preset sparse autoencoder,\n" +
     "compress the test images to .sqz, decompress them, and evaluate (report in DIR/report).",
   flags: {
     dir: { type: "string", help: "output folder", arg: "DIR", default: "demo" },
-    n: { type: "int", help: "training images to generate", default: 512, min: 16 },
-    test: { type: "int", help: "test images to generate", default: 128, min: 8 },
-    epochs: { type: "int", help: "training epochs", default: 4, min: 1 },
+    n: { type: "int", help: "training images to generate", default: 2000, min: 16 },
+    test: { type: "int", help: "test images to generate", default: 256, min: 8 },
+    epochs: { type: "int", help: "training epochs", default: 8, min: 1 },
     seed: { type: "int", help: "base seed (test images use seed + 1)", default: 1, min: 0 },
   },
 } satisfies TaskSpec;

@@ -2,10 +2,13 @@
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import type { Chunk, StreamHeader } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
+import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
+import { learnGapModel, saveGapModel } from "../codec/learn_gap_model.ts";
+import { loadTrainedModel } from "../models/trained_model.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -47,6 +50,8 @@ const spec = {
   ],
 } satisfies TaskSpec;
 
+/** Training images whose codes the learned gap model ρ(δ) is fitted on. */
+const GAP_SAMPLE = 4096;
 const FLOAT_TYPES = ["float32", "float64", "float16"];
 
 /** Checks what the trainer cannot: dtype and a consistent 2-D image shape. */
@@ -81,6 +86,18 @@ function describe(log: EpochLog): string {
   return `loss ${log.loss.toPrecision(4)}, val rel L2 ${log.val_rel_l2.toPrecision(3)}, ` +
     `‖f(z)‖₀ ${log.nnz_mean.toFixed(1)}, λ ${log.lambda.toPrecision(3)}, ` +
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
+}
+
+/** Learn ρ(δ) on the codes of the first images of the stream and store it with the model. */
+async function learnGaps(images: () => AsyncIterable<Float32Array>, dir: string, quiet: boolean) {
+  const model = await loadTrainedModel(dir);
+  const sample = await firstItems(images(), GAP_SAMPLE, model.arch.n);
+  const { gapModel, codes } = await learnGapModel(model, sample);
+  await saveGapModel(dir, gapModel);
+  model.dispose();
+  if (!quiet) {
+    console.error(`train: gap model ρ(δ) learned on ${codes} codes → ${dir}/gap_model.json`);
+  }
 }
 
 if (import.meta.main) {
@@ -141,8 +158,8 @@ if (import.meta.main) {
         },
         onEpoch: (log) => {
           progress.done(describe(log));
-          progress = new Progress(`epoch ${++epoch}`, undefined, { quiet: flags.quiet });
           epoch = log.epoch;
+          progress = new Progress(`epoch ${epoch + 1}`, undefined, { quiet: flags.quiet });
         },
       });
       if (result.interrupted) {
@@ -150,6 +167,7 @@ if (import.meta.main) {
         Deno.exit(130);
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
+      await learnGaps(source, flags.out, flags.quiet);
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }

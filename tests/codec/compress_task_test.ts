@@ -6,7 +6,8 @@ import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
-import { decodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
+import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
+import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
 import { chunkedSource, sasImages } from "../models/_fixture.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
@@ -121,4 +122,38 @@ Deno.test("decompress with another model and a corrupt file fail with one clear 
   );
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope/);
+});
+
+Deno.test("a gap model learned on the codes beats the paper's Gaussian and is used by compress", async () => {
+  const codec = await openModelCodec(`${dir}/model`);
+  const { gapModel, codes } = await learnGapModel(codec.model, images);
+  assert.equal(codes, 48);
+  const z = await codec.model.encode(images);
+  const { ell } = codec.model.arch;
+  let gaussianBytes = 0, learnedBytes = 0;
+  for (let i = 0; i < 48; i++) {
+    const zi = z.subarray(i * ell, (i + 1) * ell);
+    gaussianBytes += encodeLatent(zi, codec.options).length;
+    learnedBytes += encodeLatent(zi, { ...codec.options, gapModel }).length;
+  }
+  assert.ok(
+    learnedBytes < gaussianBytes,
+    `learned ${learnedBytes} B vs gaussian ${gaussianBytes} B`,
+  );
+  await saveGapModel(`${dir}/model`, gapModel);
+  const r = await task(
+    "compress",
+    "--model",
+    `${dir}/model`,
+    "--in",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/l.sqz`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const { header, records } = decodeSqz(await Deno.readFile(`${dir}/l.sqz`));
+  assert.equal(header.gapModelId, gapModel.id);
+  assert.equal(records.reduce((a, rec) => a + rec.code.length, 0), learnedBytes);
+  await Deno.remove(`${dir}/model/gap_model.json`);
+  codec.model.dispose();
 });

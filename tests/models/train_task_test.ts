@@ -51,7 +51,14 @@ Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model
   );
   assert.equal(result.code, 0, result.stderr);
   for (
-    const file of ["model.json", "weights.bin", "sasquash.json", "log.ndjson", "checkpoint.bin"]
+    const file of [
+      "model.json",
+      "weights.bin",
+      "sasquash.json",
+      "log.ndjson",
+      "checkpoint.bin",
+      "gap_model.json",
+    ]
   ) {
     assert.ok((await Deno.stat(`${dir}/run/${file}`)).size > 0, file);
   }
@@ -59,6 +66,9 @@ Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model
   assert.deepEqual(meta.image_shape, [8, 8]);
   assert.match(meta.data.header_sha256, /^[0-9a-f]{64}$/);
   assert.equal(meta.data.seed, 77, "the training stream's seed, for a disjoint evaluation seed");
+  const gaps = JSON.parse(await Deno.readTextFile(`${dir}/run/gap_model.json`));
+  assert.equal(gaps.kind, "learned");
+  assert.equal(gaps.freqs.length, gaps.maxGap + 2);
   await Deno.remove(dir, { recursive: true });
 });
 
