@@ -3,18 +3,7 @@
  * I(q) = A·exp(−q²R²/3) + B·q⁻⁴ + c, spanning several decades like real SAS images.
  * @module
  */
-
-/** Mulberry32, a small seeded generator of floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 /** `count` images of side×side pixels from `seed`, laid out [count × side²]. */
 export function sasImages(count: number, side = 8, seed = 1): Float32Array {
