@@ -94,9 +94,9 @@ def iq_plain(info, pars, qs):
 
 # sasmodels product.py: I = scale·volfraction/<V>·<F²>·S(q; R_eff) + background, with R_eff the
 # weight-averaged P.radius_effective(mode) and S's volfraction scaled by form:shell volume ratio.
-def iq_product(info, pars, qs):
-    """I(q) of a P@S product model (structure_factor_mode 0: P·S, 1: beta approximation)."""
-    p_info, s_info, s_names, volfrac_in_p = info.product
+def product_terms(info, pars):
+    """P's dispersity mesh and weight total, S's arguments, and the factor in front of <F²>·S."""
+    p_info, _, s_names, volfrac_in_p = info.product
     mesh = volume_mesh(p_info, pars)
     sum_w, sum_shell, sum_form = mesh_moments(p_info, mesh)
     total = sum_w if sum_w != 0.0 else 1.0
@@ -110,9 +110,16 @@ def iq_product(info, pars, qs):
     volfrac = pars["volfraction"]
     ratio = sum_form / sum_shell if sum_shell != 0.0 else 1.0
     s_args = [radius, volfrac * ratio] + [pars[n] for n in s_names[2:]]
-    s_vals = list(map(s_info.Iq, qs, *map(repeat, s_args)))
     shell = sum_shell / total if sum_shell != 0.0 else 1.0
     combined = pars["scale"] * (1.0 if volfrac_in_p else volfrac) / shell
+    return mesh, total, s_args, combined
+
+
+def iq_product(info, pars, qs):
+    """I(q) of a P@S product model (structure_factor_mode 0: P·S, 1: beta approximation)."""
+    p_info, s_info = info.product[0], info.product[1]
+    mesh, total, s_args, combined = product_terms(info, pars)
+    s_vals = list(map(s_info.Iq, qs, *map(repeat, s_args)))
     background = pars["background"]
     if pars["structure_factor_mode"] > 0:
         fq = p_info.Fq

@@ -13,7 +13,7 @@ import types
 
 import sas_engine
 from _sas_compile import compile_functions, compile_model, kernel_entries
-from _sas_kernel import _grid, mesh_moments, orientation_mesh, volume_mesh
+from _sas_kernel import _grid, mesh_moments, orientation_mesh, product_terms, volume_mesh
 
 _Q_SAMPLES = (0.0, 1e-3, 0.01, 0.04, 0.1, 0.2, 0.3, 0.45)
 _CHECK_DRAWS = 6
@@ -83,24 +83,8 @@ def image_plan(info, pars):
     """The numbers compiled_image.ts needs for one image of `info` at validated `pars`."""
     full = sas_engine.validate_pars(info, pars, is2d=True)
     if info.product is not None:
-        p_info, s_info, s_names, volfrac_in_p = info.product
-        mesh = volume_mesh(p_info, full)
-        sum_w, sum_shell, sum_form = mesh_moments(p_info, mesh)
-        total = sum_w if sum_w != 0.0 else 1.0
-        # same arithmetic as _sas_kernel.iq_product
-        er_mode = int(full["radius_effective_mode"])
-        if er_mode > 0:
-            vidx = p_info.volume_index
-            reff_fn = p_info.radius_effective
-            radius = sum(w * reff_fn(er_mode, *[a[i] for i in vidx]) for a, w in mesh) / total
-        else:
-            radius = full[s_names[0]]
-        volfrac = full["volfraction"]
-        ratio = sum_form / sum_shell if sum_shell != 0.0 else 1.0
-        shell = sum_shell / total if sum_shell != 0.0 else 1.0
-        plan = {"kind": "product", "norm": 1.0 / total,
-                "s_args": [radius, volfrac * ratio] + [full[n] for n in s_names[2:]],
-                "combined": full["scale"] * (1.0 if volfrac_in_p else volfrac) / shell}
+        mesh, total, s_args, combined = product_terms(info, full)
+        plan = {"kind": "product", "norm": 1.0 / total, "s_args": s_args, "combined": combined}
     else:
         mesh = volume_mesh(info, full)
         _, sum_shell, _ = mesh_moments(info, mesh)
