@@ -29,6 +29,7 @@ export {
   type ImageSource,
   train,
   type TrainOptions,
+  type TrainResult,
 } from "./trainer.ts";
 export {
   fitLogTransform,

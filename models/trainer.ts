@@ -86,8 +86,14 @@ export function adaptLambda(lambda: number, error: number, target: number): numb
   return Math.max(lambda, 1e-6) * factor;
 }
 
+/** What `train` returns: the per-epoch logs and whether a signal stopped it early. */
+export interface TrainResult {
+  logs: EpochLog[];
+  interrupted: boolean;
+}
+
 /** Trains and saves the model to `options.out`; returns the epoch logs (and whether interrupted). */
-export async function train(source: ImageSource, options: TrainOptions) {
+export async function train(source: ImageSource, options: TrainOptions): Promise<TrainResult> {
   const { arch, out } = options;
   const n = arch.n;
   const checkpointPath = `${out}/checkpoint.bin`;
@@ -298,7 +304,10 @@ async function runEpoch(
 }
 
 /** Mean relative L2 error in intensity and mean ‖f(z)‖₀ over images (intensities). */
-export async function evaluate(model: TrainedModel, images: Float32Array) {
+export async function evaluate(
+  model: TrainedModel,
+  images: Float32Array,
+): Promise<{ relL2: number; nnzMean: number }> {
   const { n, ell, f } = model.arch;
   const count = images.length / n;
   if (count === 0) return { relL2: NaN, nnzMean: NaN };
