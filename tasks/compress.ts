@@ -4,6 +4,7 @@ import { Progress } from "../pipeline/progress.ts";
 import { CompressStream, openModelCodec } from "../codec/model_codec.ts";
 import { SqzWriterStream } from "../codec/sqz_container.ts";
 import type { QuantName } from "../codec/quantize.ts";
+import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -26,18 +27,7 @@ const spec = {
       required: true,
     },
     out: { type: "string", help: "output .sqz", arg: "FILE", required: true },
-    quant: {
-      type: "string",
-      help: "value quantizer",
-      default: "fp16",
-      choices: ["fp16", "bf16", "fp8"],
-    },
-    threshold: {
-      type: "number",
-      help: "drop latent entries (or jumps) with |value| ≤ this",
-      default: 0,
-      min: 0,
-    },
+    ...CODE_FLAGS,
   },
   examples: ["deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz"],
 } satisfies TaskSpec;

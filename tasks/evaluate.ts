@@ -8,6 +8,7 @@ import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
 import { ReportSink } from "../evaluate/report_sink.ts";
 import { writeReport } from "../evaluate/write_report.ts";
 import { summaryText } from "../evaluate/summary_text.ts";
+import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -37,18 +38,7 @@ const spec = {
     },
     out: { type: "string", help: "report folder", arg: "DIR", default: "report" },
     batch: { type: "int", help: "images per encode/decode batch", default: 256, min: 1 },
-    quant: {
-      type: "string",
-      help: "value quantizer",
-      default: "fp16",
-      choices: ["fp16", "bf16", "fp8"],
-    },
-    threshold: {
-      type: "number",
-      help: "drop latent entries with |value| ≤ this",
-      default: 0,
-      min: 0,
-    },
+    ...CODE_FLAGS,
     knn: { type: "boolean", help: "k-NN family classification in latent vs image space" },
     "knn-train": {
       type: "int",
