@@ -81,9 +81,13 @@ export function knnAccuracy(
   dim: number,
   k = 5,
 ): number {
-  const predicted = knnPredict(train, trainLabels, test, dim, k);
+  return accuracy(knnPredict(train, trainLabels, test, dim, k), testLabels);
+}
+
+/** Fraction of `predicted` labels equal to `labels` (0 for none). */
+export function accuracy(predicted: Int32Array, labels: Int32Array): number {
   let right = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === testLabels[i]) right++;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) right++;
   return predicted.length ? right / predicted.length : 0;
 }
 

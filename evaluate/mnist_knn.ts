@@ -9,7 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../pipeline/errors.ts";
-import { normalizeRows } from "./knn.ts";
+import { accuracy, normalizeRows } from "./knn.ts";
 
 /** Test rows per matMul: 512 × 14 000 similarities is 29 MB. */
 const TEST_BLOCK = 512;
@@ -64,10 +64,7 @@ export async function knnAccuracyBlas(
   dim: number,
   k = 5,
 ): Promise<number> {
-  const predicted = await knnPredictBlas(train, trainLabels, test, dim, k);
-  let right = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === testLabels[i]) right++;
-  return predicted.length ? right / predicted.length : 0;
+  return accuracy(await knnPredictBlas(train, trainLabels, test, dim, k), testLabels);
 }
 
 /** The sims.length most similar training rows of one row of similarities, best first. */
