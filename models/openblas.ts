@@ -47,6 +47,32 @@ type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
 let library: Library | null | undefined;
 let loadError = "";
 
+const RTLD_NOW = 0x2;
+const RTLD_NODELETE = Deno.build.os === "darwin" ? 0x80 : 0x1000;
+const LIBC = Deno.build.os === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
+
+/**
+ * Keeps libopenblas mapped until the process exits. Deno unloads a `Deno.dlopen` library when the
+ * runtime that opened it ends (each `deno test` module, each worker); unloading OpenBLAS runs its
+ * thread-pool shutdown while the process goes on, and loading it again re-initialises it, which
+ * corrupted the heap at exit in CI. A second, RTLD_NODELETE reference taken through libc's own
+ * `dlopen` makes every later unload a no-op. Best effort: without it, loading still works.
+ */
+function pinLibrary(path: string): void {
+  try {
+    const libc = Deno.dlopen(LIBC, {
+      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    });
+    try {
+      libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+    } finally {
+      libc.close();
+    }
+  } catch {
+    // No libc dlopen reachable through FFI: the library is simply not pinned.
+  }
+}
+
 /** Opens libopenblas once; returns null (and remembers why) when it is not available. */
 export function openBlas(): Library | null {
   if (library !== undefined) return library;
@@ -57,6 +83,7 @@ export function openBlas(): Library | null {
   for (const path of paths) {
     try {
       library = Deno.dlopen(path, SYMBOLS);
+      pinLibrary(path);
       return library;
     } catch (error) {
       loadError = `${path}: ${(error as Error).message}`;
@@ -97,6 +124,13 @@ export function sgemm(
     // BLAS rejects a zero leading dimension; an empty sum is zero.
     for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
     return;
+  }
+  // BLAS trusts the sizes; a short array would be read or written past its end.
+  if (a.length < m * k || b.length < k * n || c.length < m * n) {
+    throw new RangeError(
+      `sgemm: arrays of ${a.length}, ${b.length}, ${c.length} values are too short for ` +
+        `${m}×${k} · ${k}×${n}`,
+    );
   }
   const lda = transposeA ? m : k;
   const ldb = transposeB ? k : n;
