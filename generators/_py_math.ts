@@ -21,14 +21,12 @@ const PIO2_3T = 8.47842766036889956997e-32;
 const TO_INT = 1.5 / Number.EPSILON; // adding and subtracting it rounds to an integer
 const REDUCE_LIMIT = 823549.6; // below 2^19·π/2, where three parts of π/2 reduce exactly
 const TINY = 7.450580596923828e-9; // 2^-27: sin x = x and cos x = 1 in double precision
-const SIGN_SIN = Float64Array.of(1, 1, -1, -1), SIGN_COS = Float64Array.of(1, -1, -1, 1);
 
 /** cos of the last `sinCos` argument: a second result without allocating a pair. */
 export const cosOut = new Float64Array(1);
 
 /**
- * sin(x), leaving cos(x) in `cosOut[0]`: one argument reduction for both, and no branch on
- * the quadrant. Within 1 ulp of `Math.sin`/`Math.cos` (both are < 1 ulp from the truth).
+ * sin(x), leaving cos(x) in `cosOut[0]`: one argument reduction for both. Within 1 ulp of `Math.sin`/`Math.cos` (both are < 1 ulp from the truth).
  */
 export function sinCos(x: number): number {
   const t = Math.abs(x);
@@ -64,10 +62,24 @@ export function sinCos(x: number): number {
   const rc = z * (C1 + z * (C2 + z * C3)) + zz * zz * (C4 + z * (C5 + z * C6));
   const hz = 0.5 * z, wc = 1 - hz;
   const c = wc + (((1 - wc) - hz) + (z * rc - y0 * y1));
-  // quadrant n mod 4 picks (s, c), (c, −s), (−s, −c) or (−c, s); products by 0 and 1 are exact
-  const q = fn & 3, odd = q & 1, even = 1 - odd;
-  cosOut[0] = (c * even + s * odd) * SIGN_COS[q];
-  return (s * even + c * odd) * SIGN_SIN[q] * (x < 0 ? -1 : 1);
+  // quadrant n mod 4 picks (s, c), (c, −s), (−s, −c) or (−c, s) (branches measured faster
+  // here than a branch-free select by 0/1 products)
+  const q = fn & 3;
+  const sign = x < 0 ? -1 : 1;
+  if (q === 0) {
+    cosOut[0] = c;
+    return s * sign;
+  }
+  if (q === 1) {
+    cosOut[0] = -s;
+    return c * sign;
+  }
+  if (q === 2) {
+    cosOut[0] = -c;
+    return -s * sign;
+  }
+  cosOut[0] = s;
+  return -c * sign;
 }
 
 // ---- gamma and lgamma --------------------------------------------------------------------

@@ -21,11 +21,19 @@ _CATCHABLE = ("ZeroDivisionError", "OverflowError", "ValueError", "ArithmeticErr
 class _Program:
     """All functions reachable from the entry points, with hoisted constant tables."""
 
-    def __init__(self):
+    def __init__(self, remember=False):
+        self.remember = remember  # call sites outside loops reuse results (memo_call)
         self.names = {}   # id(fn) -> js name
         self.chunks = []
         self.tables = {}  # id(tuple) -> (js name, literal, the tuple kept alive)
         self.math = set()
+        self.memo = []    # argument count per remembering call site
+
+    def memo_slot(self, nargs, hashed=False):
+        """Name of a new call site's memory: a hashed table (<name>k keys, <name>v values) or
+        [last result, its arguments …]."""
+        self.memo.append(0 if hashed else nargs)
+        return "_c%d" % (len(self.memo) - 1)
 
     def function_name(self, fn):
         key = id(fn)
@@ -51,6 +59,14 @@ class _Program:
         tables += "".join("const m_%s = rt.math.%s;\n" % (n, n) for n in sorted(self.math))
         if "sincos" in self.math:
             tables += "const m_cos_out = rt.cosOut;\n"
+        if 0 in self.memo:
+            tables += "const _mh = new Float64Array(1), _mi = new Int32Array(_mh.buffer);\n"
+        for k, nargs in enumerate(self.memo):
+            if nargs == 0:
+                tables += ("const _c%dk = new Float64Array(256).fill(NaN), "
+                           "_c%dv = new Float64Array(256);\n" % (k, k))
+            else:
+                tables += "const _c%d = new Float64Array(%d).fill(NaN);\n" % (k, nargs + 1)
         return '"use strict";\n%s%s\nreturn { %s };\n' % (tables, "\n".join(self.chunks), exports)
 
 
@@ -81,6 +97,7 @@ class _Function(Expressions):
                     (isinstance(node, ast.FunctionDef) and node is not tree):
                 self.fail(node, type(node).__name__)
         self.temps = 0
+        self.loop_depth = 0
         self.globals = fn.__globals__
 
     def fail(self, node, what):
@@ -169,8 +186,8 @@ class _Function(Expressions):
         if isinstance(s, ast.While):
             if s.orelse:
                 self.fail(s, "while ... else")
-            return "%swhile (%s) {\n%s%s}\n" % (ind, self.test(s.test),
-                                               self.block(s.body, ind + "  "), ind)
+            test = self.test(s.test)
+            return "%swhile (%s) {\n%s%s}\n" % (ind, test, self.loop_body(s.body, ind), ind)
         if isinstance(s, ast.For):
             return self.for_loop(s, ind)
         if isinstance(s, ast.Break):
@@ -182,6 +199,13 @@ class _Function(Expressions):
         if isinstance(s, ast.Try):
             return self.try_block(s, ind)
         self.fail(s, type(s).__name__)
+
+    def loop_body(self, stmts, ind):
+        self.loop_depth += 1
+        try:
+            return self.block(stmts, ind + "  ")
+        finally:
+            self.loop_depth -= 1
 
     def store(self, target, value, ind):
         if isinstance(target, ast.Name):
@@ -198,7 +222,7 @@ class _Function(Expressions):
     def for_loop(self, s, ind):
         if s.orelse:
             self.fail(s, "for ... else")
-        it, body = s.iter, self.block(s.body, ind + "  ")
+        it, body = s.iter, self.loop_body(s.body, ind)
         k = self.temp()
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
                 and it.func.id not in self.locals and not it.keywords:
@@ -271,9 +295,12 @@ class _Function(Expressions):
             ind, self.block(s.body, ind + "  "), ind, handlers, ind, ind, ind)
 
 
-def compile_functions(entries):
-    """JS function-body source returning {name: compiled fn} for entries {name: Python fn}."""
-    program = _Program()
+def compile_functions(entries, remember=False):
+    """JS function-body source returning {name: compiled fn} for entries {name: Python fn}.
+
+    With `remember`, call sites outside loops reuse the results of repeated arguments (for
+    kernels run over a dispersity mesh; see Expressions.memo_call)."""
+    program = _Program(remember)
     names = {k: program.function_name(fn) for k, fn in entries.items()}
     return program.source(names)
 
@@ -293,11 +320,12 @@ def kernel_entries(info):
 
 
 def compile_model(info):
-    """(JS source, None) for the model's 2-D kernels, or (None, reason) when not compilable."""
+    """(JS source, JS source that remembers calls, None) for the model's 2-D kernels, or
+    (None, None, reason) when not compilable."""
     try:
         entries = kernel_entries(info)
         if not entries:
-            return None, "oriented form factor in a product"
-        return compile_functions(entries), None
+            return None, None, "oriented form factor in a product"
+        return compile_functions(entries), compile_functions(entries, True), None
     except Unsupported as exc:
-        return None, str(exc)
+        return None, None, str(exc)

@@ -21,6 +21,12 @@ JS_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
            "radians", "isnan", "isinf", "isfinite", "gamma", "lgamma", "erf", "erfc"}
 
 
+# math functions costly enough that a call site outside loops remembers its last result
+MEMO_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+             "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log10", "log2", "log1p",
+             "cbrt", "pow", "gamma", "lgamma", "erf", "erfc"}
+
+
 class Unsupported(Exception):
     """A construct outside the compiled subset; the message names function and line."""
 
@@ -187,13 +193,50 @@ class Expressions:
             if name not in JS_MATH or (name in ("log", "hypot", "atan2") and len(args) > 2):
                 self.fail(node, "math.%s (no JavaScript port with CPython's results)" % name)
             self.program.math.add(name)
-            return "m_%s(%s)" % (name, ", ".join(self.expr(a) for a in args))
+            call_args = [self.expr(a) for a in args]
+            if name in MEMO_MATH:
+                return self.memo_call("m_" + name, call_args)
+            return "m_%s(%s)" % (name, ", ".join(call_args))
         if not isinstance(target, types.FunctionType):
             self.fail(node, "a call of %s" % type(target).__name__)
         if target.__code__.co_argcount != len(args):
             self.fail(node, "%s() called with %d arguments" % (target.__name__, len(args)))
         js = self.program.function_name(target)
-        return "%s(%s)" % (js, ", ".join(self.expr(a) for a in args))
+        return self.memo_call(js, [self.expr(a) for a in args])
+
+    def memo_call(self, fn, args):
+        """A call that reuses an earlier result when its arguments repeat bit for bit.
+
+        The kernels run over a tensor-product dispersity mesh, so inside one pixel the same few
+        arguments come back again and again (cylinder: 25 radii × 10 lengths make 250 calls but
+        only 25 distinct J1 arguments and 10 distinct sine arguments). Compiled functions are
+        pure, so a remembered result is exact. A one-argument site keeps a 64-entry table hashed
+        on the argument's bits; a site with more arguments remembers its last call. ±0 and NaN
+        never hit, a call that throws stores nothing, a tuple result is not stored, and only
+        call sites outside loops remember, where repeats are likely.
+        """
+        if self.loop_depth or not args or not self.program.remember:
+            return "%s(%s)" % (fn, ", ".join(args))
+        temps = [self.temp() for _ in args]
+        result = self.temp()
+        bind = ", ".join("%s = %s" % (t, a) for t, a in zip(temps, args))
+        if len(args) == 1:
+            slot = self.program.memo_slot(1, hashed=True)
+            x, h = temps[0], self.temp()
+            # keys in <slot>k, values in <slot>v; _mh is a shared Float64Array with Int32 view _mi
+            return ("(%s, %s = Math.imul((%s * 1e9) | 0, -1640531535) >>> 24, "
+                    "(%s === %sk[%s] && %s !== 0) ? %sv[%s] : (%s = %s(%s), "
+                    "typeof %s === \"number\" && (%sk[%s] = %s, %sv[%s] = %s), %s))") % (
+                bind, h, x, x, slot, h, x, slot, h, result, fn, x,
+                result, slot, h, x, slot, h, result, result)
+        slot = self.program.memo_slot(len(args))
+        hit = " && ".join("%s === %s[%d] && %s !== 0" % (t, slot, i + 1, t)
+                          for i, t in enumerate(temps))
+        # a Float64Array keeps numbers unboxed; a tuple result is passed on, not remembered
+        store = ", ".join(["%s[0] = %s" % (slot, result)] +
+                          ["%s[%d] = %s" % (slot, i + 1, t) for i, t in enumerate(temps)])
+        return "(%s, (%s) ? %s[0] : (%s = %s(%s), typeof %s === \"number\" && (%s), %s))" % (
+            bind, hit, slot, result, fn, ", ".join(temps), result, store, result)
 
     def math_function(self, func):
         """The math module's name of a call target (sin for math.sin or an imported sin), or None."""

@@ -191,8 +191,11 @@ def _rx(a):
 
 
 def _matmul(a, b):
-    return tuple(tuple(sum(a[i][k] * b[k][j] for k in range(3)) for j in range(3))
-                 for i in range(3))
+    # written out, but summed exactly as sum() did: ((0.0 + a0·b0) + a1·b1) + a2·b2
+    (b00, b01, b02), (b10, b11, b12), (b20, b21, b22) = b
+    return tuple((0.0 + x * b00 + y * b10 + z * b20,
+                  0.0 + x * b01 + y * b11 + z * b21,
+                  0.0 + x * b02 + y * b12 + z * b22) for x, y, z in a)
 
 
 # sasmodels orientation (reference README): R = Rz(φ)Ry(θ)Rz(ψ)·Rx(Δφ)Ry(Δθ)Rz(Δψ),

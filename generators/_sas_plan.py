@@ -20,11 +20,14 @@ _CHECK_DRAWS = 6
 
 
 def model_kernels(name):
-    """JSON {source, reason, checks}: compiled 2-D kernels and the Python values to verify them."""
+    """JSON {source, remembering, reason, checks}: compiled 2-D kernels (plain, and the variant
+    whose calls reuse repeated arguments, for dispersity meshes) and the Python values that
+    verify both."""
     info = sas_engine.get_model(name)
-    source, reason = compile_model(info)
+    source, remembering, reason = compile_model(info)
     checks = _checks(info) if source is not None else []
-    return json.dumps({"source": source, "reason": reason, "checks": checks})
+    return json.dumps({"source": source, "remembering": remembering, "reason": reason,
+                       "checks": checks})
 
 
 def _kernel_args(info, pars):
@@ -127,10 +130,11 @@ def host_random_plan(name, base_seed, index):
         return None, None
 
 
-def compile_probe(source, calls_json):
+def compile_probe(source, calls_json, remember=False):
     """JSON {source, python}: every function of `source` compiled, and Python's value per call.
 
-    For the compiler's tests: calls are [name, args]; a call that raises gives None.
+    For the compiler's tests: calls are [name, args]; a call that raises gives None. With
+    `remember`, the compiled call sites reuse repeated arguments (compile_functions).
     """
     filename = "<compile_probe %d>" % len(linecache.cache)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -150,4 +154,4 @@ def compile_probe(source, calls_json):
         elif isinstance(value, float):
             value = _json_number(value)
         values.append(value)
-    return json.dumps({"source": compile_functions(fns), "python": values})
+    return json.dumps({"source": compile_functions(fns, bool(remember)), "python": values})

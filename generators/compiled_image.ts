@@ -24,6 +24,8 @@ export const KERNEL_TOLERANCE = 1e-12;
 
 interface Kernels {
   fns: Record<string, Kernel>;
+  /** The same kernels with call sites that reuse repeated arguments (for dispersity meshes). */
+  remembering: Record<string, Kernel>;
   loops: Map<string, Loop>;
 }
 
@@ -132,11 +134,12 @@ export class CompiledImages {
 
   /**
    * Compile the functions of a Python source text and call `calls` both ways: returns
-   * [Python value, compiled value] per call (null where it raised). For compiler tests.
+   * [Python value, compiled value] per call (null where it raised), in order on one instance
+   * (`remember`: the variant whose call sites reuse repeated arguments). For compiler tests.
    */
-  probe(source: string, calls: [string, number[]][]): [unknown, unknown][] {
+  probe(source: string, calls: [string, number[]][], remember = false): [unknown, unknown][] {
     const out = JSON.parse(
-      this.#call("compile_probe", "probe", source, JSON.stringify(calls)) as string,
+      this.#call("compile_probe", "probe", source, JSON.stringify(calls), remember) as string,
     ) as { source: string; python: unknown[] };
     const fns = instantiate(out.source);
     return calls.map(([name, args], i) => {
@@ -157,16 +160,33 @@ export class CompiledImages {
   }
 
   #compile(model: string): Kernels | null {
-    const { source, reason, checks } = JSON.parse(
+    const { source, remembering, reason, checks } = JSON.parse(
       this.#call("model_kernels", `model "${model}"`, model) as string,
-    ) as { source: string | null; reason: string | null; checks: Check[] };
+    ) as {
+      source: string | null;
+      remembering: string | null;
+      reason: string | null;
+      checks: Check[];
+    };
     let why = reason ?? "";
     let fns: Record<string, Kernel> = {};
-    if (source !== null) {
+    let memo: Record<string, Kernel> = {};
+    if (source !== null && remembering !== null) {
       try {
         fns = instantiate(source);
-        const bad = checks.find(([entry, args, want]) => !agrees(fns[entry], args, want));
-        if (bad) why = `${bad[0]}(${bad[1].join(", ")}) differs from Python (${bad[2]})`;
+        memo = instantiate(remembering);
+        for (const [variant, kernels] of [["", fns], ["remembering ", memo]] as const) {
+          // twice for the remembering variant: the second pass answers from its tables
+          for (const pass of variant ? [1, 2] : [1]) {
+            const bad = checks.find(([entry, args, want]) => !agrees(kernels[entry], args, want));
+            if (bad) {
+              why = `${variant}${bad[0]}(${bad[1].join(", ")}) differs from Python (${bad[2]})` +
+                (pass === 2 ? " on a repeated call" : "");
+              break;
+            }
+          }
+          if (why) break;
+        }
       } catch (e) {
         why = `compiled code failed: ${(e as Error).message}`;
       }
@@ -177,7 +197,7 @@ export class CompiledImages {
       return null;
     }
     debug(`${model}: compiled, ${checks.length} checks passed`);
-    return { fns, loops: new Map() };
+    return { fns, remembering: memo, loops: new Map() };
   }
 
   #grid(qmax: number, size: number): GridData | null {
@@ -206,11 +226,14 @@ export class CompiledImages {
     image: T,
   ): T | null {
     const sargs = plan.s_args?.length ?? 0;
-    const key = `${plan.kind}:${plan.nargs}:${sargs}`;
+    // A mesh of one point repeats no argument within a pixel: the plain kernels are faster.
+    const remember = plan.weights.length > 1;
+    const key = `${plan.kind}:${plan.nargs}:${sargs}:${remember}`;
     let loop = kernels.loops.get(key);
     if (!loop) {
       const entry = plan.kind === "ac" ? "Iqac" : plan.kind === "abc" ? "Iqabc" : "Iq";
-      loop = makeLoop(plan.kind, plan.nargs, kernels.fns[entry], kernels.fns.S_Iq, sargs);
+      const fns = remember ? kernels.remembering : kernels.fns;
+      loop = makeLoop(plan.kind, plan.nargs, fns[entry], fns.S_Iq, sargs);
       kernels.loops.set(key, loop);
     }
     const isotropic = plan.kind === "iq" || plan.kind === "product";

@@ -244,3 +244,90 @@ Deno.test("compiled sin and cos stay within 1e-15 of Math.sin/Math.cos, paired o
     assert.equal(js[2 * xs.length + i], s - 0.5 * c, `${x}`);
   });
 });
+
+const REMEMBER = `
+from math import atan2, exp, sin
+
+
+def at(y, x):
+    return atan2(y, x)
+
+
+def at_neg(y, x):
+    return at(-(y + 0.0), x)
+
+
+def f(x):
+    return sin(x)
+
+
+def f_neg(x):
+    return f(-(x + 0.0))
+
+
+def g(x):
+    return 1.0 / x
+
+
+def pair(x):
+    return (x, 2.0 * x)
+
+
+def h(x):
+    a, b = pair(x)
+    return a + b
+
+
+def two(x, y):
+    return exp(x) * g(y)
+
+
+def in_loop(x):
+    total = 0.0
+    for k in range(3):
+        total += f(x + k)
+    return total
+`;
+
+Deno.test("call sites that reuse repeated arguments return exactly what fresh calls return", () => {
+  const calls: [string, number[]][] = [
+    ["f", [0]],
+    ["f_neg", [0]], // sin(-0.0) is -0.0: a remembered +0 must not answer it
+    ["f", [1.5]],
+    ["f", [1.5]],
+    ["g", [0]], // ZeroDivisionError, twice: a raising call stores nothing
+    ["g", [0]],
+    ["g", [2]],
+    ["h", [3]], // a tuple result passes through without being stored
+    ["h", [4]],
+    ["h", [3]],
+    ["two", [1, 2]], // two arguments: the last call is remembered
+    ["two", [1, 0]],
+    ["two", [1, 0]],
+    ["two", [1, 2]],
+    ["two", [2, 2]],
+    ["in_loop", [0.25]],
+    ["in_loop", [0.25]],
+    ["at", [0, -1]], // atan2(0.0, -1.0) = π but atan2(-0.0, -1.0) = −π
+    ["at_neg", [0, -1]],
+  ];
+  // 400 distinct arguments twice over, more than the 256-entry table holds: collisions evict
+  const xs = Array.from({ length: 400 }, (_, i) => 0.37 * i + 1e-3 * (i % 7));
+  for (const x of [...xs, ...xs.slice().reverse()]) calls.push(["f", [x]]);
+  const remembered = compiled.probe(REMEMBER, calls, true);
+  const fresh = compiled.probe(REMEMBER, calls, false);
+  calls.forEach(([name, args], i) => {
+    const [python, js] = remembered[i];
+    const what = `${name}(${args.join(", ")})`;
+    assert.ok(Object.is(js, fresh[i][1]) || plain(js) === plain(fresh[i][1]), what);
+    if (python === null) assert.equal(js, null, what);
+    else {assert.ok(
+        Object.is(js, python) ||
+          Math.abs(js as number - (python as number)) <= 1e-15 * Math.abs(python as number),
+        `${what}: ${js} vs ${python}`,
+      );}
+  });
+  assert.ok(Object.is(remembered[1][1], -0), "f(-0.0) must be -0.0");
+  assert.deepEqual(remembered.slice(17, 19).map(([, v]) => v), [Math.PI, -Math.PI]);
+  assert.deepEqual(remembered.slice(7, 10).map(([, v]) => v), [9, 12, 9]);
+});
