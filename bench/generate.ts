@@ -3,7 +3,7 @@
  * ../shared/reference/README.md (same machine type, one core): 49 img/s on its realistic random
  * mix (half polydisperse), and the per-case figures of its benchmark table.
  *
- *   deno run -A bench/generate.ts [--n 120]
+ *   deno run -A bench/generate.ts [--n 120]   (--n 0: the table's cases only)
  */
 import { runJob } from "../generators/image_job.ts";
 import { REALISTIC_MIX } from "../generators/generation_plan.ts";
@@ -112,17 +112,19 @@ function caseRate(c: Case, seconds: number): number {
 
 console.log(`| case | sasquash (1 core) img/s | sasmodels C (1 core) img/s | ratio |`);
 console.log(`|---|---|---|---|`);
-console.log(
-  `| realistic random mix, first ${n} images | ${mix.rate.toFixed(2)} | 49 | ${
-    (mix.rate / 49).toFixed(3)
-  } |`,
-);
+if (n > 0) {
+  console.log(
+    `| realistic random mix, first ${n} images | ${mix.rate.toFixed(2)} | 49 | ${
+      (mix.rate / 49).toFixed(3)
+    } |`,
+  );
+}
 for (const c of CASES) {
   const r = caseRate(c, 2);
   const shown = r >= 100 ? r.toFixed(0) : r.toFixed(2);
   console.log(`| ${c.label} | ${shown} | ${c.sasmodels} | ${(r / c.sasmodels).toFixed(3)} |`);
 }
-console.log("\nper model on the mix: images, mean ms, max ms");
+if (n > 0) console.log("\nper model on the mix: images, mean ms, max ms");
 for (const [model, ms] of mix.perModel) {
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
   console.log(

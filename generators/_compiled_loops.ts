@@ -12,6 +12,8 @@ export type Kernel = (...args: number[]) => number;
 export interface Plan {
   kind: "iq" | "ac" | "abc" | "product";
   nargs: number;
+  /** Mesh axes with more than one value. */
+  axes: number;
   args: number[];
   weights: number[];
   norm: number;

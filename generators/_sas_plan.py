@@ -101,6 +101,8 @@ def image_plan(info, pars):
         else:
             plan["norm"] = full["scale"] / (sum_shell if sum_shell != 0.0 else 1.0)
     plan["nargs"] = len(mesh[0][0]) if mesh else 0
+    # mesh axes with more than one value: the compiled loop picks its kernel variant by it
+    plan["axes"] = sum(1 for i in range(plan["nargs"]) if len({a[i] for a, _ in mesh}) > 1)
     plan["args"] = [x for args, _ in mesh for x in args]
     plan["weights"] = [w for _, w in mesh]
     plan["background"] = full["background"]

@@ -226,8 +226,11 @@ export class CompiledImages {
     image: T,
   ): T | null {
     const sargs = plan.s_args?.length ?? 0;
-    // A mesh of one point repeats no argument within a pixel: the plain kernels are faster.
-    const remember = plan.weights.length > 1;
+    // Within a pixel, arguments repeat over a mesh of several points when the image is oriented
+    // (the q components are fixed while the mesh varies) or the mesh has two or more axes; an
+    // isotropic one-axis mesh seldom repeats one, and the plain kernels are faster there.
+    const oriented = plan.kind === "ac" || plan.kind === "abc";
+    const remember = plan.weights.length > 1 && (oriented || plan.axes >= 2);
     const key = `${plan.kind}:${plan.nargs}:${sargs}:${remember}`;
     let loop = kernels.loops.get(key);
     if (!loop) {
