@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../pipeline/errors.ts";
 import { setNativeKernels } from "./native_kernels.ts";
+import { pinGpuDrivers } from "./_native_pin.ts";
 
 /** Backend names accepted by `--backend`. */
 export const BACKENDS = ["auto", "cpu", "webgpu", "wasm", "tensorflow"] as const;
@@ -32,6 +33,7 @@ export async function selectBackend(name: string): Promise<BackendChoice> {
     if (!("gpu" in navigator) || !(await navigator.gpu.requestAdapter())) {
       throw new UsageError("--backend webgpu: no WebGPU adapter found");
     }
+    pinGpuDrivers();
     await import("@tensorflow/tfjs-backend-webgpu");
   } else if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { pinLibrary } from "./_native_pin.ts";
+
 const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
 const CBLAS_TRANS = 112;
@@ -47,32 +49,6 @@ type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
 let library: Library | null | undefined;
 let loadError = "";
 
-const RTLD_NOW = 0x2;
-const RTLD_NODELETE = Deno.build.os === "darwin" ? 0x80 : 0x1000;
-const LIBC = Deno.build.os === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
-
-/**
- * Keeps libopenblas mapped until the process exits. Deno unloads a `Deno.dlopen` library when the
- * runtime that opened it ends (each `deno test` module, each worker); unloading OpenBLAS runs its
- * thread-pool shutdown while the process goes on, and loading it again re-initialises it, which
- * corrupted the heap at exit in CI. A second, RTLD_NODELETE reference taken through libc's own
- * `dlopen` makes every later unload a no-op. Best effort: without it, loading still works.
- */
-function pinLibrary(path: string): void {
-  try {
-    const libc = Deno.dlopen(LIBC, {
-      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-    });
-    try {
-      libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
-    } finally {
-      libc.close();
-    }
-  } catch {
-    // No libc dlopen reachable through FFI: the library is simply not pinned.
-  }
-}
-
 /** Opens libopenblas once; returns null (and remembers why) when it is not available. */
 export function openBlas(): Library | null {
   if (library !== undefined) return library;
@@ -83,6 +59,7 @@ export function openBlas(): Library | null {
   for (const path of paths) {
     try {
       library = Deno.dlopen(path, SYMBOLS);
+      // never unloaded with the runtime that opened it (see _native_pin.ts)
       pinLibrary(path);
       return library;
     } catch (error) {

@@ -4,10 +4,12 @@ import { maxRelativeDifference } from "./_setup.ts";
 import { resolveArchitecture, SparseAutoencoder } from "../../models/autoencoder.ts";
 import { Adam } from "../../models/adam.ts";
 import { selectBackend } from "../../models/backend.ts";
+import { pinGpuDrivers } from "../../models/_native_pin.ts";
 import { fitLogTransform, toNetwork } from "../../models/transform.ts";
 import { sasImages } from "./_fixture.ts";
 
 const adapter = "gpu" in navigator ? await navigator.gpu.requestAdapter().catch(() => null) : null;
+pinGpuDrivers(); // as selectBackend("webgpu") does: the driver outlives this module
 if (!adapter) {
   console.warn("webgpu_test: no WebGPU adapter here, the webgpu agreement test is skipped");
 }
