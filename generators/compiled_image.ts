@@ -70,6 +70,14 @@ export class CompiledImages {
     return this.#get(model) ? "" : this.#reasons.get(model) ?? "not compiled";
   }
 
+  /** The compiled kernels of `model`, plain and remembering, or null (Python path): for benches. */
+  kernels(
+    model: string,
+  ): { plain: Record<string, Kernel>; remembering: Record<string, Kernel> } | null {
+    const kernels = this.#get(model);
+    return kernels && { plain: kernels.fns, remembering: kernels.remembering };
+  }
+
   /** Drop cached kernels of `name` and of products using it (a plugin replaced it). */
   forget(name: string): void {
     for (const key of [...this.#kernels.keys()]) {
