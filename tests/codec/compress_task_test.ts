@@ -1,14 +1,12 @@
 import "../models/_setup.ts";
 import assert from "node:assert/strict";
-import { train } from "../../models/trainer.ts";
-import { resolveArchitecture } from "../../models/autoencoder.ts";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
-import { chunkedSource, sasImages } from "../models/_fixture.ts";
+import { sasImages, trainTiny } from "../models/_fixture.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
@@ -22,21 +20,8 @@ async function task(name: string, ...args: string[]) {
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
 }
 
-async function trainTiny(out: string, seed: number) {
-  await train(chunkedSource(images, 64), {
-    out,
-    arch: resolveArchitecture(64, { arch: "1,2", lambda: 1e-3, f: "z" }),
-    imageShape: [8, 8],
-    epochs: 2,
-    batch: 16,
-    learningRate: 1e-3,
-    valFraction: 0.25,
-    seed,
-  });
-}
-
-await trainTiny(`${dir}/model`, 1);
-await trainTiny(`${dir}/other`, 2);
+await trainTiny(images, `${dir}/model`, 1);
+await trainTiny(images, `${dir}/other`, 2);
 const labels = Array.from({ length: 48 }, (_, i) => ({ index: i, model: "fixture" }));
 await writeRecords(`${dir}/in.ndjson`, makeHeader([8, 8]), [makeChunk([8, 8], images, labels)]);
 

@@ -12,7 +12,7 @@ import {
   learnedGapModel,
 } from "../../codec/gap_model.ts";
 import { MAX_TOTAL, RangeDecoder, RangeEncoder } from "../../codec/range_coder.ts";
-import { mulberry32 } from "./_prng.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 function roundTrip(model: GapModel, gaps: number[]): number[] {
   const enc = new RangeEncoder();

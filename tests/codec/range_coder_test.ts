@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FormatError } from "../../pipeline/errors.ts";
 import { MAX_TOTAL, RangeDecoder, RangeEncoder } from "../../codec/range_coder.ts";
-import { mulberry32 } from "./_prng.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 /** A skewed table over `n` symbols summing to MAX_TOTAL. */
 function skewedTable(n: number): Uint32Array {

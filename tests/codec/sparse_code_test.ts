@@ -10,7 +10,8 @@ import {
   quantizeLatent,
   type SparseCodeOptions,
 } from "../../codec/sparse_code.ts";
-import { mulberry32, randomIndices, sparseLatent } from "./_prng.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
+import { randomIndices, sparseLatent } from "../../codec/synthetic_codes.ts";
 
 const gapModel = gaussianGapModel(1e3, 1024);
 

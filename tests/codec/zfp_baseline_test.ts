@@ -6,7 +6,7 @@ import {
   zfpDecompress,
   zfpToleranceForError,
 } from "../../codec/zfp_baseline.ts";
-import { mulberry32 } from "./_prng.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 const haveZfp = await zfpAvailable();
 if (!haveZfp) console.warn("zfp CLI not installed: zfp baseline tests are ignored");

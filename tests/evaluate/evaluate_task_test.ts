@@ -1,12 +1,10 @@
 import "../models/_setup.ts";
 import assert from "node:assert/strict";
-import { train } from "../../models/trainer.ts";
-import { resolveArchitecture } from "../../models/autoencoder.ts";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { evaluateBatch } from "../../evaluate/evaluate_stream.ts";
-import { chunkedSource, sasImages } from "../models/_fixture.ts";
+import { sasImages, trainTiny } from "../models/_fixture.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
@@ -23,21 +21,8 @@ async function evaluate(...args: string[]) {
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-async function trainTiny(out: string, seed: number, arch: string) {
-  await train(chunkedSource(images, 64), {
-    out,
-    arch: resolveArchitecture(64, { arch, lambda: 1e-3, f: "z" }),
-    imageShape: [8, 8],
-    epochs: 2,
-    batch: 16,
-    learningRate: 1e-3,
-    valFraction: 0.25,
-    seed,
-  });
-}
-
-await trainTiny(`${dir}/model`, 1, "1,2");
-await trainTiny(`${dir}/hourglass`, 2, "1,0.25");
+await trainTiny(images, `${dir}/model`, 1);
+await trainTiny(images, `${dir}/hourglass`, 2, "1,0.25");
 const labels = Array.from(
   { length: COUNT },
   (_, i) => ({ index: i, model: i % 3 ? "guinier" : "porod" }),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { maxRelative } from "./_compare.ts";
 import { SasHost } from "../../generators/pyodide_host.ts";
 import { REALISTIC_MIX } from "../../generators/generation_plan.ts";
 
@@ -11,16 +12,6 @@ function axis(qmax: number, size: number): number[] {
   const q = Array.from({ length: size }, (_, i) => -qmax + i * step);
   q[size - 1] = qmax;
   return q;
-}
-
-function maxRelative(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const rel = Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-300);
-    if (!(rel <= worst)) worst = Number.isNaN(rel) ? Infinity : rel;
-  }
-  return worst;
 }
 
 Deno.test("every model of the realistic mix compiles and passes its kernel checks", () => {

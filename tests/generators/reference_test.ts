@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { maxRelative } from "./_compare.ts";
 import { SasHost } from "../../generators/pyodide_host.ts";
 
 const REF = new URL("../../../shared/reference/", import.meta.url);
@@ -22,16 +23,6 @@ const ADAPTIVE_1D = new Set([
   "ellipsoid",
   "parallelepiped",
 ]);
-
-function maxRelative(got: Float64Array, want: number[]): number {
-  assert.equal(got.length, want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const rel = Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-300);
-    if (!(rel <= worst)) worst = Number.isNaN(rel) ? Infinity : rel;
-  }
-  return worst;
-}
 
 const host = await SasHost.create();
 const iq1d: Case[] = JSON.parse(await Deno.readTextFile(new URL("iq1d.json", REF)));

@@ -4,6 +4,8 @@
  * @module
  */
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
+import { train } from "../../models/trainer.ts";
+import { resolveArchitecture } from "../../models/autoencoder.ts";
 
 /** `count` images of side×side pixels from `seed`, laid out [count × side²]. */
 export function sasImages(count: number, side = 8, seed = 1): Float32Array {
@@ -34,4 +36,23 @@ export function chunkedSource(images: Float32Array, n: number, chunk = 16) {
       yield images.slice(i, Math.min(images.length, i + chunk * n));
     }
   };
+}
+
+/** Trains a tiny model on 8×8 `images` into `out` (2 epochs, λ = 1e-3, f = z): for task tests. */
+export async function trainTiny(
+  images: Float32Array,
+  out: string,
+  seed: number,
+  arch = "1,2",
+): Promise<void> {
+  await train(chunkedSource(images, 64), {
+    out,
+    arch: resolveArchitecture(64, { arch, lambda: 1e-3, f: "z" }),
+    imageShape: [8, 8],
+    epochs: 2,
+    batch: 16,
+    learningRate: 1e-3,
+    valFraction: 0.25,
+    seed,
+  });
 }

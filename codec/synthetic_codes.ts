@@ -1,14 +1,7 @@
-/** Seeded PRNG (mulberry32) so that random tests are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * Synthetic sparse codes for the codec's tests and benchmarks: seeded, so runs repeat.
+ * @module
+ */
 
 /** Random sorted distinct indices in [0, ell) with about `expected` of them. */
 export function randomIndices(rand: () => number, ell: number, expected: number): Int32Array {
