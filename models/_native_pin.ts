@@ -16,19 +16,20 @@ const RTLD_NOLOAD = Deno.build.os === "darwin" ? 0x10 : 0x4;
 const RTLD_NODELETE = Deno.build.os === "darwin" ? 0x80 : 0x1000;
 const LIBC = Deno.build.os === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
 
+const LIBC_SYMBOLS = { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as const;
+let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | null | undefined;
+
+/** libc's dlopen(path, flags) succeeded; libc is opened once per runtime (null: unreachable). */
 function dlopenFlags(path: string, flags: number): boolean {
-  try {
-    const libc = Deno.dlopen(LIBC, {
-      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-    });
+  if (libc === undefined) {
     try {
-      return libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), flags) !== null;
-    } finally {
-      libc.close();
+      libc = Deno.dlopen(LIBC, LIBC_SYMBOLS);
+    } catch {
+      libc = null;
     }
-  } catch {
-    return false;
   }
+  return libc !== null &&
+    libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), flags) !== null;
 }
 
 /** Loads (if needed) and pins the library at `path`; false when it could not be pinned. */
