@@ -22,7 +22,8 @@ class _Program:
     """All functions reachable from the entry points, with hoisted constant tables."""
 
     def __init__(self, remember=False):
-        self.remember = remember  # call sites outside loops reuse results (memo_call)
+        self.remember = remember  # the entries' call sites outside loops reuse results (memo_call)
+        self.entries = set()      # id() of the functions the image loops call
         self.names = {}   # id(fn) -> js name
         self.chunks = []
         self.tables = {}  # id(tuple) -> (js name, literal, the tuple kept alive)
@@ -77,6 +78,9 @@ class _Function(Expressions):
         if not isinstance(fn, types.FunctionType):
             raise Unsupported("%r is not a plain Python function" % (fn,))
         self.program, self.fn, self.js_name = program, fn, js_name
+        # only the entries remember: a helper's arguments derive from its caller's, whose own
+        # call site already answered a repeat
+        self.remembers = program.remember and id(fn) in program.entries
         try:
             source = textwrap.dedent(inspect.getsource(fn))
         except (OSError, TypeError):
@@ -301,6 +305,7 @@ def compile_functions(entries, remember=False):
     With `remember`, call sites outside loops reuse the results of repeated arguments (for
     kernels run over a dispersity mesh; see Expressions.memo_call)."""
     program = _Program(remember)
+    program.entries = {id(fn) for fn in entries.values()}
     names = {k: program.function_name(fn) for k, fn in entries.items()}
     return program.source(names)
 

@@ -21,7 +21,7 @@ JS_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
            "radians", "isnan", "isinf", "isfinite", "gamma", "lgamma", "erf", "erfc"}
 
 
-# math functions costly enough that a call site outside loops remembers its last result
+# math functions costly enough that an entry's call sites remember their results (memo_call)
 MEMO_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
              "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log10", "log2", "log1p",
              "cbrt", "pow", "gamma", "lgamma", "erf", "erfc"}
@@ -213,9 +213,9 @@ class Expressions:
         pure, so a remembered result is exact. A one-argument site keeps a 64-entry table hashed
         on the argument's bits; a site with more arguments remembers its last call. ±0 and NaN
         never hit, a call that throws stores nothing, a tuple result is not stored, and only
-        call sites outside loops remember, where repeats are likely.
+        the entry functions' call sites outside loops remember, where repeats are likely.
         """
-        if self.loop_depth or not args or not self.program.remember:
+        if self.loop_depth or not args or not self.remembers:
             return "%s(%s)" % (fn, ", ".join(args))
         temps = [self.temp() for _ in args]
         result = self.temp()
