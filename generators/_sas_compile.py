@@ -21,9 +21,9 @@ _CATCHABLE = ("ZeroDivisionError", "OverflowError", "ValueError", "ArithmeticErr
 class _Program:
     """All functions reachable from the entry points, with hoisted constant tables."""
 
-    def __init__(self, remember=False):
+    def __init__(self, entries=(), remember=False):
         self.remember = remember  # the entries' call sites outside loops reuse results (memo_call)
-        self.entries = set()      # id() of the functions the image loops call
+        self.entries = {id(fn) for fn in entries}  # the functions the image loops call
         self.names = {}   # id(fn) -> js name
         self.chunks = []
         self.tables = {}  # id(tuple) -> (js name, literal, the tuple kept alive)
@@ -60,8 +60,6 @@ class _Program:
         tables += "".join("const m_%s = rt.math.%s;\n" % (n, n) for n in sorted(self.math))
         if "sincos" in self.math:
             tables += "const m_cos_out = rt.cosOut;\n"
-        if 0 in self.memo:
-            tables += "const _mh = new Float64Array(1), _mi = new Int32Array(_mh.buffer);\n"
         for k, nargs in enumerate(self.memo):
             if nargs == 0:
                 tables += ("const _c%dk = new Float64Array(256).fill(NaN), "
@@ -302,10 +300,9 @@ class _Function(Expressions):
 def compile_functions(entries, remember=False):
     """JS function-body source returning {name: compiled fn} for entries {name: Python fn}.
 
-    With `remember`, call sites outside loops reuse the results of repeated arguments (for
-    kernels run over a dispersity mesh; see Expressions.memo_call)."""
-    program = _Program(remember)
-    program.entries = {id(fn) for fn in entries.values()}
+    With `remember`, the entries' call sites outside loops reuse the results of repeated
+    arguments (for kernels run over a dispersity mesh; see Expressions.memo_call)."""
+    program = _Program(entries.values(), remember)
     names = {k: program.function_name(fn) for k, fn in entries.items()}
     return program.source(names)
 

@@ -210,8 +210,8 @@ class Expressions:
         The kernels run over a tensor-product dispersity mesh, so inside one pixel the same few
         arguments come back again and again (cylinder: 25 radii × 10 lengths make 250 calls but
         only 25 distinct J1 arguments and 10 distinct sine arguments). Compiled functions are
-        pure, so a remembered result is exact. A one-argument site keeps a 64-entry table hashed
-        on the argument's bits; a site with more arguments remembers its last call. ±0 and NaN
+        pure, so a remembered result is exact. A one-argument site keeps a 256-entry table hashed
+        on the argument; a site with more arguments remembers its last call. ±0 and NaN
         never hit, a call that throws stores nothing, a tuple result is not stored, and only
         the entry functions' call sites outside loops remember, where repeats are likely.
         """
@@ -223,7 +223,7 @@ class Expressions:
         if len(args) == 1:
             slot = self.program.memo_slot(1, hashed=True)
             x, h = temps[0], self.temp()
-            # keys in <slot>k, values in <slot>v; _mh is a shared Float64Array with Int32 view _mi
+            # keys in <slot>k, values in <slot>v, indexed by a multiplicative hash of the argument
             return ("(%s, %s = Math.imul((%s * 1e9) | 0, -1640531535) >>> 24, "
                     "(%s === %sk[%s] && %s !== 0) ? %sv[%s] : (%s = %s(%s), "
                     "typeof %s === \"number\" && (%sk[%s] = %s, %sv[%s] = %s), %s))") % (

@@ -23,7 +23,7 @@ export type PythonCall = (fn: string, context: string, ...args: unknown[]) => un
 export const KERNEL_TOLERANCE = 1e-12;
 
 interface Kernels {
-  fns: Record<string, Kernel>;
+  plain: Record<string, Kernel>;
   /** The same kernels with call sites that reuse repeated arguments (for dispersity meshes). */
   remembering: Record<string, Kernel>;
   loops: Map<string, Loop>;
@@ -75,7 +75,7 @@ export class CompiledImages {
     model: string,
   ): { plain: Record<string, Kernel>; remembering: Record<string, Kernel> } | null {
     const kernels = this.#get(model);
-    return kernels && { plain: kernels.fns, remembering: kernels.remembering };
+    return kernels && { plain: kernels.plain, remembering: kernels.remembering };
   }
 
   /** Drop cached kernels of `name` and of products using it (a plugin replaced it). */
@@ -206,7 +206,7 @@ export class CompiledImages {
       return null;
     }
     debug(`${model}: compiled, ${checks.length} checks passed`);
-    return { fns, remembering: memo, loops: new Map() };
+    return { plain: fns, remembering: memo, loops: new Map() };
   }
 
   #grid(qmax: number, size: number): GridData | null {
@@ -244,7 +244,7 @@ export class CompiledImages {
     let loop = kernels.loops.get(key);
     if (!loop) {
       const entry = plan.kind === "ac" ? "Iqac" : plan.kind === "abc" ? "Iqabc" : "Iq";
-      const fns = remember ? kernels.remembering : kernels.fns;
+      const fns = remember ? kernels.remembering : kernels.plain;
       loop = makeLoop(plan.kind, plan.nargs, fns[entry], fns.S_Iq, sargs);
       kernels.loops.set(key, loop);
     }
