@@ -72,6 +72,22 @@ Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("the learning rate defaults to the preset's (hourglass 3e-4) and --lr overrides it", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(dir, "train.ndjson", sasImages(32, 8, 4), [8, 8]);
+  const rate = async (...args: string[]) => {
+    const run = `${dir}/run${args.join("")}`;
+    const common = ["--data", data, "--out", run, "--epochs", "1", "--batch", "16", "--quiet"];
+    const result = await trainTask(...common, ...args);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(await Deno.readTextFile(`${run}/sasquash.json`)).training.learning_rate;
+  };
+  assert.equal(await rate("--preset", "hourglass"), 3e-4);
+  assert.equal(await rate("--preset", "hourglass", "--lr", "0.002"), 0.002);
+  assert.equal(await rate("--arch", "1,2"), 1e-3);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("deno task train rejects a wrong dtype or a missing file in one line, exit 1", async () => {
   const dir = await Deno.makeTempDir();
   const bytes = await stream(dir, "bytes.ndjson", new Uint8Array(4 * 64), [8, 8]);
