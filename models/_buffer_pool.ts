@@ -38,12 +38,6 @@ function release(array: Float32Array): void {
   pooledBytes += array.byteLength;
 }
 
-/** Empties the pool (the arrays go to the garbage collector). */
-export function drainPool(): void {
-  free.clear();
-  pooledBytes = 0;
-}
-
 interface DisposingBackend {
   data: { get(dataId: object): { values?: unknown } | undefined; has(dataId: object): boolean };
   disposeData(dataId: object, force?: boolean): boolean;

@@ -41,7 +41,7 @@ export function pinLibrary(path: string): boolean {
  * Pins every library already mapped into this process whose path matches `pattern`
  * (Linux: read from /proc/self/maps; elsewhere nothing). Returns the paths pinned.
  */
-export function pinLoadedLibraries(pattern: RegExp): string[] {
+function pinLoadedLibraries(pattern: RegExp): string[] {
   let maps: string;
   try {
     maps = Deno.readTextFileSync("/proc/self/maps");
@@ -57,8 +57,7 @@ export function pinLoadedLibraries(pattern: RegExp): string[] {
 }
 
 /** GPU driver libraries (Vulkan loader and ICDs, Mesa, LLVM, vendor drivers) by path. */
-export const GPU_DRIVER_LIBRARIES =
-  /vulkan|lvp|mesa|gallium|_dri|LLVM|nvidia|libcuda|amdvlk|radeon/i;
+const GPU_DRIVER_LIBRARIES = /vulkan|lvp|mesa|gallium|_dri|LLVM|nvidia|libcuda|amdvlk|radeon/i;
 
 /**
  * Keeps the GPU driver that WebGPU loaded mapped until the process exits: Deno unloads it with

@@ -1,10 +1,8 @@
 /**
- * Seeded pseudo-random numbers for weight init, shuffling and the validation split,
- * so that a run (and its resume) is reproducible from its seed. Private to `models/`.
+ * Seeded hashes for the validation split and per-purpose sub-seeds, so that a run (and its
+ * resume) is reproducible from its seed. Private to `models/`.
  * @module
  */
-
-export { mulberry32 } from "../pipeline/seeded_random.ts";
 
 /** A 32-bit hash of (seed, index), uniform in [0, 1): decides an image's split without state. */
 export function hashUnit(seed: number, index: number): number {

@@ -120,7 +120,7 @@ export class Adam {
  * The fused in-place pass (Kingma & Ba 2015, Alg. 1):
  * m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).
  */
-export function adamLoop(
+function adamLoop(
   w: Float32Array,
   g: Float32Array,
   m: Float32Array,

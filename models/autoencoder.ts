@@ -7,7 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { ModelError, UsageError } from "../pipeline/errors.ts";
-import { mulberry32 } from "./_random.ts";
+import { mulberry32 } from "../pipeline/seeded_random.ts";
 import { dense, sparseLoss } from "./native_ops.ts";
 
 /** Sparse structure selector f: identity (`z`) or finite difference (`grad`). */
@@ -33,7 +33,7 @@ export const PRESETS: Record<
 > = {
   "paper-z": { mRatio: 1, ellRatio: 2, lambda: 10, f: "z", lr: 1e-3 },
   "paper-grad": { mRatio: 1, ellRatio: 2, lambda: 10, f: "grad", lr: 1e-3 },
-  // At 1e-3 all but 5–7 of its 650 ReLU latent units die in the first epoch on SAS images.
+  // At 1e-3 its ReLU latent collapses in the first epoch on SAS images (16 of 650 units ever fire).
   "hourglass": { mRatio: 1, ellRatio: 650 / 4096, lambda: 0, f: "z", lr: 3e-4 },
   // Sized for 2 CPU cores: ~17 M weights, 0.1 GFLOP per image and step; see docs/TRAINING.md.
   "cpu": { mRatio: 0.25, ellRatio: 1, lambda: 0.1, f: "z", lr: 1e-3 },

@@ -31,10 +31,4 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./trainer.ts";
-export {
-  fitLogTransform,
-  type LogTransform,
-  relativeL2Errors,
-  toIntensity,
-  toNetwork,
-} from "./transform.ts";
+export { fitLogTransform, type LogTransform, toIntensity, toNetwork } from "./transform.ts";

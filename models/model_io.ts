@@ -7,6 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { ModelError } from "../pipeline/errors.ts";
+import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { type Architecture, weightShapes } from "./autoencoder.ts";
 import { type LogTransform, parseLogTransform } from "./transform.ts";
 
@@ -20,13 +21,6 @@ export interface ModelMeta {
   /** SHA-256 (hex) of the training stream's header line, and what was trained on. */
   data: { header_sha256: string; seed?: number; train_images?: number; val_images?: number };
   training?: Record<string, unknown>;
-}
-
-/** Writes bytes to `path` atomically (temporary file, then rename). */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const partial = `${path}.partial`;
-  await Deno.writeFile(partial, bytes);
-  await Deno.rename(partial, path);
 }
 
 /** Saves weights (in `weightShapes` order) and metadata as a model directory. */
@@ -65,12 +59,9 @@ export async function saveModel(
     modelTopology: topology,
     weightsManifest: [{ paths: ["weights.bin"], weights: specs }],
   };
-  await writeAtomic(`${dir}/weights.bin`, new Uint8Array(data.buffer));
-  await writeAtomic(`${dir}/model.json`, new TextEncoder().encode(JSON.stringify(manifest)));
-  await writeAtomic(
-    `${dir}/sasquash.json`,
-    new TextEncoder().encode(JSON.stringify(meta, null, 2)),
-  );
+  await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array(data.buffer));
+  await writeFileAtomic(`${dir}/model.json`, JSON.stringify(manifest));
+  await writeFileAtomic(`${dir}/sasquash.json`, JSON.stringify(meta, null, 2));
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -206,7 +197,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
   const body = new Float32Array(bytes.buffer, 8 + headerBytes, floats);
   let offset = 0;
   for (const a of checkpoint.arrays) body.set(a, offset), offset += a.length;
-  await writeAtomic(path, bytes);
+  await writeFileAtomic(path, bytes);
 }
 
 /** Reads a checkpoint written by `saveCheckpoint`; ModelError when it is damaged. */

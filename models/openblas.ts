@@ -31,7 +31,6 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_get_num_threads: { parameters: [], result: "i32" },
-  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
 } as const;
 
 /** Candidate locations of libopenblas, tried in order unless `SASQUASH_OPENBLAS` names one. */

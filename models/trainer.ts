@@ -15,17 +15,14 @@ import {
   weightShapes,
 } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
-import { hashUnit, mulberry32, subSeed } from "./_random.ts";
+import { hashUnit, subSeed } from "./_random.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
 import { loadCheckpoint, type ModelMeta, saveCheckpoint, saveModel } from "./model_io.ts";
 import { TrainedModel } from "./trained_model.ts";
-import {
-  assertFinite,
-  fitLogTransform,
-  type LogTransform,
-  relativeL2Errors,
-  toNetwork,
-} from "./transform.ts";
+import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
+import { firstItems } from "../pipeline/batch_stream.ts";
+import { mulberry32 } from "../pipeline/seeded_random.ts";
+import { meanRelativeL2Error } from "../codec/zfp_baseline.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;
@@ -50,6 +47,8 @@ export interface TrainOptions {
   /** Base seed of the training stream (recorded so evaluation can pick a disjoint one). */
   dataSeed?: number;
   signal?: AbortSignal;
+  /** Called as epoch `epoch` (1-based, also after a resume) starts. */
+  onEpochStart?: (epoch: number) => void;
   onBatch?: (images: number, loss: number) => void;
   onEpoch?: (log: EpochLog) => void;
 }
@@ -141,6 +140,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
   const trainMacs = 3 * macsPerImage(arch);
   try {
     while (progress.epoch < options.epochs) {
+      options.onEpochStart?.(progress.epoch + 1);
       const pass = await runEpoch(source, options, progress, model, adam);
       if (pass.interrupted) {
         await checkpoint();
@@ -207,18 +207,14 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
 }
 
 async function firstImages(source: ImageSource, n: number, wanted: number): Promise<Float32Array> {
-  const parts: Float32Array[] = [];
-  let have = 0;
-  for await (const values of source()) {
-    checkImages(values, n, "training data");
-    parts.push(values.subarray(0, Math.min(values.length, (wanted - have) * n)));
-    have += parts[parts.length - 1].length / n;
-    if (have >= wanted) break;
+  async function* checked() {
+    for await (const values of source()) {
+      checkImages(values, n, "training data");
+      yield values;
+    }
   }
-  if (have === 0) throw new FormatError("training data: no images");
-  const sample = new Float32Array(have * n);
-  let offset = 0;
-  for (const p of parts) sample.set(p, offset), offset += p.length;
+  const sample = await firstItems(checked(), wanted, n);
+  if (sample.length === 0) throw new FormatError("training data: no images");
   return sample;
 }
 
@@ -313,9 +309,8 @@ export async function evaluate(
   if (count === 0) return { relL2: NaN, nnzMean: NaN };
   const z = await model.encode(images, "validation images");
   const reconstruction = await model.decode(z);
-  const errors = relativeL2Errors(images, reconstruction, n);
   return {
-    relL2: errors.reduce((s, e) => s + e, 0) / count,
+    relL2: meanRelativeL2Error(images, reconstruction, n),
     nnzMean: countNonzero(z, ell, f) / count,
   };
 }

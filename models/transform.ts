@@ -82,26 +82,3 @@ export function parseLogTransform(value: unknown, file: string): LogTransform {
   }
   return { kind: "log10-standardized", floor: t.floor!, mean: t.mean!, std: t.std! };
 }
-
-/**
- * Relative L2 error of each image, ‖Î − I‖₂ / ‖I‖₂, in intensity; returns the per-image array.
- */
-export function relativeL2Errors(
-  reference: Float32Array,
-  reconstruction: Float32Array,
-  pixels: number,
-): Float64Array {
-  const count = reference.length / pixels;
-  const errors = new Float64Array(count);
-  for (let image = 0; image < count; image++) {
-    let diff = 0;
-    let norm = 0;
-    for (let p = image * pixels, end = p + pixels; p < end; p++) {
-      const d = reconstruction[p] - reference[p];
-      diff += d * d;
-      norm += reference[p] * reference[p];
-    }
-    errors[image] = Math.sqrt(diff / (norm || 1));
-  }
-  return errors;
-}

@@ -215,3 +215,10 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
   const data = new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / ctor.BYTES_PER_ELEMENT);
   return { count: count as number, shape, dtype, labels: labels as ImageLabel[], data };
 }
+
+/** SHA-256 (hex) of a header's JSON: ties a trained model to the stream it was trained on. */
+export async function headerSha256(header: StreamHeader): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(header));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,6 +1,6 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import type { Chunk, StreamHeader } from "../pipeline/record_format.ts";
+import { headerSha256, type StreamHeader } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -9,6 +9,7 @@ import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnGapModel, saveGapModel } from "../codec/learn_gap_model.ts";
 import { loadTrainedModel } from "../models/trained_model.ts";
+import { chunkImages } from "../evaluate/evaluate_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -47,10 +48,15 @@ const spec = {
     seed: { type: "int", help: "seed of init, split and shuffle", default: 0, min: 0 },
     backend: { type: "string", help: "tfjs backend", choices: BACKENDS, default: "auto" },
     resume: { type: "boolean", help: "continue from DIR/checkpoint.bin" },
+    "gaps-only": {
+      type: "boolean",
+      help: "do not train: (re)learn DIR/gap_model.json for the model in DIR from --data",
+    },
   },
   examples: [
     "deno task train --data train.ndjson.gz --out runs/cpu --preset cpu --epochs 20",
     "deno task train --data train.ndjson.gz --out runs/z --preset paper-z --target-error 0.05",
+    "deno task train --data train.ndjson.gz --out runs/old --gaps-only   # gap model for an old run",
   ],
 } satisfies TaskSpec;
 
@@ -58,32 +64,16 @@ const spec = {
 const GAP_SAMPLE = 4096;
 const FLOAT_TYPES = ["float32", "float64", "float16"];
 
-/** Checks what the trainer cannot: dtype and a consistent 2-D image shape. */
+/** Checks what the trainer needs beyond a valid stream: a float dtype and 2-D images. */
 function checkHeader(header: StreamHeader, path: string): void {
   if (!FLOAT_TYPES.includes(header.dtype)) {
     throw new FormatError(
       `${path}: header dtype is ${header.dtype}, training needs ${FLOAT_TYPES.join("/")}`,
     );
   }
-  if (header.shape.length !== 2 || !header.shape.every((d) => Number.isInteger(d) && d > 0)) {
+  if (header.shape.length !== 2) {
     throw new FormatError(`${path}: header shape [${header.shape}] is not a 2-D image shape`);
   }
-}
-
-function imagesOf(chunk: Chunk, header: StreamHeader, path: string): Float32Array {
-  if (chunk.shape.join() !== header.shape.join()) {
-    throw new FormatError(
-      `${path}: chunk shape [${chunk.shape}] differs from header shape [${header.shape}]`,
-    );
-  }
-  return chunk.data instanceof Float32Array
-    ? chunk.data
-    : Float32Array.from(chunk.data as ArrayLike<number>);
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function describe(log: EpochLog): string {
@@ -93,8 +83,19 @@ function describe(log: EpochLog): string {
 }
 
 /** Learn ρ(δ) on the codes of the first images of the stream and store it with the model. */
-async function learnGaps(images: () => AsyncIterable<Float32Array>, dir: string, quiet: boolean) {
+async function learnGaps(
+  images: () => AsyncIterable<Float32Array>,
+  header: StreamHeader,
+  dir: string,
+  quiet: boolean,
+) {
   const model = await loadTrainedModel(dir);
+  if (model.meta.image_shape.join() !== header.shape.join()) {
+    model.dispose();
+    throw new UsageError(
+      `--data has images of [${header.shape}], the model in ${dir} expects [${model.meta.image_shape}]`,
+    );
+  }
   const sample = await firstItems(images(), GAP_SAMPLE, model.arch.n);
   const { gapModel, codes } = await learnGapModel(model, sample);
   await saveGapModel(dir, gapModel);
@@ -121,19 +122,16 @@ if (import.meta.main) {
     const backend = await selectBackend(flags.backend);
     const source = async function* () {
       const pass = await readRecords(path);
-      for await (const chunk of pass.chunks) yield imagesOf(chunk, pass.header, path);
+      for await (const chunk of pass.chunks) yield chunkImages(chunk, pass.header.shape, path);
     };
+    if (flags["gaps-only"]) return await learnGaps(source, header, flags.out, flags.quiet);
     const controller = new AbortController();
     const onInterrupt = () => {
       if (!flags.quiet) console.error("\ntrain: interrupted, saving a checkpoint after this step…");
       controller.abort();
     };
     Deno.addSignalListener("SIGINT", onInterrupt);
-    let epoch = 0;
-    // Started before the epoch's first batch, so the first line's rate counts that batch's time.
-    let progress = new Progress(`epoch ${++epoch}`, undefined, {
-      quiet: flags.quiet,
-    });
+    let progress: Progress | undefined;
     if (!flags.quiet) {
       console.error(
         `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
@@ -154,24 +152,22 @@ if (import.meta.main) {
         shuffleImages: flags.shuffle,
         maxValImages: flags["max-val"],
         resume: flags.resume,
-        headerSha256: await sha256(JSON.stringify(header)),
+        headerSha256: await headerSha256(header),
         dataSeed: typeof header.seed === "number" ? header.seed : undefined,
         signal: controller.signal,
-        onBatch: (rows) => {
-          progress.add(rows);
+        // Started before the epoch's first batch, so the first line's rate counts its time.
+        onEpochStart: (epoch) => {
+          progress = new Progress(`epoch ${epoch}`, undefined, { quiet: flags.quiet });
         },
-        onEpoch: (log) => {
-          progress.done(describe(log));
-          epoch = log.epoch;
-          progress = new Progress(`epoch ${epoch + 1}`, undefined, { quiet: flags.quiet });
-        },
+        onBatch: (rows) => progress?.add(rows),
+        onEpoch: (log) => progress?.done(describe(log)),
       });
       if (result.interrupted) {
         console.error(`train: checkpoint saved in ${flags.out}; continue with --resume`);
         Deno.exit(130);
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
-      await learnGaps(source, flags.out, flags.quiet);
+      await learnGaps(source, header, flags.out, flags.quiet);
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }

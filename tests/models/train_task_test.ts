@@ -72,6 +72,26 @@ Deno.test("deno task train trains from a .ndjson.gz stream and writes log, model
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("--gaps-only relearns gap_model.json of an existing run, identically", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(dir, "train.ndjson", sasImages(48, 8, 4), [8, 8]);
+  const run = `${dir}/run`;
+  const common = ["--data", data, "--out", run, "--quiet"];
+  assert.equal((await trainTask(...common, "--epochs", "1", "--batch", "16")).code, 0);
+  const learned = await Deno.readTextFile(`${run}/gap_model.json`);
+  await Deno.remove(`${run}/gap_model.json`);
+  const weights = await Deno.readFile(`${run}/weights.bin`);
+  const again = await trainTask(...common, "--gaps-only");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await Deno.readTextFile(`${run}/gap_model.json`), learned);
+  assert.deepEqual(await Deno.readFile(`${run}/weights.bin`), weights, "no training happened");
+  const other = await stream(dir, "other.ndjson", sasImages(8, 4, 4), [4, 4]);
+  const wrong = await trainTask("--data", other, "--out", run, "--gaps-only", "--quiet");
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /--data has images of \[4,4\], the model in .* expects \[8,8\]/);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("the learning rate defaults to the preset's (hourglass 3e-4) and --lr overrides it", async () => {
   const dir = await Deno.makeTempDir();
   const data = await stream(dir, "train.ndjson", sasImages(32, 8, 4), [8, 8]);

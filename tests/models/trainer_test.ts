@@ -89,7 +89,9 @@ Deno.test("resume after an epoch and after an interrupt equals an uninterrupted 
     options(resumed, { resume: true, signal: controller.signal, onBatch: stop }),
   );
   assert.equal(first.interrupted, true);
-  await train(source, options(resumed, { resume: true }));
+  const started: number[] = [];
+  await train(source, options(resumed, { resume: true, onEpochStart: (e) => started.push(e) }));
+  assert.deepEqual(started, [3, 4], "epochs are numbered on from the checkpoint");
   const actual = (await loadModel(resumed)).weights;
   actual.forEach((w, i) => assert.deepEqual(w, expected[i], `weight ${i} differs after resume`));
   const log = (await Deno.readTextFile(`${resumed}/log.ndjson`)).trim().split("\n");
