@@ -18,7 +18,15 @@ const spec = {
 
 const TASKS = new URL(".", import.meta.url);
 
-async function stage(name: string, args: string[], quiet: boolean): Promise<void> {
+/** Runs `deno task NAME --flag value …` (flags in order; `true` is a bare flag); exits on failure. */
+async function stage(
+  name: string,
+  flags: Record<string, string | number | true>,
+  quiet: boolean,
+): Promise<void> {
+  const args = Object.entries(flags).flatMap(([k, v]) =>
+    v === true ? [`--${k}`] : [`--${k}`, `${v}`]
+  );
   if (!quiet) console.error(`\n== deno task ${name} ${args.join(" ")}`);
   const { code } = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -41,66 +49,27 @@ if (import.meta.main) {
   await runTask(spec, async (flags) => {
     const d = flags.dir, q = flags.quiet;
     await Deno.mkdir(d, { recursive: true });
-    const seed = String(flags.seed), testSeed = String(flags.seed + 1);
-    await stage("generate", [
-      "--n",
-      String(flags.n),
-      "--seed",
-      seed,
-      "--out",
-      `${d}/train.ndjson.gz`,
-    ], q);
-    await stage("generate", [
-      "--n",
-      String(flags.test),
-      "--seed",
-      testSeed,
-      "--out",
-      `${d}/test.ndjson.gz`,
-    ], q);
-    await stage("train", [
-      "--data",
-      `${d}/train.ndjson.gz`,
-      "--out",
-      `${d}/model`,
-      "--preset",
-      "cpu",
-      "--epochs",
-      String(flags.epochs),
-      "--batch",
-      "64",
-      "--seed",
-      seed,
-    ], q);
-    await stage("compress", [
-      "--model",
-      `${d}/model`,
-      "--in",
-      `${d}/test.ndjson.gz`,
-      "--out",
-      `${d}/test.sqz`,
-    ], q);
-    await stage("decompress", [
-      "--model",
-      `${d}/model`,
-      "--in",
-      `${d}/test.sqz`,
-      "--out",
-      `${d}/test.recon.ndjson.gz`,
-    ], q);
-    await stage("evaluate", [
-      "--model",
-      `${d}/model`,
-      "--data",
-      `${d}/test.ndjson.gz`,
-      "--out",
-      `${d}/report`,
-      "--knn",
-      "--knn-train",
-      String(Math.floor(flags.test / 2)),
-      "--knn-test",
-      String(Math.ceil(flags.test / 2)),
-    ], q);
+    const train = `${d}/train.ndjson.gz`, test = `${d}/test.ndjson.gz`, model = `${d}/model`;
+    await stage("generate", { n: flags.n, seed: flags.seed, out: train }, q);
+    await stage("generate", { n: flags.test, seed: flags.seed + 1, out: test }, q);
+    await stage("train", {
+      data: train,
+      out: model,
+      preset: "cpu",
+      epochs: flags.epochs,
+      batch: 64,
+      seed: flags.seed,
+    }, q);
+    await stage("compress", { model, in: test, out: `${d}/test.sqz` }, q);
+    await stage("decompress", { model, in: `${d}/test.sqz`, out: `${d}/test.recon.ndjson.gz` }, q);
+    await stage("evaluate", {
+      model,
+      data: test,
+      out: `${d}/report`,
+      knn: true,
+      "knn-train": Math.floor(flags.test / 2),
+      "knn-test": Math.ceil(flags.test / 2),
+    }, q);
     console.log(`\ndemo: done. Open ${d}/report/index.html; compressed test set: ${d}/test.sqz`);
   });
 }
