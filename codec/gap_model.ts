@@ -80,16 +80,27 @@ export function gapHistogram(indexLists: Iterable<ArrayLike<number>>, maxGap: nu
   let endCount = 0;
   let escapeCount = 0;
   for (const indices of indexLists) {
-    let prev = -1;
-    for (let k = 0; k < indices.length; k++) {
-      const gap = indices[k] - prev;
-      prev = indices[k];
-      if (gap <= maxGap) gapCounts[gap]++;
-      else escapeCount++;
-    }
+    escapeCount += countGaps(indices, gapCounts);
     endCount++;
   }
   return { gapCounts, endCount, escapeCount };
+}
+
+/**
+ * Adds the gaps of one code's sorted non-zero `indices` (the first gap from −1) to `gapCounts`
+ * (gapCounts[δ] for δ ≤ gapCounts.length − 1); returns how many gaps were larger (escapes).
+ */
+export function countGaps(indices: ArrayLike<number>, gapCounts: Float64Array): number {
+  const maxGap = gapCounts.length - 1;
+  let escapes = 0;
+  let prev = -1;
+  for (let k = 0; k < indices.length; k++) {
+    const gap = indices[k] - prev;
+    prev = indices[k];
+    if (gap <= maxGap) gapCounts[gap]++;
+    else escapes++;
+  }
+  return escapes;
 }
 
 /** Serializes a gap model to plain JSON (the integer table, so decoding never recomputes it). */

@@ -50,15 +50,24 @@ export interface CodeStats {
 
 const encoder = new RangeEncoder(4096);
 
-/** Encodes latent `z` as a sparse code; fills `stats` when given. */
+/**
+ * Encodes latent `z` as a sparse code; fills `stats` when given. When `indices` is given (at
+ * least z.length entries), the same pass writes the sorted coded indices (what `codedIndices`
+ * returns) to its first `stats.nonZeros` entries.
+ */
 export function encodeLatent(
   z: Float32Array,
   opts: SparseCodeOptions,
   stats?: CodeStats,
+  indices?: Int32Array,
 ): Uint8Array {
+  if (indices !== undefined && indices.length < z.length) {
+    throw new UsageError(`encodeLatent: indices has ${indices.length} entries, z ${z.length}`);
+  }
   const q = resolveQuant(opts.quant);
   encoder.reset();
-  const nonZeros = scan(z, q, threshold(opts), opts.f === "grad", opts.gapModel, null, null);
+  const grad = opts.f === "grad";
+  const nonZeros = scan(z, q, threshold(opts), grad, opts.gapModel, null, indices ?? null);
   encodeEnd(encoder, opts.gapModel);
   const bytes = encoder.finish();
   if (stats) {

@@ -4,9 +4,9 @@
  * @module
  */
 import { FormatError, ModelError } from "../pipeline/errors.ts";
-import type { Chunk, ImageLabel } from "../pipeline/record_format.ts";
+import { type Chunk, FLOAT_DTYPES, type ImageLabel } from "../pipeline/record_format.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
-import { codedIndices, type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
+import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
 import { type ImageMetrics, imageMetrics } from "./image_metrics.ts";
 
 /** What one model made of one batch. */
@@ -45,13 +45,13 @@ export async function evaluateBatch(
   const latents = new Float32Array(count * ell);
   const stats: CodeStats[] = [];
   const indices: Int32Array[] = [];
+  const coded = new Int32Array(ell);
   for (let i = 0; i < count; i++) {
-    const zi = z.subarray(i * ell, (i + 1) * ell);
     const s: CodeStats = { nonZeros: 0, bytes: 0, valueBytes: 0, gapBytes: 0 };
-    const bytes = encodeLatent(zi, codec.options, s);
+    const bytes = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options, s, coded);
     decodeLatent(bytes, ell, codec.options, latents.subarray(i * ell, (i + 1) * ell));
     stats.push(s);
-    indices.push(codedIndices(zi, codec.options));
+    indices.push(coded.slice(0, s.nonZeros));
   }
   const reconstruction = await codec.model.decode(latents, source);
   const metrics = stats.map((s, i) =>
@@ -71,7 +71,7 @@ export function chunkImages(chunk: Chunk, imageShape: number[], source: string):
       `${source}: images are [${chunk.shape}], the model expects [${imageShape}]`,
     );
   }
-  if (chunk.dtype === "int32" || chunk.dtype === "uint8") {
+  if (!FLOAT_DTYPES.includes(chunk.dtype)) {
     throw new FormatError(`${source}: images are ${chunk.dtype}, expected a float type`);
   }
   return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data);

@@ -4,7 +4,12 @@
  * @module
  */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import type { Chunk, StreamHeader } from "../pipeline/record_format.ts";
+import {
+  type Chunk,
+  FLOAT_DTYPES,
+  headerSha256,
+  type StreamHeader,
+} from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { sliceChunk } from "../pipeline/batch_stream.ts";
 import type { ModelMeta } from "../models/model_io.ts";
@@ -59,7 +64,7 @@ async function fromFile(meta: ModelMeta, path: string, n: number): Promise<Image
       `${path}: images are [${header.shape}], the model expects [${meta.image_shape}]`,
     );
   }
-  if (!["float32", "float64", "float16"].includes(header.dtype)) {
+  if (!FLOAT_DTYPES.includes(header.dtype)) {
     throw new FormatError(`${path}: header dtype is ${header.dtype}, expected a float type`);
   }
   const warnings = [];
@@ -120,10 +125,4 @@ export class TakeImagesStream extends TransformStream<Chunk, Chunk> {
       },
     });
   }
-}
-
-async function headerSha256(header: StreamHeader): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(header));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -25,6 +25,23 @@ export function normalizeRows(data: Float32Array, dim: number): Float32Array {
   return out;
 }
 
+/**
+ * Throws a UsageError unless train is trainLabels.length whole rows of dim, test is whole rows
+ * of dim and k is an integer ≥ 1 (shared by the scalar and matMul k-NN).
+ */
+export function checkKnnArgs(
+  train: Float32Array,
+  trainLabels: Int32Array,
+  test: Float32Array,
+  dim: number,
+  k: number,
+): void {
+  if (train.length !== trainLabels.length * dim || test.length % dim !== 0) {
+    throw new UsageError(`knn: arrays are not whole rows of ${dim}`);
+  }
+  if (!(Number.isInteger(k) && k >= 1)) throw new UsageError(`knn: k must be ≥ 1, got ${k}`);
+}
+
 /** Predicted label of every test row by cosine k-NN over the training rows. */
 export function knnPredict(
   train: Float32Array,
@@ -33,11 +50,8 @@ export function knnPredict(
   dim: number,
   k = 5,
 ): Int32Array {
+  checkKnnArgs(train, trainLabels, test, dim, k);
   const trainRows = trainLabels.length;
-  if (train.length !== trainRows * dim || test.length % dim !== 0) {
-    throw new UsageError(`knn: arrays are not whole rows of ${dim}`);
-  }
-  if (!(Number.isInteger(k) && k >= 1)) throw new UsageError(`knn: k must be ≥ 1, got ${k}`);
   const kk = Math.min(k, trainRows);
   const a = normalizeRows(train, dim);
   const b = normalizeRows(test, dim);
@@ -119,7 +133,7 @@ function dot4(
 }
 
 /** Inserts (s, r) into the descending list at [at, at + k); equal s keeps the earlier entry. */
-function insertNeighbour(
+export function insertNeighbour(
   sims: Float64Array,
   ids: Int32Array,
   at: number,
@@ -137,8 +151,11 @@ function insertNeighbour(
   ids[at + j] = r;
 }
 
-/** Majority label of neighbours (nearest first); ties go to the nearest tied label. */
-function vote(neighbours: Int32Array, labels: Int32Array): number {
+/**
+ * Majority label of neighbours (training row ids, nearest first, -1 for none); ties go to the
+ * nearest tied label; -1 when there is no neighbour.
+ */
+export function vote(neighbours: Int32Array, labels: Int32Array): number {
   const counts = new Map<number, number>();
   let best = -1, bestCount = 0;
   for (const id of neighbours) {

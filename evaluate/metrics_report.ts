@@ -5,6 +5,7 @@
  * @module
  */
 import type { ImageLabel } from "../pipeline/record_format.ts";
+import { countGaps } from "../codec/gap_model.ts";
 import type { BatchResult } from "./evaluate_stream.ts";
 import { ErrorAccumulator, type ErrorAggregates, type ImageMetrics } from "./image_metrics.ts";
 import { Series, summarize, type Summary } from "./summary_stats.ts";
@@ -130,13 +131,3 @@ export type ModelSummary = GroupSummary & {
   errors: ErrorAggregates | null;
   families: Record<string, GroupSummary>;
 };
-
-/** Adds the gaps of sorted coded `indices` (first gap from −1) to `counts`. */
-export function countGaps(indices: Int32Array, counts: Float64Array): void {
-  let last = -1;
-  for (let j = 0; j < indices.length; j++) {
-    const gap = indices[j] - last;
-    if (gap < counts.length) counts[gap]++;
-    last = indices[j];
-  }
-}

@@ -8,8 +8,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { UsageError } from "../pipeline/errors.ts";
-import { accuracy, normalizeRows } from "./knn.ts";
+import { accuracy, checkKnnArgs, insertNeighbour, normalizeRows, vote } from "./knn.ts";
 
 /** Test rows per matMul: 512 × 14 000 similarities is 29 MB. */
 const TEST_BLOCK = 512;
@@ -22,11 +21,8 @@ export async function knnPredictBlas(
   dim: number,
   k = 5,
 ): Promise<Int32Array> {
+  checkKnnArgs(train, trainLabels, test, dim, k);
   const trainRows = trainLabels.length;
-  if (train.length !== trainRows * dim || test.length % dim !== 0) {
-    throw new UsageError(`knn: arrays are not whole rows of ${dim}`);
-  }
-  if (!(Number.isInteger(k) && k >= 1)) throw new UsageError(`knn: k must be ≥ 1, got ${k}`);
   const testRows = test.length / dim;
   const predictions = new Int32Array(testRows).fill(-1);
   const kk = Math.min(k, trainRows);
@@ -80,29 +76,6 @@ function nearest(
   ids.fill(-1);
   for (let r = 0; r < trainRows; r++) {
     const s = similarities[offset + r];
-    if (!(s > sims[k - 1])) continue;
-    let j = k - 1;
-    while (j > 0 && sims[j - 1] < s) {
-      sims[j] = sims[j - 1];
-      ids[j] = ids[j - 1];
-      j--;
-    }
-    sims[j] = s;
-    ids[j] = r;
+    if (s > sims[k - 1]) insertNeighbour(sims, ids, 0, k, s, r);
   }
-}
-
-/** Majority label of neighbours (nearest first); ties go to the nearest tied label. */
-function vote(neighbours: Int32Array, labels: Int32Array): number {
-  const counts = new Map<number, number>();
-  for (const id of neighbours) {
-    if (id >= 0) counts.set(labels[id], (counts.get(labels[id]) ?? 0) + 1);
-  }
-  let best = -1, bestCount = 0;
-  for (const id of neighbours) {
-    if (id < 0) continue;
-    const c = counts.get(labels[id])!;
-    if (c > bestCount) best = labels[id], bestCount = c;
-  }
-  return best;
 }

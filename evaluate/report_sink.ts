@@ -34,7 +34,6 @@ export class Collected {
   /** Intensities of the first images, for zfp, and the model's rel. L2 error on them. */
   zfpImages: Float32Array;
   zfpModelErrors: number[] = [];
-  images = 0;
 
   constructor(codec: ModelCodec, baseline: ModelCodec | undefined, o: SinkOptions) {
     const { n, ell } = codec.model.arch;
@@ -74,7 +73,6 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
         keepExamples(c, batch, families, o.examples, codec.model.arch);
         keepZfpSample(c, batch, n);
         await c.gzip.add(batch.images);
-        c.images += batch.count;
         o.progress?.add(batch.count);
       },
       async close() {

@@ -207,9 +207,3 @@ export function colormapRgb(t: number): number[] {
   const i = Math.min(STOPS.length - 2, Math.floor(u)), f = u - i;
   return STOPS[i].map((a, j) => Math.round(a + f * (STOPS[i + 1][j] - a)));
 }
-
-/** CSS color for t in [0, 1] on the same ramp. */
-export function colormap(t: number): string {
-  const c = colormapRgb(t);
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
-}

@@ -216,6 +216,9 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
   return { count: count as number, shape, dtype, labels: labels as ImageLabel[], data };
 }
 
+/** The element types that hold images (the others, int32 and uint8, hold labels or bytes). */
+export const FLOAT_DTYPES: readonly DType[] = ["float32", "float64", "float16"];
+
 /** SHA-256 (hex) of a header's JSON: ties a trained model to the stream it was trained on. */
 export async function headerSha256(header: StreamHeader): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(header));

@@ -1,6 +1,6 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import { headerSha256, type StreamHeader } from "../pipeline/record_format.ts";
+import { FLOAT_DTYPES, headerSha256, type StreamHeader } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -62,13 +62,12 @@ const spec = {
 
 /** Training images whose codes the learned gap model ρ(δ) is fitted on. */
 const GAP_SAMPLE = 4096;
-const FLOAT_TYPES = ["float32", "float64", "float16"];
 
 /** Checks what the trainer needs beyond a valid stream: a float dtype and 2-D images. */
 function checkHeader(header: StreamHeader, path: string): void {
-  if (!FLOAT_TYPES.includes(header.dtype)) {
+  if (!FLOAT_DTYPES.includes(header.dtype)) {
     throw new FormatError(
-      `${path}: header dtype is ${header.dtype}, training needs ${FLOAT_TYPES.join("/")}`,
+      `${path}: header dtype is ${header.dtype}, training needs ${FLOAT_DTYPES.join("/")}`,
     );
   }
   if (header.shape.length !== 2) {

@@ -12,7 +12,16 @@ const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
 const images = sasImages(48, 8, 3);
 
-async function task(name: string, ...args: string[]) {
+/** Runs the compress or decompress task with `model`, from `input` to `output` (under dir). */
+async function run(name: "compress" | "decompress", model: string, input: string, output: string) {
+  const args = [
+    "--model",
+    `${dir}/${model}`,
+    "--in",
+    `${dir}/${input}`,
+    "--out",
+    `${dir}/${output}`,
+  ];
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
     stderr: "piped",
@@ -26,25 +35,9 @@ const labels = Array.from({ length: 48 }, (_, i) => ({ index: i, model: "fixture
 await writeRecords(`${dir}/in.ndjson`, makeHeader([8, 8]), [makeChunk([8, 8], images, labels)]);
 
 Deno.test("compress → decompress reconstructs exactly decode(quantized z), labels kept", async () => {
-  let r = await task(
-    "compress",
-    "--model",
-    `${dir}/model`,
-    "--in",
-    `${dir}/in.ndjson`,
-    "--out",
-    `${dir}/x.sqz`,
-  );
+  let r = await run("compress", "model", "in.ndjson", "x.sqz");
   assert.equal(r.code, 0, r.stderr);
-  r = await task(
-    "decompress",
-    "--model",
-    `${dir}/model`,
-    "--in",
-    `${dir}/x.sqz`,
-    "--out",
-    `${dir}/y.ndjson`,
-  );
+  r = await run("decompress", "model", "x.sqz", "y.ndjson");
   assert.equal(r.code, 0, r.stderr);
   const back = await readAllRecords(`${dir}/y.ndjson`);
   assert.deepEqual(back.chunks.flatMap((c) => c.labels), labels);
@@ -70,41 +63,17 @@ Deno.test("compress → decompress reconstructs exactly decode(quantized z), lab
 });
 
 Deno.test("decompress with another model and a corrupt file fail with one clear line", async () => {
-  const wrong = await task(
-    "decompress",
-    "--model",
-    `${dir}/other`,
-    "--in",
-    `${dir}/x.sqz`,
-    "--out",
-    `${dir}/z.ndjson`,
-  );
+  const wrong = await run("decompress", "other", "x.sqz", "z.ndjson");
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /^decompress: error: .*x\.sqz.*made with model [0-9a-f]+/);
   const bytes = await Deno.readFile(`${dir}/x.sqz`);
   bytes[Math.floor(bytes.length / 2)] ^= 0x10;
   await Deno.writeFile(`${dir}/bad.sqz`, bytes);
-  const bad = await task(
-    "decompress",
-    "--model",
-    `${dir}/model`,
-    "--in",
-    `${dir}/bad.sqz`,
-    "--out",
-    `${dir}/z.ndjson`,
-  );
+  const bad = await run("decompress", "model", "bad.sqz", "z.ndjson");
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^decompress: error: .*bad\.sqz: record \d+ at byte \d+/);
   await assert.rejects(Deno.stat(`${dir}/z.ndjson`));
-  const missing = await task(
-    "compress",
-    "--model",
-    `${dir}/nope`,
-    "--in",
-    `${dir}/in.ndjson`,
-    "--out",
-    `${dir}/q.sqz`,
-  );
+  const missing = await run("compress", "nope", "in.ndjson", "q.sqz");
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope/);
 });
@@ -126,15 +95,7 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
     `learned ${learnedBytes} B vs gaussian ${gaussianBytes} B`,
   );
   await saveGapModel(`${dir}/model`, gapModel);
-  const r = await task(
-    "compress",
-    "--model",
-    `${dir}/model`,
-    "--in",
-    `${dir}/in.ndjson`,
-    "--out",
-    `${dir}/l.sqz`,
-  );
+  const r = await run("compress", "model", "in.ndjson", "l.sqz");
   assert.equal(r.code, 0, r.stderr);
   const { header, records } = decodeSqz(await Deno.readFile(`${dir}/l.sqz`));
   assert.equal(header.gapModelId, gapModel.id);

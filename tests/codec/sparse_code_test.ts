@@ -117,6 +117,28 @@ Deno.test("grad mode codes only the jumps of a piecewise-constant latent", () =>
   assert.deepEqual(decodeLatent(bytes, 8192, opts), z); // all values are exact in fp16
 });
 
+Deno.test("encodeLatent's indices buffer gets codedIndices and leaves the bytes unchanged", () => {
+  const rand = mulberry32(26);
+  const z = new Float32Array(4096);
+  for (let i = 0; i < z.length; i++) {
+    z[i] = rand() < 0.02 ? (rand() - 0.5) * 20 : (rand() - 0.5) * 1e-3;
+  }
+  for (const f of ["z", "grad"] as const) {
+    const opts: SparseCodeOptions = { f, threshold: 1e-3, quant: "bf16", gapModel };
+    const plain = encodeLatent(z, opts).slice();
+    const stats = {} as CodeStats;
+    const indices = new Int32Array(z.length + 3).fill(-7);
+    const bytes = encodeLatent(z, opts, stats, indices);
+    assert.deepEqual(bytes, plain);
+    const expected = codedIndices(z, opts);
+    assert.ok(expected.length > 10 && expected.length < z.length / 2, `${expected.length}`);
+    assert.equal(stats.nonZeros, expected.length);
+    assert.deepEqual(indices.subarray(0, stats.nonZeros), expected);
+    assert.ok(indices.subarray(stats.nonZeros).every((v) => v === -7));
+  }
+  assert.throws(() => encodeLatent(z, { gapModel }, undefined, new Int32Array(10)), UsageError);
+});
+
 Deno.test("code size is within 4 bytes of the model's information content", () => {
   const rand = mulberry32(24);
   const idxs = Array.from({ length: 200 }, () => randomIndices(rand, 8192, 50));

@@ -1,9 +1,17 @@
 import "../models/_setup.ts";
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
-import { writeRecords } from "../../pipeline/record_stream.ts";
+import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
+import { decodeSqz } from "../../codec/sqz_container.ts";
+import { codedIndices } from "../../codec/sparse_code.ts";
+import { gapHistogram } from "../../codec/gap_model.ts";
+import { zfpAvailable } from "../../codec/zfp_baseline.ts";
+import { toNetwork } from "../../models/transform.ts";
 import { evaluateBatch } from "../../evaluate/evaluate_stream.ts";
+import { imageMetrics } from "../../evaluate/image_metrics.ts";
+import { knnAccuracy } from "../../evaluate/knn.ts";
+import { MetricsReport } from "../../evaluate/metrics_report.ts";
 import { sasImages, trainTiny } from "../models/_fixture.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
@@ -11,14 +19,31 @@ const dir = await Deno.makeTempDir();
 const COUNT = 48;
 const images = sasImages(COUNT, 8, 5);
 
-async function evaluate(...args: string[]) {
+async function task(name: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${TASKS}evaluate.ts`, "--quiet", ...args],
+    args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+const evaluate = (...args: string[]) => task("evaluate", ...args);
+
+/** Runs evaluate into `out`, checks it exits 0 and prints its digest; returns summary.json. */
+async function evaluateOk(out: string, ...flags: string[]) {
+  const r = await evaluate(...flags, "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+  assert.ok(r.stdout.startsWith(`evaluated ${summary.n} images → ${out}/index.html`), r.stdout);
+  return summary;
+}
+
+/** The per-image lines of `${out}/images.ndjson`. */
+async function imageLines(out: string) {
+  const text = await Deno.readTextFile(`${out}/images.ndjson`);
+  return text.trim().split("\n").map((l) => JSON.parse(l));
 }
 
 await trainTiny(images, `${dir}/model`, 1);
@@ -36,13 +61,12 @@ const STATS = ["mean", "median", "min", "max", "p05", "p95"];
 
 Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", async () => {
   const out = `${dir}/report`;
-  const r = await evaluate(
+  const summary = await evaluateOk(
+    out,
     "--model",
     `${dir}/model`,
     "--data",
     `${dir}/in.ndjson`,
-    "--out",
-    out,
     "--knn",
     "--knn-train",
     "24",
@@ -56,12 +80,7 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
     "--batch",
     "7",
   );
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /evaluated 48 images/);
-  const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
-  const lines = (await Deno.readTextFile(`${out}/images.ndjson`)).trim().split("\n").map((l) =>
-    JSON.parse(l)
-  );
+  const lines = await imageLines(out);
   assert.equal(summary.n, COUNT);
   assert.equal(lines.length, COUNT);
   assert.deepEqual(
@@ -88,15 +107,28 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
   assert.ok(summary.model.weights_bytes > 0);
   assert.ok(summary.errors.max_abs_error > 0 && summary.errors.psnr_db > 0);
   for (const k of ["latent_accuracy", "image_accuracy"]) {
-    assert.ok(summary.knn[k] >= 0 && summary.knn[k] <= 1, k);
+    const acc = summary.knn[k];
+    assert.equal(typeof acc, "number", k);
+    // A fraction of the 24 test images. The fixture's family labels (i % 3) do not depend on
+    // the images, so nothing says it is above chance: it is checked against a recomputation.
+    assert.ok(acc >= 0 && acc <= 1 && Math.abs(acc * 24 - Math.round(acc * 24)) < 1e-9, k);
   }
   assert.equal(summary.knn.train, 24);
   assert.equal(summary.knn.test, 24);
+  assert.equal(summary.knn.families, 2);
+  assert.equal(summary.knn.k, 5);
   assert.equal(summary.baselines.hourglass.n, COUNT);
   assert.equal(lines[0].baseline.code_bytes > 0, true);
   assert.ok(summary.baselines.gzip.byte_ratio > 0);
   const zfp = summary.baselines.zfp;
-  if (!zfp.skipped) assert.ok(zfp.mean_rel_l2 <= zfp.target_mean_rel_l2 && zfp.images === 16);
+  if (await zfpAvailable()) assert.equal(zfp.skipped, undefined, zfp.skipped);
+  else console.warn("zfp CLI not installed: the zfp baseline is only checked to be skipped");
+  if (!zfp.skipped) {
+    assert.ok(zfp.mean_rel_l2 <= zfp.target_mean_rel_l2 && zfp.images === 16);
+    assert.ok(zfp.target_mean_rel_l2 > 0 && zfp.byte_ratio > 0 && zfp.tolerance > 0);
+  } else {
+    assert.match(zfp.skipped, /zfp CLI not found/);
+  }
   const html = await Deno.readTextFile(`${out}/index.html`);
   const svgs = [...html.matchAll(/src="([^"]+\.svg)"/g)].map((m) => m[1]);
   assert.deepEqual(svgs.sort(), [...summary.figures].sort());
@@ -104,12 +136,42 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
   for (const f of svgs) assert.match(await Deno.readTextFile(`${out}/${f}`), /^<svg[^>]*>/);
 });
 
-Deno.test("the metrics are those of the real code bytes, as compress/decompress would give", async () => {
+Deno.test("the metrics are those of the real code bytes, as compress/decompress give", async () => {
+  const lines = await imageLines(`${dir}/report`);
+  const steps = [["compress", "in.ndjson", "x.sqz"], ["decompress", "x.sqz", "y.ndjson"]];
+  for (const [name, from, to] of steps) {
+    const r = await task(
+      name,
+      "--model",
+      `${dir}/model`,
+      "--in",
+      `${dir}/${from}`,
+      "--out",
+      `${dir}/${to}`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const { records } = decodeSqz(await Deno.readFile(`${dir}/x.sqz`));
+  const back = await readAllRecords(`${dir}/y.ndjson`);
+  const decompressed = new Float32Array(COUNT * 64);
+  let at = 0;
+  for (const c of back.chunks) decompressed.set(c.data as Float32Array, at), at += c.data.length;
+  assert.equal(records.length, COUNT);
+  assert.equal(at, COUNT * 64);
+  for (let i = 0; i < COUNT; i++) {
+    assert.equal(lines[i].code_bytes, records[i].code.length, `image ${i}`);
+    const size = { nonZeros: 0, bytes: 1, valueBytes: 0, gapBytes: 0 };
+    const m = imageMetrics(
+      images.subarray(i * 64, (i + 1) * 64),
+      decompressed.subarray(i * 64, (i + 1) * 64),
+      size,
+    );
+    assert.equal(lines[i].rel_l2, m.rel_l2, `image ${i}`);
+    assert.equal(lines[i].max_pointwise_rel, m.max_pointwise_rel, `image ${i}`);
+  }
+  // The library call gives the same numbers in another batch size.
   const codec = await openModelCodec(`${dir}/model`);
   const r = await evaluateBatch(codec, images.slice(0, 3 * 64));
-  const lines = (await Deno.readTextFile(`${dir}/report/images.ndjson`)).trim().split("\n").map((
-    l,
-  ) => JSON.parse(l));
   for (let i = 0; i < 3; i++) {
     assert.equal(r.metrics[i].rel_l2, lines[i].rel_l2);
     assert.equal(r.metrics[i].code_bytes, lines[i].code_bytes);
@@ -117,22 +179,54 @@ Deno.test("the metrics are those of the real code bytes, as compress/decompress 
   codec.model.dispose();
 });
 
+Deno.test("evaluateBatch's coded indices, and the report's gap histogram, are the codec's", async () => {
+  const codec = await openModelCodec(`${dir}/model`);
+  const { ell } = codec.model.arch;
+  const r = await evaluateBatch(codec, images);
+  const z = await codec.model.encode(images);
+  codec.model.dispose();
+  const expected = Array.from(
+    { length: COUNT },
+    (_, i) => codedIndices(z.subarray(i * ell, (i + 1) * ell), codec.options),
+  );
+  assert.deepEqual(r.codedIndices, expected);
+  assert.deepEqual(r.metrics.map((m) => m.code_nonzeros), expected.map((x) => x.length));
+  assert.ok(expected.some((x) => x.length > 1));
+  const report = new MetricsReport(ell);
+  report.add(labels, images, r);
+  assert.deepEqual(report.gapCounts, gapHistogram(expected, ell).gapCounts);
+});
+
+Deno.test("the k-NN accuracies are those of the first 24 images against the next 24", async () => {
+  const summary = JSON.parse(await Deno.readTextFile(`${dir}/report/summary.json`));
+  const codec = await openModelCodec(`${dir}/model`);
+  const { latents } = await evaluateBatch(codec, images);
+  const network = toNetwork(codec.model.transform, images);
+  const { ell } = codec.model.arch;
+  codec.model.dispose();
+  const family = Int32Array.from(labels, (l) => (l.model === "porod" ? 0 : 1));
+  const [train, test] = [family.subarray(0, 24), family.subarray(24, 48)];
+  const accuracy = (rows: Float32Array, dim: number) =>
+    knnAccuracy(rows.subarray(0, 24 * dim), train, rows.subarray(24 * dim, 48 * dim), test, dim, 5);
+  assert.equal(summary.knn.latent_accuracy, accuracy(latents, ell));
+  assert.equal(summary.knn.image_accuracy, accuracy(network, 64));
+});
+
 Deno.test("--n stops a --data stream early, mid-chunk", async () => {
-  const r = await evaluate(
+  const out = `${dir}/first`;
+  const summary = await evaluateOk(
+    out,
     "--model",
     `${dir}/model`,
     "--data",
     `${dir}/in.ndjson`,
     "--n",
     "23",
-    "--out",
-    `${dir}/first`,
   );
-  assert.equal(r.code, 0, r.stderr);
-  const summary = JSON.parse(await Deno.readTextFile(`${dir}/first/summary.json`));
   assert.equal(summary.n, 23);
-  const lines = (await Deno.readTextFile(`${dir}/first/images.ndjson`)).trim().split("\n");
-  assert.equal(JSON.parse(lines[22]).index, 22);
+  const lines = await imageLines(out);
+  assert.equal(lines.length, 23);
+  assert.equal(lines[22].index, 22);
 });
 
 Deno.test("bad inputs give one-line errors and exit 1", async () => {
@@ -174,8 +268,8 @@ Deno.test("bad inputs give one-line errors and exit 1", async () => {
 });
 
 Deno.test("evaluate streams fresh generator images from a seed off the training seed", async () => {
-  const out = `${dir}/generated`;
-  const r = await evaluate(
+  const summary = await evaluateOk(
+    `${dir}/generated`,
     "--model",
     `${dir}/model`,
     "--models",
@@ -184,13 +278,9 @@ Deno.test("evaluate streams fresh generator images from a seed off the training 
     "6",
     "--workers",
     "0",
-    "--out",
-    out,
     "--examples",
     "2",
   );
-  assert.equal(r.code, 0, r.stderr);
-  const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
   assert.equal(summary.n, 6);
   assert.equal(summary.source.kind, "generated");
   assert.equal(summary.source.seed, 1 + 1_000_003);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ErrorAccumulator, imageMetrics } from "../../evaluate/image_metrics.ts";
-import { countGaps } from "../../evaluate/metrics_report.ts";
+import { countGaps } from "../../codec/gap_model.ts";
 
 Deno.test("metrics of a hand-made image pair", () => {
   // x = [3, 4, 0, 1], x̂ = [3, 4.5, 0.5, 0.9]: diff = [0, .5, .5, −.1].
@@ -43,7 +43,7 @@ Deno.test("error aggregates: max abs error, RMSE, NRMSE and PSNR over the value 
 
 Deno.test("gap counts start from index −1", () => {
   const counts = new Float64Array(11);
-  countGaps(new Int32Array([0, 3, 4, 9]), counts);
-  // gaps: 1, 3, 1, 5
-  assert.deepEqual(Array.from(counts), [0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  // gaps: 1, 3, 1, 5, then 11 and 10: the gap of 11 > length − 1 is an escape, not counted.
+  assert.equal(countGaps(new Int32Array([0, 3, 4, 9, 20, 30]), counts), 1);
+  assert.deepEqual(Array.from(counts), [0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 1]);
 });
