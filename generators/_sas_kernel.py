@@ -191,7 +191,9 @@ def _rx(a):
 
 
 def _matmul(a, b):
-    # written out, but summed exactly as sum() did: ((0.0 + a0·b0) + a1·b1) + a2·b2
+    # plain left-to-right float additions ((0.0 + a0·b0) + a1·b1) + a2·b2, which is what sum()
+    # gave before CPython 3.12; from 3.12 (Pyodide here runs 3.14) sum() of floats compensates
+    # its rounding, so it can differ from this in the last bit
     (b00, b01, b02), (b10, b11, b12), (b20, b21, b22) = b
     return tuple((0.0 + x * b00 + y * b10 + z * b20,
                   0.0 + x * b01 + y * b11 + z * b21,

@@ -76,10 +76,9 @@ def _json_number(value):
 def grid_data(qmax, size):
     """JSON of the detector grid as _sas_kernel._grid sees it: distinct |q|, scatter, half grid."""
     q = sas_engine.detector_q(float(qmax), int(size))
-    unique, scatter, px, py, symmetric, npix = _grid(q, q)
+    unique, scatter, px, py, _, npix = _grid(q, q)
     index = scatter(list(range(len(unique)))) if npix > 1 else (0,)
-    return json.dumps({"unique": unique, "index": list(index), "px": px, "py": py,
-                       "symmetric": symmetric, "npix": npix})
+    return json.dumps({"unique": unique, "index": list(index), "px": px, "py": py, "npix": npix})
 
 
 def image_plan(info, pars):

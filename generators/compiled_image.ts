@@ -20,7 +20,7 @@ import { instantiate, PyFallback, PyRaise } from "./_py_runtime.ts";
 export type PythonCall = (fn: string, context: string, ...args: unknown[]) => unknown;
 
 /** Largest relative difference allowed between a compiled and a Python kernel value. */
-export const KERNEL_TOLERANCE = 1e-12;
+const KERNEL_TOLERANCE = 1e-12;
 
 interface Kernels {
   plain: Record<string, Kernel>;

@@ -10,3 +10,9 @@ export function maxRelative(got: ArrayLike<number>, want: ArrayLike<number>): nu
   }
   return worst;
 }
+
+/** numpy.linspace(-qmax, qmax, size), as sas_engine.detector_q: the detector axis. */
+export function detectorAxis(qmax: number, size: number): number[] {
+  const step = (2 * qmax) / (size - 1);
+  return Array.from({ length: size }, (_, i) => (i === size - 1 ? qmax : -qmax + i * step));
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { maxRelative } from "./_compare.ts";
+import { detectorAxis, maxRelative } from "./_compare.ts";
 import { SasHost } from "../../generators/pyodide_host.ts";
 import { REALISTIC_MIX } from "../../generators/generation_plan.ts";
 
@@ -7,20 +7,13 @@ const REF = new URL("../../../shared/reference/", import.meta.url);
 const host = await SasHost.create();
 const compiled = host.compiled;
 
-function axis(qmax: number, size: number): number[] {
-  const step = 2 * qmax / (size - 1);
-  const q = Array.from({ length: size }, (_, i) => -qmax + i * step);
-  q[size - 1] = qmax;
-  return q;
-}
-
 Deno.test("every model of the realistic mix compiles and passes its kernel checks", () => {
   const failures = REALISTIC_MIX.map((m) => [m, compiled.status(m)]).filter(([, why]) => why);
   assert.deepEqual(failures, []);
 });
 
 Deno.test("compiled images equal Python's to 1e-9 on random draws (mix, P@S), polydisperse ones too", () => {
-  const size = 16, qmax = 0.3, q = axis(qmax, size);
+  const size = 16, qmax = 0.3, q = detectorAxis(qmax, size);
   const failures: string[] = [];
   let polydisperse = 0;
   for (const model of [...REALISTIC_MIX, "sphere@hardsphere"]) {
@@ -50,7 +43,7 @@ Deno.test("compiled images equal Python's to 1e-9 on random draws (mix, P@S), po
 const GAMMA_MODELS = ["mass_fractal", "surface_fractal", "polymer_excl_volume"];
 
 Deno.test("the gamma-function models compile and equal Python's images to 1e-9", () => {
-  const size = 16, qmax = 0.3, q = axis(qmax, size);
+  const size = 16, qmax = 0.3, q = detectorAxis(qmax, size);
   for (const model of GAMMA_MODELS) {
     assert.equal(compiled.status(model), "", model);
     for (let index = 0; index < 4; index++) {
@@ -77,7 +70,7 @@ Deno.test("sasmodels 2-D reference images reproduce to 1e-6 through the compiled
 });
 
 Deno.test("render and random give the same float32 image as the Python path (1e-6)", () => {
-  const grid = { qmax: 0.25, size: 24 }, q = axis(grid.qmax, grid.size);
+  const grid = { qmax: 0.25, size: 24 }, q = detectorAxis(grid.qmax, grid.size);
   for (const model of ["cylinder", "parallelepiped", "sphere", "broad_peak"]) {
     const { label, image } = host.random(model, 7, 3, grid);
     assert.ok(maxRelative(image, host.image2d(model, label.params, q, q)) <= 1e-6, model);
@@ -100,7 +93,7 @@ def Iq(q, radius):
 Deno.test("a plugin with a list comprehension falls back to Python and renders correctly", () => {
   const name = host.registerPlugin(COMPREHENSION_PLUGIN, "comprehension_sphere.py");
   assert.match(compiled.status(name), /ListComp is not supported/);
-  const grid = { qmax: 0.2, size: 8 }, q = axis(grid.qmax, grid.size);
+  const grid = { qmax: 0.2, size: 8 }, q = detectorAxis(grid.qmax, grid.size);
   const { image } = host.render(name, { radius: 40 }, grid);
   assert.ok(maxRelative(image, host.image2d(name, { radius: 40 }, q, q)) <= 1e-6);
 });
