@@ -4,12 +4,7 @@
  * @module
  */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import {
-  type Chunk,
-  FLOAT_DTYPES,
-  headerSha256,
-  type StreamHeader,
-} from "../pipeline/record_format.ts";
+import { type Chunk, FLOAT_DTYPES, headerSha256 } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { sliceChunk } from "../pipeline/batch_stream.ts";
 import type { ModelMeta } from "../models/model_io.ts";
