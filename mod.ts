@@ -3,7 +3,15 @@
  * This module is the map of the public API; it re-exports and holds no logic.
  * @module
  */
-export { FormatError, ModelError, SasquashError, UsageError } from "./pipeline/errors.ts";
+export {
+  CodecModelError,
+  FormatError,
+  ModelError,
+  SasModelError,
+  SasquashError,
+  TrainedModelError,
+  UsageError,
+} from "./pipeline/errors.ts";
 export {
   type Chunk,
   type DType,

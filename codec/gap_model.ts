@@ -10,7 +10,7 @@
  */
 
 import { crc32 } from "node:zlib";
-import { FormatError, ModelError } from "../pipeline/errors.ts";
+import { CodecModelError, FormatError } from "../pipeline/errors.ts";
 import { MAX_TOTAL, type RangeDecoder, type RangeEncoder } from "./range_coder.ts";
 
 /** Largest table gap; bigger gaps use the escape. */
@@ -36,7 +36,7 @@ export interface GapModel {
 /** The paper's gap model: a discretized Gaussian ρ(δ) ∝ exp(−δ²/2σ²) on δ ≥ 1 (σ² = 1e3). */
 export function gaussianGapModel(sigma2 = 1e3, maxGap = 4096): GapModel {
   checkMaxGap(maxGap);
-  if (!(sigma2 > 0)) throw new ModelError(`gap model: sigma2 must be > 0, got ${sigma2}`);
+  if (!(sigma2 > 0)) throw new CodecModelError(`gap model: sigma2 must be > 0, got ${sigma2}`);
   const weights = new Float64Array(maxGap + 2);
   // arXiv 2405.14270, gap model of the entropy coder: δ ~ discretized N(0, σ²), σ² = 1e3.
   for (let d = 1; d <= maxGap; d++) weights[d] = Math.exp(-(d * d) / (2 * sigma2));
@@ -64,7 +64,7 @@ export function learnedGapModel(
   weights[maxGap + 1] = escapeCount + 1;
   for (let s = 0; s < weights.length; s++) {
     if (!Number.isInteger(weights[s]) || weights[s] < 1) {
-      throw new ModelError(`gap model: count for symbol ${s} must be a non-negative integer`);
+      throw new CodecModelError(`gap model: count for symbol ${s} must be a non-negative integer`);
     }
   }
   return fromFrequencies("learned", quantizeWeights(weights), {});
@@ -115,22 +115,22 @@ export function gapModelToJSON(model: GapModel): Record<string, unknown> {
 export function gapModelFromJSON(json: unknown): GapModel {
   const j = json as Record<string, unknown>;
   if (j === null || typeof j !== "object" || !Array.isArray(j.freqs)) {
-    throw new ModelError("gap model JSON: expected an object with a 'freqs' array");
+    throw new CodecModelError("gap model JSON: expected an object with a 'freqs' array");
   }
   if (j.kind !== "gaussian" && j.kind !== "learned") {
-    throw new ModelError(`gap model JSON: unknown kind ${JSON.stringify(j.kind)}`);
+    throw new CodecModelError(`gap model JSON: unknown kind ${JSON.stringify(j.kind)}`);
   }
   const raw = j.freqs as unknown[];
   if (!raw.every((f) => Number.isInteger(f) && (f as number) >= 1 && (f as number) <= MAX_TOTAL)) {
-    throw new ModelError(`gap model JSON: freqs must be integers in [1, ${MAX_TOTAL}]`);
+    throw new CodecModelError(`gap model JSON: freqs must be integers in [1, ${MAX_TOTAL}]`);
   }
   const freqs = Uint32Array.from(raw as number[]);
   if (freqs.length !== (j.maxGap as number) + 2) {
-    throw new ModelError(`gap model JSON: ${freqs.length} freqs for maxGap ${j.maxGap}`);
+    throw new CodecModelError(`gap model JSON: ${freqs.length} freqs for maxGap ${j.maxGap}`);
   }
   const model = fromFrequencies(j.kind, freqs, (j.params ?? {}) as Record<string, number>);
   if (j.id !== undefined && j.id !== model.id) {
-    throw new ModelError(`gap model JSON: table checksum ${model.id}, expected ${j.id}`);
+    throw new CodecModelError(`gap model JSON: table checksum ${model.id}, expected ${j.id}`);
   }
   return model;
 }
@@ -183,7 +183,7 @@ export function decodeGap(dec: RangeDecoder, model: GapModel): number {
 
 function checkMaxGap(maxGap: number): void {
   if (!Number.isInteger(maxGap) || maxGap < 1 || maxGap > MAX_TABLE_GAP) {
-    throw new ModelError(`gap model: maxGap must be an integer in [1, ${MAX_TABLE_GAP}]`);
+    throw new CodecModelError(`gap model: maxGap must be an integer in [1, ${MAX_TABLE_GAP}]`);
   }
 }
 
@@ -220,13 +220,13 @@ function fromFrequencies(
   const view = new DataView(le.buffer);
   for (let s = 0; s < n; s++) {
     if (!(freqs[s] >= 1 && freqs[s] <= MAX_TOTAL)) {
-      throw new ModelError(`gap model: symbol ${s} has frequency ${freqs[s]}`);
+      throw new CodecModelError(`gap model: symbol ${s} has frequency ${freqs[s]}`);
     }
     cumFreq[s + 1] = cumFreq[s] + freqs[s];
     view.setUint32(4 * s, freqs[s], true);
   }
   if (cumFreq[n] !== MAX_TOTAL) {
-    throw new ModelError(`gap model: frequencies sum to ${cumFreq[n]}, expected ${MAX_TOTAL}`);
+    throw new CodecModelError(`gap model: frequencies sum to ${cumFreq[n]}, expected ${MAX_TOTAL}`);
   }
   const slotSymbol = new Uint16Array(MAX_TOTAL);
   for (let s = 0; s < n; s++) slotSymbol.fill(s, cumFreq[s], cumFreq[s + 1]);

@@ -7,7 +7,7 @@
  */
 
 import { crc32 } from "node:zlib";
-import { FormatError, ModelError } from "../pipeline/errors.ts";
+import { CodecModelError, FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import {
   decodeSqzHeader,
   encodeSqzHeader,
@@ -37,9 +37,9 @@ export interface SqzRecord extends SqzInput {
 export interface SqzReadOptions {
   /** Name used in error messages (the file name); default "sqz stream". */
   name?: string;
-  /** Model id the file must have been written with; otherwise ModelError. */
+  /** Model id the file must have been written with; otherwise TrainedModelError. */
   expectModelId?: Uint8Array;
-  /** Gap model id the file must have been written with; otherwise ModelError. */
+  /** Gap model id the file must have been written with; otherwise CodecModelError. */
   expectGapModelId?: number;
 }
 
@@ -183,12 +183,12 @@ export class SqzParser {
     const header = decodeSqzHeader(data.subarray(p, p + length), this.#name);
     const { expectModelId, expectGapModelId } = this.#opts;
     if (expectModelId !== undefined && hexId(expectModelId) !== hexId(header.modelId)) {
-      throw new ModelError(
+      throw new TrainedModelError(
         `${this.#name}: made with model ${hexId(header.modelId)}, not ${hexId(expectModelId)}`,
       );
     }
     if (expectGapModelId !== undefined && expectGapModelId !== header.gapModelId) {
-      throw new ModelError(
+      throw new CodecModelError(
         `${this.#name}: made with gap model ${header.gapModelId}, not ${expectGapModelId}`,
       );
     }

@@ -5,7 +5,7 @@
  */
 
 import { UsageError } from "../pipeline/errors.ts";
-import { seededPermutation } from "./permutation.ts";
+import { seededPermutation } from "../pipeline/seeded_random.ts";
 
 /** Images [count × n] with pixels in [0, 1], and one integer class label per image. */
 export interface LabeledImages {

@@ -14,5 +14,5 @@ export {
   splitTrainTest,
   type TrainTestSplit,
 } from "./labeled_images.ts";
-export { seededPermutation } from "./permutation.ts";
+export { seededPermutation } from "../pipeline/seeded_random.ts";
 export { checkPixels, loadMnistDigits, MNIST_PIXELS } from "./mnist_digits.ts";

@@ -3,7 +3,7 @@
  * bytes → reconstruction, so every metric is of what a user of `.sqz` files gets.
  * @module
  */
-import { FormatError, ModelError } from "../pipeline/errors.ts";
+import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import { type Chunk, FLOAT_DTYPES, type ImageLabel } from "../pipeline/record_format.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
@@ -83,7 +83,7 @@ export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
     const shape = model.model.meta.image_shape;
     const other = baseline?.model.meta.image_shape;
     if (other && other.join() !== shape.join()) {
-      throw new ModelError(`baseline model takes [${other}] images, the model [${shape}]`);
+      throw new TrainedModelError(`baseline model takes [${other}] images, the model [${shape}]`);
     }
     let first = 0;
     super({

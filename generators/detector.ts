@@ -1,17 +1,5 @@
 /** Detector effects applied after the model: Poisson counting noise. @module */
-
-/** A small deterministic PRNG (splitmix64 → xorshift-style doubles) seeded from an image seed. */
-export function seededRandom(seed: number): () => number {
-  let s = BigInt.asUintN(64, BigInt(Math.floor(seed)) ^ 0x9e3779b97f4a7c15n);
-  return () => {
-    s = BigInt.asUintN(64, s + 0x9e3779b97f4a7c15n);
-    let z = s;
-    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-    z ^= z >> 31n;
-    return Number(z >> 11n) / 2 ** 53;
-  };
-}
+import { splitMix64 } from "../pipeline/seeded_random.ts";
 
 /** A Poisson(mean) draw: Knuth's product method for small means, PTRS-free normal approx beyond 500. */
 export function poisson(mean: number, uniform: () => number): number {
@@ -48,7 +36,7 @@ export function applyPoissonNoise(image: Float32Array, flux: number, seed: numbe
   let max = 0;
   for (let i = 0; i < image.length; i++) if (image[i] > max) max = image[i];
   if (!(max > 0)) return;
-  const uniform = seededRandom(seed);
+  const uniform = splitMix64(seed);
   const perCount = max / flux;
   for (let i = 0; i < image.length; i++) {
     image[i] = poisson(image[i] / perCount, uniform) * perCount;

@@ -1,5 +1,5 @@
 /** One unit of generation work — a contiguous range of image indices — and how to run it. @module */
-import { ModelError } from "../pipeline/errors.ts";
+import { SasModelError } from "../pipeline/errors.ts";
 import type { ImageLabel } from "../pipeline/record_format.ts";
 import { applyPoissonNoise } from "./detector.ts";
 import type { Grid, SasHost } from "./pyodide_host.ts";
@@ -37,7 +37,7 @@ export function runJob(
     const { label, image } = host.random(model, settings.seed, k, settings.grid);
     for (let i = 0; i < image.length; i++) {
       if (!Number.isFinite(image[i])) {
-        throw new ModelError(
+        throw new SasModelError(
           `model "${model}" gave a non-finite pixel ${i} for image ${k} (seed ${label.seed}, ` +
             `params ${JSON.stringify(label.params)})`,
         );

@@ -4,7 +4,7 @@
  * so any split into shards concatenates to exactly the one-run output.
  * @module
  */
-import { FormatError, ModelError, type SasquashError, UsageError } from "../pipeline/errors.ts";
+import { FormatError, SasModelError, type SasquashError, UsageError } from "../pipeline/errors.ts";
 import type { Chunk } from "../pipeline/record_format.ts";
 import { type GenerationSettings, type JobResult, runJob } from "./image_job.ts";
 import { SasHost } from "./pyodide_host.ts";
@@ -22,7 +22,7 @@ export interface StreamOptions {
 }
 
 const ERRORS: Record<string, new (m: string) => SasquashError> = {
-  ModelError,
+  SasModelError,
   FormatError,
   UsageError,
 };

@@ -4,7 +4,7 @@
  * @module
  */
 import { loadPyodide, type PyodideInterface } from "pyodide";
-import { ModelError } from "../pipeline/errors.ts";
+import { SasModelError } from "../pipeline/errors.ts";
 import { CompiledImages } from "./compiled_image.ts";
 
 const ROOT = "/sasquash";
@@ -62,9 +62,9 @@ function translate(e: unknown, context: string): never {
   if (err && typeof err.type === "string" && typeof err.message === "string") {
     const last = err.message.trim().split("\n").at(-1) ?? err.message;
     const text = last.replace(/^[\w.]*Error:\s*/, "");
-    if (err.type === "ModelError") throw new ModelError(text);
+    if (err.type === "ModelError") throw new SasModelError(text);
     if (err.type === "KeyError" || err.type === "ValueError") {
-      throw new ModelError(`${context}: ${text}`);
+      throw new SasModelError(`${context}: ${text}`);
     }
   }
   throw e;

@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { ModelError, UsageError } from "../pipeline/errors.ts";
+import { TrainedModelError, UsageError } from "../pipeline/errors.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
 import { dense, sparseLoss } from "./native_ops.ts";
 
@@ -94,14 +94,14 @@ export class SparseAutoencoder {
   constructor(readonly arch: Architecture, weights: Float32Array[]) {
     const shapes = weightShapes(arch);
     if (weights.length !== shapes.length) {
-      throw new ModelError(
+      throw new TrainedModelError(
         `autoencoder: expected ${shapes.length} weight arrays, got ${weights.length}`,
       );
     }
     this.variables = weights.map((values, i) => {
       const size = shapes[i].reduce((p, d) => p * d, 1);
       if (values.length !== size) {
-        throw new ModelError(
+        throw new TrainedModelError(
           `autoencoder: weight ${i} has ${values.length} values, expected ${size}`,
         );
       }

@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { ModelError } from "../pipeline/errors.ts";
+import { TrainedModelError } from "../pipeline/errors.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { type Architecture, weightShapes } from "./autoencoder.ts";
 import { type LogTransform, parseLogTransform } from "./transform.ts";
@@ -70,14 +70,14 @@ async function readJson(path: string): Promise<unknown> {
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ModelError(`${path}: no such file (not a model directory?)`);
+      throw new TrainedModelError(`${path}: no such file (not a model directory?)`);
     }
     throw error;
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ModelError(`${path}: invalid JSON (${(error as Error).message})`);
+    throw new TrainedModelError(`${path}: invalid JSON (${(error as Error).message})`);
   }
 }
 
@@ -86,24 +86,26 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
   const file = `${dir}/sasquash.json`;
   const meta = await readJson(file) as Partial<ModelMeta> | null;
   if (meta === null || typeof meta !== "object" || meta.format !== "sasquash-model") {
-    throw new ModelError(`${file}: format must be "sasquash-model"`);
+    throw new TrainedModelError(`${file}: format must be "sasquash-model"`);
   }
-  if (meta.version !== 1) throw new ModelError(`${file}: unsupported version ${meta.version}`);
+  if (meta.version !== 1) {
+    throw new TrainedModelError(`${file}: unsupported version ${meta.version}`);
+  }
   const a = meta.architecture as Partial<Architecture> | undefined;
   for (const field of ["n", "m", "ell"] as const) {
     if (!a || !Number.isInteger(a[field]) || a[field]! < 1) {
-      throw new ModelError(`${file}: architecture.${field} must be a positive integer`);
+      throw new TrainedModelError(`${file}: architecture.${field} must be a positive integer`);
     }
   }
   if (typeof a!.lambda !== "number" || !(a!.lambda >= 0)) {
-    throw new ModelError(`${file}: architecture.lambda must be a number ≥ 0`);
+    throw new TrainedModelError(`${file}: architecture.lambda must be a number ≥ 0`);
   }
   if (a!.f !== "z" && a!.f !== "grad") {
-    throw new ModelError(`${file}: architecture.f must be z or grad`);
+    throw new TrainedModelError(`${file}: architecture.f must be z or grad`);
   }
   const shape = meta.image_shape;
   if (!Array.isArray(shape) || shape.reduce((p, d) => p * d, 1) !== a!.n) {
-    throw new ModelError(`${file}: image_shape must multiply to architecture.n = ${a!.n}`);
+    throw new TrainedModelError(`${file}: image_shape must multiply to architecture.n = ${a!.n}`);
   }
   const transform = parseLogTransform(meta.transform, file);
   return { ...meta, architecture: a as Architecture, transform } as ModelMeta;
@@ -123,18 +125,18 @@ export async function loadModel(
   };
   const groups = manifest?.weightsManifest;
   if (!Array.isArray(groups) || groups.length === 0) {
-    throw new ModelError(`${file}: no weightsManifest`);
+    throw new TrainedModelError(`${file}: no weightsManifest`);
   }
   const shapes = weightShapes(meta.architecture);
   const specs = groups.flatMap((g) => g.weights);
   if (specs.length !== shapes.length) {
-    throw new ModelError(
+    throw new TrainedModelError(
       `${file}: ${specs.length} weights, the architecture needs ${shapes.length}`,
     );
   }
   specs.forEach((spec, i) => {
     if (spec.dtype !== "float32" || spec.shape.join() !== shapes[i].join()) {
-      throw new ModelError(
+      throw new TrainedModelError(
         `${file}: weight ${spec.name} is ${spec.dtype}[${spec.shape}], expected float32[${
           shapes[i]
         }]`,
@@ -147,7 +149,7 @@ export async function loadModel(
       parts.push(await Deno.readFile(`${dir}/${path}`));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
-        throw new ModelError(`${dir}/${path}: weights file missing`);
+        throw new TrainedModelError(`${dir}/${path}: weights file missing`);
       }
       throw error;
     }
@@ -155,7 +157,9 @@ export async function loadModel(
   const bytes = parts.length === 1 ? parts[0] : concat(parts);
   const total = shapes.reduce((sum, s) => sum + s.reduce((p, d) => p * d, 1), 0);
   if (bytes.byteLength !== total * 4) {
-    throw new ModelError(`${dir}: weights hold ${bytes.byteLength} bytes, expected ${total * 4}`);
+    throw new TrainedModelError(
+      `${dir}: weights hold ${bytes.byteLength} bytes, expected ${total * 4}`,
+    );
   }
   const all = new Float32Array(
     bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
@@ -200,20 +204,20 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
   await writeFileAtomic(path, bytes);
 }
 
-/** Reads a checkpoint written by `saveCheckpoint`; ModelError when it is damaged. */
+/** Reads a checkpoint written by `saveCheckpoint`; TrainedModelError when it is damaged. */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ModelError(`${path}: no checkpoint to resume from`);
+      throw new TrainedModelError(`${path}: no checkpoint to resume from`);
     }
     throw error;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) {
-    throw new ModelError(`${path}: not a checkpoint`);
+    throw new TrainedModelError(`${path}: not a checkpoint`);
   }
   const length = view.getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
@@ -221,7 +225,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const start = 8 + Math.ceil(length / 4) * 4;
   const floats = lengths.reduce((n, l) => n + l, 0);
   if (bytes.byteLength !== start + floats * 4) {
-    throw new ModelError(`${path}: truncated checkpoint`);
+    throw new TrainedModelError(`${path}: truncated checkpoint`);
   }
   const body = new Float32Array(
     bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength),

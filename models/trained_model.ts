@@ -89,7 +89,7 @@ function checkLength(values: Float32Array, width: number, source: string): void 
   }
 }
 
-/** Loads `dir` (model.json, weights.bin, sasquash.json); ModelError names a missing/bad file. */
+/** Loads `dir` (model.json, weights.bin, sasquash.json); TrainedModelError names a missing/bad file. */
 export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
   const { meta, weights } = await loadModel(dir);
   return new TrainedModel(meta, new SparseAutoencoder(meta.architecture, weights));

@@ -15,13 +15,12 @@ import {
   weightShapes,
 } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
-import { hashUnit, subSeed } from "./_random.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
 import { loadCheckpoint, type ModelMeta, saveCheckpoint, saveModel } from "./model_io.ts";
 import { TrainedModel } from "./trained_model.ts";
 import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
-import { mulberry32 } from "../pipeline/seeded_random.ts";
+import { hashUnit, mulberry32, subSeed } from "../pipeline/seeded_random.ts";
 import { meanRelativeL2Error } from "../codec/zfp_baseline.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FormatError, ModelError } from "../pipeline/errors.ts";
+import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 
 /** Parameters of the standardized-log10 transform (stored with the model). */
 export interface LogTransform {
@@ -70,15 +70,15 @@ export function toIntensity(t: LogTransform, network: Float32Array): Float32Arra
 export function parseLogTransform(value: unknown, file: string): LogTransform {
   const t = value as Partial<LogTransform> | null;
   if (t === null || typeof t !== "object" || t.kind !== "log10-standardized") {
-    throw new ModelError(`${file}: transform.kind must be "log10-standardized"`);
+    throw new TrainedModelError(`${file}: transform.kind must be "log10-standardized"`);
   }
   for (const field of ["floor", "mean", "std"] as const) {
     if (typeof t[field] !== "number" || !Number.isFinite(t[field])) {
-      throw new ModelError(`${file}: transform.${field} must be a finite number`);
+      throw new TrainedModelError(`${file}: transform.${field} must be a finite number`);
     }
   }
   if (!(t.floor! > 0) || !(t.std! > 0)) {
-    throw new ModelError(`${file}: transform.floor and transform.std must be positive`);
+    throw new TrainedModelError(`${file}: transform.floor and transform.std must be positive`);
   }
   return { kind: "log10-standardized", floor: t.floor!, mean: t.mean!, std: t.std! };
 }

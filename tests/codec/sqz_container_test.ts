@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FormatError, ModelError } from "../../pipeline/errors.ts";
+import { CodecModelError, FormatError, ModelError } from "../../pipeline/errors.ts";
 import {
   decodeSqz,
   encodeSqz,
@@ -133,16 +133,16 @@ Deno.test("errors name the file, record index and byte offset", () => {
   assert.throws(() => decodeSqz(new TextEncoder().encode("hello, world, not sqz")), /bad magic/);
 });
 
-Deno.test("model id and gap model id mismatches are ModelErrors naming both ids", async () => {
+Deno.test("model and gap model id mismatches are TrainedModelError and CodecModelError naming both ids", async () => {
   const bytes = encodeSqz(header, inputs);
   const other = Uint8Array.of(0xab, 0xcd);
   assert.throws(() => decodeSqz(bytes, { name: "x.sqz", expectModelId: other }), {
-    name: "ModelError",
+    name: "TrainedModelError",
     message: `x.sqz: made with model ${
       Array.from(header.modelId, (b) => b.toString(16).padStart(2, "0")).join("")
     }, not abcd`,
   });
-  assert.throws(() => decodeSqz(bytes, { expectGapModelId: 1 }), ModelError);
+  assert.throws(() => decodeSqz(bytes, { expectGapModelId: 1 }), CodecModelError);
   const reader = new SqzReaderStream({ expectModelId: other });
   const piped = Array.fromAsync(ReadableStream.from([bytes]).pipeThrough(reader));
   await assert.rejects(piped, ModelError);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type LabeledImages, selectRows, splitTrainTest } from "../../datasets/labeled_images.ts";
-import { seededPermutation } from "../../datasets/permutation.ts";
+import { seededPermutation } from "../../pipeline/seeded_random.ts";
 import { UsageError } from "../../pipeline/errors.ts";
 
 /** 100 images of 3 pixels; image i holds (i, i, i) and label i % 10. */
