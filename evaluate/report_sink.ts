@@ -3,6 +3,7 @@
  * feeds the accumulators (metrics, k-NN splits, examples, baseline samples) in bounded memory.
  * @module
  */
+import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { toNetwork } from "../models/transform.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Progress } from "../pipeline/progress.ts";
@@ -53,10 +54,10 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
     const encoder = new TextEncoder();
     const n = codec.model.arch.n;
     const families = new Set<string>();
-    let file: Deno.FsFile | undefined;
+    const file = atomicWritable(path).getWriter();
     super({
       async start() {
-        file = await Deno.open(`${path}.partial`, { write: true, create: true, truncate: true });
+        await file.ready;
       },
       async write(batch) {
         const families_ = batch.labels.map((l) => String(l?.model ?? "unknown"));
@@ -64,7 +65,7 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
         for (let i = 0; i < batch.count; i++) {
           text += imageLine(batch, i, families_[i]) + "\n";
         }
-        await writeAll(file!, encoder.encode(text));
+        await file.write(encoder.encode(text));
         c.model.add(batch.labels, batch.images, batch.model);
         if (batch.baseline) c.baseline!.add(batch.labels, batch.images, batch.baseline);
         if (c.knn && !c.knn.full) {
@@ -76,11 +77,10 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
         o.progress?.add(batch.count);
       },
       async close() {
-        file!.close();
-        await Deno.rename(`${path}.partial`, path);
+        await file.close();
       },
-      abort() {
-        file?.close();
+      async abort(reason) {
+        await file.abort(reason);
       },
     });
     this.collected = c;
@@ -101,10 +101,6 @@ function imageLine(batch: EvaluatedBatch, i: number, family: string): string {
   };
   if (batch.baseline) line.baseline = metricsJson(batch.baseline.metrics[i]);
   return JSON.stringify(line);
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
 }
 
 /** Keeps the first images and the first image of each new family, `limit` in all. */

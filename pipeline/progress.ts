@@ -96,3 +96,23 @@ export class Progress {
     Deno.stderr.writeSync(this.#encoder.encode(line));
   }
 }
+
+/**
+ * Passes chunks through unchanged while adding each chunk's `count` to `progress` and its
+ * payload size to `bytes` (the raw bytes a compressor is measured against).
+ */
+export class ProgressCountStream<T extends { count: number; data: ArrayBufferView }>
+  extends TransformStream<T, T> {
+  /** Payload bytes seen so far. */
+  bytes = 0;
+
+  constructor(progress: Progress) {
+    super({
+      transform: (chunk, controller) => {
+        this.bytes += chunk.data.byteLength;
+        progress.add(chunk.count);
+        controller.enqueue(chunk);
+      },
+    });
+  }
+}

@@ -4,6 +4,7 @@
  * @module
  */
 import { FormatError } from "./errors.ts";
+import { atomicWritable } from "./atomic_file.ts";
 import { LineSplitStream } from "./_line_split_stream.ts";
 import {
   type Chunk,
@@ -128,27 +129,18 @@ export interface WriterOptions {
 }
 
 /**
- * Writes a stream-format file atomically: lines go to `<path>.partial` (plain NDJSON, so an
- * interrupted run can resume), and `commit()` gzips if needed and renames to `path`.
+ * Writes a stream-format file atomically: lines go to `<path>.partial` (plain NDJSON, a journal
+ * that an interrupted run can resume), and `commit()` gzips if needed and moves it to `path`.
  */
 export class RecordFileWriter {
   /** Images already on disk when the writer opened (non-zero only when resuming). */
   readonly resumedImages: number;
   #path: string;
-  #partial: string;
-  #file: Deno.FsFile | undefined;
   #out: WritableStreamDefaultWriter<Uint8Array>;
   #encoder = new TextEncoder();
 
-  private constructor(
-    path: string,
-    file: Deno.FsFile | undefined,
-    out: WritableStream<Uint8Array>,
-    resumed: number,
-  ) {
+  private constructor(path: string, out: WritableStream<Uint8Array>, resumed: number) {
     this.#path = path;
-    this.#partial = `${path}.partial`;
-    this.#file = file;
     this.#out = out.getWriter();
     this.resumedImages = resumed;
   }
@@ -160,7 +152,7 @@ export class RecordFileWriter {
     options: WriterOptions = {},
   ): Promise<RecordFileWriter> {
     if (path === "-") {
-      const w = new RecordFileWriter(path, undefined, Deno.stdout.writable, 0);
+      const w = new RecordFileWriter(path, Deno.stdout.writable, 0);
       await w.#writeText(encodeHeaderLine(header));
       return w;
     }
@@ -172,12 +164,13 @@ export class RecordFileWriter {
           `(header ${JSON.stringify(state.header)}); remove it or drop --resume`,
       );
     }
-    const file = await Deno.open(partial, { write: true, create: true, truncate: !state });
-    if (state) {
-      await file.truncate(state.validBytes);
-      await file.seek(state.validBytes, Deno.SeekMode.Start);
-    }
-    const w = new RecordFileWriter(path, file, file.writable, state?.images ?? 0);
+    const out = atomicWritable(path, {
+      resumeAt: state?.validBytes,
+      keepOnAbort: true,
+      finish: path.endsWith(".gz") ? gzipInto : undefined,
+    });
+    const w = new RecordFileWriter(path, out, state?.images ?? 0);
+    await w.#out.ready;
     if (!state) await w.#writeText(encodeHeaderLine(header));
     return w;
   }
@@ -194,31 +187,24 @@ export class RecordFileWriter {
   /** Finish: flush, gzip when the path ends in .gz, and move the file into place. */
   async commit(): Promise<void> {
     await this.#out.close();
-    if (this.#path === "-") return;
-    if (this.#path.endsWith(".gz")) {
-      const tmp = `${this.#path}.tmp`;
-      const src = await Deno.open(this.#partial, { read: true });
-      const dst = await Deno.open(tmp, { write: true, create: true, truncate: true });
-      await src.readable
-        .pipeThrough(
-          new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-        )
-        .pipeTo(dst.writable);
-      await Deno.rename(tmp, this.#path);
-      await Deno.remove(this.#partial);
-    } else {
-      await Deno.rename(this.#partial, this.#path);
-    }
   }
 
   /** Stop writing and keep the partial file (for --resume). */
-  async abort(): Promise<void> {
-    try {
-      await this.#out.close();
-    } catch {
-      this.#file?.close();
-    }
+  async abort(reason?: unknown): Promise<void> {
+    if (this.#path === "-") this.#out.releaseLock();
+    else await this.#out.abort(reason).catch(() => {});
   }
+}
+
+/** Gzips the complete plain journal `partial` into `path` (atomically) and removes the journal. */
+async function gzipInto(partial: string, path: string): Promise<void> {
+  const src = await Deno.open(partial, { read: true });
+  await src.readable
+    .pipeThrough(
+      new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+    )
+    .pipeTo(atomicWritable(path, { suffix: ".tmp" }));
+  await Deno.remove(partial);
 }
 
 /** Write `header` and all `chunks` to `path` atomically; returns the number of items written. */
@@ -235,7 +221,7 @@ export async function writeRecords(
       images += chunk.count;
     }
   } catch (e) {
-    await writer.abort();
+    await writer.abort(e);
     throw e;
   }
   await writer.commit();

@@ -1,6 +1,7 @@
 /** `deno task compress`: images → `.sqz` sparse codes with a trained model. */
 import { readRecords } from "../pipeline/record_stream.ts";
-import { Progress } from "../pipeline/progress.ts";
+import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
+import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { CompressStream, openModelCodec } from "../codec/model_codec.ts";
 import { SqzWriterStream } from "../codec/sqz_container.ts";
 import type { QuantName } from "../codec/quantize.ts";
@@ -42,31 +43,17 @@ if (import.meta.main) {
     const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
       quiet: flags.quiet,
     });
-    const partial = `${flags.out}.partial`;
-    const file = await Deno.open(partial, { write: true, create: true, truncate: true });
-    let rawBytes = 0;
-    const counted = chunks.pipeThrough(
-      new TransformStream({
-        transform(chunk, controller) {
-          rawBytes += chunk.data.byteLength;
-          progress.add(chunk.count);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    try {
-      await counted
-        .pipeThrough(new CompressStream(codec, flags.in))
-        .pipeThrough(new SqzWriterStream(codec.header))
-        .pipeTo(file.writable);
-    } catch (e) {
-      await Deno.remove(partial).catch(() => {});
-      throw e;
-    }
-    await Deno.rename(partial, flags.out);
+    const counted = new ProgressCountStream(progress);
+    await chunks
+      .pipeThrough(counted)
+      .pipeThrough(new CompressStream(codec, flags.in))
+      .pipeThrough(new SqzWriterStream(codec.header))
+      .pipeTo(atomicWritable(flags.out));
     const size = (await Deno.stat(flags.out)).size;
     progress.done(
-      `${rawBytes} → ${size} bytes (ratio ${(rawBytes / size).toFixed(1)}×) → ${flags.out}`,
+      `${counted.bytes} → ${size} bytes (ratio ${
+        (counted.bytes / size).toFixed(1)
+      }×) → ${flags.out}`,
     );
     codec.model.dispose();
   });

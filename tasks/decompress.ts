@@ -2,7 +2,7 @@
 import { FormatError } from "../pipeline/errors.ts";
 import { makeHeader } from "../pipeline/record_format.ts";
 import { writeRecords } from "../pipeline/record_stream.ts";
-import { Progress } from "../pipeline/progress.ts";
+import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
 import { DecompressStream, openModelCodec } from "../codec/model_codec.ts";
 import { SqzReaderStream } from "../codec/sqz_container.ts";
 import { hexId } from "../codec/sqz_header.ts";
@@ -48,14 +48,8 @@ if (import.meta.main) {
     const out = makeHeader([codec.header.height, codec.header.width], {
       source: { sqz: flags.in, model: hexId(codec.modelId) },
     });
-    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header)).pipeThrough(
-      new TransformStream({
-        transform(chunk, controller) {
-          progress.add(chunk.count);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header))
+      .pipeThrough(new ProgressCountStream(progress));
     const { images } = await writeRecords(flags.out, out, chunks);
     progress.done(`${images} images → ${flags.out}`);
   });
