@@ -10,7 +10,7 @@ import { selectBackend } from "../models/backend.ts";
 import { loadTrainedModel } from "../models/trained_model.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
-import { chunkImages } from "../evaluate/evaluate_stream.ts";
+import { chunkToFloat32 } from "../pipeline/record_format.ts";
 
 const { values, positionals } = parseArgs({
   options: { data: { type: "string" }, n: { type: "string", default: "4096" } },
@@ -26,7 +26,7 @@ const { header, chunks } = await readRecords(values.data);
 const n = header.shape.reduce((p, d) => p * d, 1);
 const images = await firstItems(
   (async function* () {
-    for await (const chunk of chunks) yield chunkImages(chunk, header.shape, values.data!);
+    for await (const chunk of chunks) yield chunkToFloat32(chunk, header.shape, values.data!);
   })(),
   limit,
   n,

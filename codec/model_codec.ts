@@ -4,8 +4,7 @@
  * when present, else the paper's discretized Gaussian (σ² = 1e3).
  * @module
  */
-import { FormatError } from "../pipeline/errors.ts";
-import type { Chunk, ImageLabel } from "../pipeline/record_format.ts";
+import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
 import { type GapModel, gapModelFromJSON, gaussianGapModel } from "./gap_model.ts";
@@ -84,15 +83,11 @@ export async function openModelCodec(
 /** Encodes chunks of images into one `.sqz` record per image (labels travel along). */
 export class CompressStream extends TransformStream<Chunk, SqzInput> {
   constructor(codec: ModelCodec, source = "input") {
-    const { n, ell } = codec.model.arch;
+    const { ell } = codec.model.arch;
     super({
       async transform(chunk, controller) {
-        if (chunk.data.length !== chunk.count * n || !(chunk.data instanceof Float32Array)) {
-          throw new FormatError(
-            `${source}: images are ${chunk.dtype}[${chunk.shape}], the model expects float32 with ${n} pixels`,
-          );
-        }
-        const z = await codec.model.encode(chunk.data, source);
+        const images = chunkToFloat32(chunk, codec.model.meta.image_shape, source);
+        const z = await codec.model.encode(images, source);
         for (let i = 0; i < chunk.count; i++) {
           const code = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
           controller.enqueue({ code, label: chunk.labels[i] });

@@ -3,8 +3,8 @@
  * bytes → reconstruction, so every metric is of what a user of `.sqz` files gets.
  * @module
  */
-import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
-import { type Chunk, FLOAT_DTYPES, type ImageLabel } from "../pipeline/record_format.ts";
+import { TrainedModelError } from "../pipeline/errors.ts";
+import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
 import { type ImageMetrics, imageMetrics } from "./image_metrics.ts";
@@ -64,19 +64,6 @@ export async function evaluateBatch(
   return { metrics, latents, reconstruction, codedIndices: indices };
 }
 
-/** Images of a chunk as float32 [count × n], checking the shape against the model's. */
-export function chunkImages(chunk: Chunk, imageShape: number[], source: string): Float32Array {
-  if (chunk.shape.join() !== imageShape.join()) {
-    throw new FormatError(
-      `${source}: images are [${chunk.shape}], the model expects [${imageShape}]`,
-    );
-  }
-  if (!FLOAT_DTYPES.includes(chunk.dtype)) {
-    throw new FormatError(`${source}: images are ${chunk.dtype}, expected a float type`);
-  }
-  return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data);
-}
-
 /** Evaluates chunks of images with a model and an optional baseline model. */
 export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
   constructor(model: ModelCodec, baseline?: ModelCodec, source = "input") {
@@ -89,7 +76,7 @@ export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
     super({
       async transform(chunk, controller) {
         if (chunk.count === 0) return;
-        const images = chunkImages(chunk, shape, source);
+        const images = chunkToFloat32(chunk, shape, source);
         const result: EvaluatedBatch = {
           first,
           count: chunk.count,

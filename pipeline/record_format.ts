@@ -219,6 +219,27 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
 /** The element types that hold images (the others, int32 and uint8, hold labels or bytes). */
 export const FLOAT_DTYPES: readonly DType[] = ["float32", "float64", "float16"];
 
+/**
+ * The images of a chunk as float32 [count × pixels], the one conversion that train, compress
+ * and evaluate share: float16/float64 are converted, any other dtype or a shape other than
+ * `imageShape` is a FormatError naming `source`.
+ */
+export function chunkToFloat32(
+  chunk: Chunk,
+  imageShape: readonly number[],
+  source: string,
+): Float32Array {
+  if (chunk.shape.join() !== imageShape.join()) {
+    throw new FormatError(
+      `${source}: images are [${chunk.shape}], the model expects [${imageShape}]`,
+    );
+  }
+  if (!FLOAT_DTYPES.includes(chunk.dtype)) {
+    throw new FormatError(`${source}: images are ${chunk.dtype}, expected a float type`);
+  }
+  return chunk.data instanceof Float32Array ? chunk.data : Float32Array.from(chunk.data);
+}
+
 /** SHA-256 (hex) of a header's JSON: ties a trained model to the stream it was trained on. */
 export async function headerSha256(header: StreamHeader): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(header));

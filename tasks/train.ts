@@ -1,6 +1,11 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
-import { FLOAT_DTYPES, headerSha256, type StreamHeader } from "../pipeline/record_format.ts";
+import {
+  chunkToFloat32,
+  FLOAT_DTYPES,
+  headerSha256,
+  type StreamHeader,
+} from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -9,7 +14,6 @@ import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnGapModel, saveGapModel } from "../codec/learn_gap_model.ts";
 import { loadTrainedModel } from "../models/trained_model.ts";
-import { chunkImages } from "../evaluate/evaluate_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -121,7 +125,7 @@ if (import.meta.main) {
     const backend = await selectBackend(flags.backend);
     const source = async function* () {
       const pass = await readRecords(path);
-      for await (const chunk of pass.chunks) yield chunkImages(chunk, pass.header.shape, path);
+      for await (const chunk of pass.chunks) yield chunkToFloat32(chunk, pass.header.shape, path);
     };
     if (flags["gaps-only"]) return await learnGaps(source, header, flags.out, flags.quiet);
     const controller = new AbortController();

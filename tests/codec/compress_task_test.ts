@@ -103,3 +103,28 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
   await Deno.remove(`${dir}/model/gap_model.json`);
   codec.model.dispose();
 });
+
+Deno.test("float64 and float16 streams compress like the float32 stream they convert to", async () => {
+  const wide = Float64Array.from(images);
+  await writeRecords(`${dir}/in64.ndjson`, makeHeader([8, 8], {}, "float64"), [
+    makeChunk([8, 8], wide, labels),
+  ]);
+  const half = new Float16Array(images);
+  await writeRecords(`${dir}/in16.ndjson`, makeHeader([8, 8], {}, "float16"), [
+    makeChunk([8, 8], half, labels),
+  ]);
+  const halfAs32 = Float32Array.from(half);
+  await writeRecords(`${dir}/in16as32.ndjson`, makeHeader([8, 8]), [
+    makeChunk([8, 8], halfAs32, labels),
+  ]);
+  for (const [input, output] of [["in.ndjson", "r32.sqz"], ["in64.ndjson", "r64.sqz"]]) {
+    const r = await run("compress", "model", input, output);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.deepEqual(await Deno.readFile(`${dir}/r64.sqz`), await Deno.readFile(`${dir}/r32.sqz`));
+  for (const [input, output] of [["in16.ndjson", "h.sqz"], ["in16as32.ndjson", "h32.sqz"]]) {
+    const r = await run("compress", "model", input, output);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.deepEqual(await Deno.readFile(`${dir}/h.sqz`), await Deno.readFile(`${dir}/h32.sqz`));
+});
