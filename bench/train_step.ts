@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { macsPerImage, resolveArchitecture, SparseAutoencoder } from "../models/autoencoder.ts";
 import { Adam } from "../models/adam.ts";
+import { trainStep } from "../models/train_step.ts";
 import { selectBackend } from "../models/backend.ts";
 import { setNativeKernels } from "../models/native_kernels.ts";
 import { blasThreads, sgemm } from "../models/openblas.ts";
@@ -46,7 +47,7 @@ function sgemmPeak(m: number, n: number, k: number): number {
 }
 
 /** Median seconds of `count` training steps (after one warm-up) with the given optimizer. */
-function timeSteps(
+async function timeSteps(
   arch: ReturnType<typeof resolveArchitecture>,
   rows: number,
   count: number,
@@ -59,15 +60,11 @@ function timeSteps(
   const times: number[] = [];
   for (let i = 0; i <= count; i++) {
     const start = performance.now();
-    tf.tidy(() => {
-      if (stock) {
+    if (stock) {
+      tf.tidy(() => {
         stock.minimize(() => model.loss(x, arch.lambda), false, model.variables);
-        return;
-      }
-      const { value, grads } = tf.variableGrads(() => model.loss(x, arch.lambda), model.variables);
-      adam!.apply(model.variables.map((v) => grads[v.name]));
-      value.dataSync();
-    });
+      });
+    } else await trainStep(model, adam!, x, arch.lambda);
     if (i > 0) times.push((performance.now() - start) / 1000);
   }
   adam?.dispose();
@@ -103,7 +100,7 @@ const peak = sgemmPeak(batch, 4096, 4096);
 console.log(
   `OpenBLAS sgemm ${batch}×4096×4096 (${blasThreads()} threads): ${peak.toFixed(1)} GFLOP/s`,
 );
-const native = timeSteps(paper, batch, steps, false);
+const native = await timeSteps(paper, batch, steps, false);
 console.log(
   `native cpu, paper net, batch ${batch}: ${native.seconds.toFixed(3)} s/step, ` +
     `${native.gflops.toFixed(1)} GFLOP/s = ${
@@ -113,7 +110,7 @@ console.log(
 if (!flags["no-stock"]) {
   const small = resolveArchitecture(1024, { preset: "paper-z" });
   setNativeKernels(false);
-  const stock = timeSteps(small, 64, 1, true);
+  const stock = await timeSteps(small, 64, 1, true);
   setNativeKernels(true);
   console.log(
     `stock tfjs cpu + tf.train.adam, n=1024 net, batch 64: ${stock.seconds.toFixed(2)} s/step, ` +

@@ -7,7 +7,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { Adam, type Architecture, countNonzero, SparseAutoencoder } from "../models/mod.ts";
+import {
+  Adam,
+  type Architecture,
+  countNonzero,
+  SparseAutoencoder,
+  trainStep,
+} from "../models/mod.ts";
 import { seededPermutation, type TrainTestSplit } from "../datasets/mod.ts";
 import { type ArchSpec, resolveSpec } from "./mnist_arch.ts";
 import { knnAccuracyBlas } from "./mnist_knn.ts";
@@ -142,14 +148,7 @@ async function trainEpoch(
   for (let first = 0; first < count; first += options.batch) {
     const rows = Math.min(options.batch, count - first);
     gatherRows(images, order, first, rows, n, batch);
-    const value = tf.tidy(() => {
-      const input = tf.tensor2d(batch.subarray(0, rows * n), [rows, n]);
-      const { value, grads } = tf.variableGrads(() => model.loss(input, lambda), model.variables);
-      adam.apply(model.variables.map((v) => grads[v.name]));
-      return value;
-    });
-    lossSum += (await value.data())[0] * rows;
-    value.dispose();
+    lossSum += (await trainStep(model, adam, batch.subarray(0, rows * n), lambda)) * rows;
     options.onBatch?.(rows);
   }
   return lossSum / count;

@@ -16,6 +16,8 @@ export {
   weightShapes,
 } from "./autoencoder.ts";
 export { Adam, type AdamConfig, type AdamState } from "./adam.ts";
+export { trainStep } from "./train_step.ts";
+export { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 export { type BackendChoice, type BackendName, BACKENDS, selectBackend } from "./backend.ts";
 export { loadMeta, loadModel, type ModelMeta, saveModel } from "./model_io.ts";
 export { nativeKernelsActive, setNativeKernels } from "./native_kernels.ts";

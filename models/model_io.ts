@@ -1,7 +1,6 @@
 /**
  * Model directories: `model.json` + `weights.bin` (TensorFlow.js layers format, loadable by
  * `tf.loadLayersModel`) and `sasquash.json` (architecture, f, λ, transform, data hash).
- * Also the training checkpoint, one file written atomically.
  * @module
  */
 
@@ -177,59 +176,4 @@ function concat(parts: Uint8Array[]): Uint8Array {
   let offset = 0;
   for (const p of parts) out.set(p, offset), offset += p.byteLength;
   return out;
-}
-
-/** A checkpoint: a JSON header plus named Float32Arrays. */
-export interface Checkpoint {
-  header: Record<string, unknown>;
-  arrays: Float32Array[];
-}
-
-const MAGIC = 0x4b435153; // "SQCK"
-
-/** Writes a checkpoint atomically: magic, header length, JSON header (padded to 4), arrays. */
-export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
-  const lengths = checkpoint.arrays.map((a) => a.length);
-  const json = new TextEncoder().encode(JSON.stringify({ ...checkpoint.header, lengths }));
-  const headerBytes = Math.ceil(json.byteLength / 4) * 4;
-  const floats = lengths.reduce((n, l) => n + l, 0);
-  const bytes = new Uint8Array(8 + headerBytes + floats * 4);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, json.byteLength, true);
-  bytes.set(json, 8);
-  const body = new Float32Array(bytes.buffer, 8 + headerBytes, floats);
-  let offset = 0;
-  for (const a of checkpoint.arrays) body.set(a, offset), offset += a.length;
-  await writeFileAtomic(path, bytes);
-}
-
-/** Reads a checkpoint written by `saveCheckpoint`; TrainedModelError when it is damaged. */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new TrainedModelError(`${path}: no checkpoint to resume from`);
-    }
-    throw error;
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) {
-    throw new TrainedModelError(`${path}: not a checkpoint`);
-  }
-  const length = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
-  const lengths = header.lengths as number[];
-  const start = 8 + Math.ceil(length / 4) * 4;
-  const floats = lengths.reduce((n, l) => n + l, 0);
-  if (bytes.byteLength !== start + floats * 4) {
-    throw new TrainedModelError(`${path}: truncated checkpoint`);
-  }
-  const body = new Float32Array(
-    bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength),
-  );
-  let offset = 0;
-  return { header, arrays: lengths.map((l) => body.subarray(offset, offset += l)) };
 }

@@ -5,18 +5,13 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
-import { FormatError, UsageError } from "../pipeline/errors.ts";
-import {
-  type Architecture,
-  countNonzero,
-  macsPerImage,
-  SparseAutoencoder,
-  weightShapes,
-} from "./autoencoder.ts";
+import { FormatError } from "../pipeline/errors.ts";
+import { type Architecture, countNonzero, macsPerImage, SparseAutoencoder } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
-import { loadCheckpoint, type ModelMeta, saveCheckpoint, saveModel } from "./model_io.ts";
+import { type ModelMeta, saveModel } from "./model_io.ts";
+import { restoreTrainingState, saveTrainingState } from "./checkpoint.ts";
+import { trainStep } from "./train_step.ts";
 import { TrainedModel } from "./trained_model.ts";
 import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
@@ -56,8 +51,9 @@ export interface TrainOptions {
 export interface EpochLog {
   epoch: number;
   loss: number;
-  val_rel_l2: number;
-  nnz_mean: number;
+  /** Null when the epoch held out no validation images (`--val 0`). */
+  val_rel_l2: number | null;
+  nnz_mean: number | null;
   lambda: number;
   images_per_second: number;
   gflops: number;
@@ -100,17 +96,15 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
   let model: SparseAutoencoder;
   let adam: Adam;
   if (options.resume) {
-    const checkpoint = await loadCheckpoint(checkpointPath);
-    progress = checkpoint.header.progress as Progress;
-    const saved = checkpoint.header.arch as Architecture;
-    if (saved.n !== arch.n || saved.m !== arch.m || saved.ell !== arch.ell || saved.f !== arch.f) {
-      throw new UsageError(`--resume: ${checkpointPath} holds a different architecture`);
-    }
-    const count = weightShapes(arch).length;
-    model = new SparseAutoencoder(arch, checkpoint.arrays.slice(0, count).map((a) => a.slice()));
-    adam = new Adam(model.variables, { learningRate: options.learningRate });
-    const moments = checkpoint.arrays.slice(count);
-    adam.restore({ step: progress.step, m: moments.slice(0, count), v: moments.slice(count) });
+    const restored = await restoreTrainingState(
+      checkpointPath,
+      arch,
+      options.learningRate,
+      (header) => (header.progress as Progress).step,
+    );
+    progress = restored.header.progress as Progress;
+    model = restored.model;
+    adam = restored.adam;
   } else {
     const transform = fitLogTransform(
       await firstImages(source, n, options.transformSample ?? 1024),
@@ -130,12 +124,12 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     await Deno.writeTextFile(`${out}/log.ndjson`, "");
   }
   const logs: EpochLog[] = [];
-  const checkpoint = async () => {
-    const state = await adam.state();
-    const header = { arch, seed: options.seed, progress: { ...progress, step: state.step } };
-    const weights = await model.readWeights();
-    await saveCheckpoint(checkpointPath, { header, arrays: [...weights, ...state.m, ...state.v] });
-  };
+  const checkpoint = () =>
+    saveTrainingState(checkpointPath, model, adam, (step) => ({
+      arch,
+      seed: options.seed,
+      progress: { ...progress, step },
+    }));
   const trainMacs = 3 * macsPerImage(arch);
   try {
     while (progress.epoch < options.epochs) {
@@ -162,7 +156,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       logs.push(log);
       await Deno.writeTextFile(`${out}/log.ndjson`, JSON.stringify(log) + "\n", { append: true });
       options.onEpoch?.(log);
-      if (options.targetError !== undefined && pass.val.length > 0) {
+      if (options.targetError !== undefined && validation.relL2 !== null) {
         progress.lambda = adaptLambda(progress.lambda, validation.relL2, options.targetError);
       }
       Object.assign(progress, {
@@ -249,17 +243,7 @@ async function runEpoch(
     if (batchIndex++ < progress.batchesDone) return;
     const start = performance.now();
     const x = toNetwork(progress.transform, batch.subarray(0, rows * n));
-    const value = tf.tidy(() => {
-      const input = tf.tensor2d(x, [rows, n]);
-      const { value, grads } = tf.variableGrads(
-        () => model.loss(input, progress.lambda),
-        model.variables,
-      );
-      adam.apply(model.variables.map((v) => grads[v.name]));
-      return value;
-    });
-    const loss = (await value.data())[0];
-    value.dispose();
+    const loss = await trainStep(model, adam, x, progress.lambda);
     progress.seconds += (performance.now() - start) / 1000;
     progress.batchesDone++;
     progress.lossSum += loss * rows;
@@ -298,14 +282,17 @@ async function runEpoch(
   return { interrupted: false, val: val.subarray(0, valCount * n) };
 }
 
-/** Mean relative L2 error in intensity and mean ‖f(z)‖₀ over images (intensities). */
+/**
+ * Mean relative L2 error in intensity and mean ‖f(z)‖₀ over images (intensities); both null
+ * when there are no images to measure.
+ */
 export async function evaluate(
   model: TrainedModel,
   images: Float32Array,
-): Promise<{ relL2: number; nnzMean: number }> {
+): Promise<{ relL2: number; nnzMean: number } | { relL2: null; nnzMean: null }> {
   const { n, ell, f } = model.arch;
   const count = images.length / n;
-  if (count === 0) return { relL2: NaN, nnzMean: NaN };
+  if (count === 0) return { relL2: null, nnzMean: null };
   const z = await model.encode(images, "validation images");
   const reconstruction = await model.decode(z);
   return {

@@ -80,8 +80,10 @@ function checkHeader(header: StreamHeader, path: string): void {
 }
 
 function describe(log: EpochLog): string {
-  return `loss ${log.loss.toPrecision(4)}, val rel L2 ${log.val_rel_l2.toPrecision(3)}, ` +
-    `‖f(z)‖₀ ${log.nnz_mean.toFixed(1)}, λ ${log.lambda.toPrecision(3)}, ` +
+  const val = log.val_rel_l2 === null
+    ? "no validation images"
+    : `val rel L2 ${log.val_rel_l2.toPrecision(3)}, ‖f(z)‖₀ ${log.nnz_mean?.toFixed(1)}`;
+  return `loss ${log.loss.toPrecision(4)}, ${val}, λ ${log.lambda.toPrecision(3)}, ` +
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
 

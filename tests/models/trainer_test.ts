@@ -39,7 +39,7 @@ Deno.test("training logs every epoch and saves a model that tfjs loads as a laye
   const { logs } = await train(source, options(out));
   assert.equal(logs.length, 4);
   assert.ok(logs[3].loss < logs[0].loss, `loss ${logs[0].loss} → ${logs[3].loss}`);
-  assert.ok(logs[3].val_rel_l2 < logs[0].val_rel_l2);
+  assert.ok(logs[3].val_rel_l2! < logs[0].val_rel_l2!);
   const lines = (await Deno.readTextFile(`${out}/log.ndjson`)).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
@@ -110,7 +110,7 @@ Deno.test("adaptive λ rises while the error is under target and falls while ove
   const lambdasDown = tight.logs.map((l) => l.lambda);
   assert.ok(lambdasDown.every((l, i) => i === 0 || l < lambdasDown[i - 1]), `λ ${lambdasDown}`);
   const saved = JSON.parse(await Deno.readTextFile(`${looseDir}/sasquash.json`));
-  assert.equal(saved.architecture.lambda, adaptLambda(lambdasUp[3], loose.logs[3].val_rel_l2, 5));
+  assert.equal(saved.architecture.lambda, adaptLambda(lambdasUp[3], loose.logs[3].val_rel_l2!, 5));
 });
 
 Deno.test("bad data throws FormatError naming the source", async () => {
@@ -152,4 +152,18 @@ Deno.test("a missing or damaged model directory throws ModelError naming the fil
   await assert.rejects(() => loadTrainedModel(out), /architecture\.f/);
   const empty = await makeTempDir();
   await assert.rejects(() => train(source, options(empty, { resume: true })), /no checkpoint/);
+});
+
+Deno.test("with no validation images an epoch logs null errors, not NaN, and λ stays put", async () => {
+  const out = await makeTempDir();
+  const { logs } = await train(
+    source,
+    options(out, { valFraction: 0, epochs: 1, targetError: 0.1 }),
+  );
+  assert.equal(logs[0].val_images, 0);
+  assert.equal(logs[0].val_rel_l2, null);
+  assert.equal(logs[0].nnz_mean, null);
+  assert.equal(logs[0].lambda, 0.01);
+  const line = JSON.parse((await Deno.readTextFile(`${out}/log.ndjson`)).trim());
+  assert.equal(line.val_rel_l2, null);
 });
