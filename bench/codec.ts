@@ -8,6 +8,7 @@
  * @module
  */
 
+import { meanRelativeL2Error } from "../pipeline/image_error.ts";
 import { gapHistogram, gaussianGapModel, learnedGapModel } from "../codec/gap_model.ts";
 import {
   codedIndices,
@@ -16,13 +17,12 @@ import {
   type SparseCodeOptions,
 } from "../codec/sparse_code.ts";
 import {
-  meanRelativeL2Error,
   zfpAvailable,
   zfpCompress,
   zfpDecompress,
   zfpToleranceForError,
-} from "../codec/zfp_baseline.ts";
-import { randomIndices, sparseLatent } from "../codec/synthetic_codes.ts";
+} from "../baselines/zfp.ts";
+import { randomIndices, sparseLatent } from "../tests/fixtures/synthetic_codes.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
 
 const count = Number(Deno.args[0] ?? 2000);

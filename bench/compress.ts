@@ -5,15 +5,11 @@
  *
  *   deno run -A bench/compress.ts --model runs/cpu --data test.ndjson.gz [--n 1024]
  */
+import { meanRelativeL2Error } from "../pipeline/image_error.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { openModelCodec } from "../codec/model_codec.ts";
 import { decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
-import {
-  meanRelativeL2Error,
-  zfpCompress,
-  zfpDecompress,
-  zfpToleranceForError,
-} from "../codec/zfp_baseline.ts";
+import { zfpCompress, zfpDecompress, zfpToleranceForError } from "../baselines/zfp.ts";
 
 const arg = (name: string, fallback?: string) => {
   const i = Deno.args.indexOf(`--${name}`);

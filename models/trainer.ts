@@ -16,7 +16,7 @@ import { TrainedModel } from "./trained_model.ts";
 import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { hashUnit, mulberry32, subSeed } from "../pipeline/seeded_random.ts";
-import { meanRelativeL2Error } from "../codec/zfp_baseline.ts";
+import { meanRelativeL2Error } from "../pipeline/image_error.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;

@@ -5,9 +5,9 @@ import { openModelCodec } from "../codec/model_codec.ts";
 import type { QuantName } from "../codec/quantize.ts";
 import { openImageSource } from "../evaluate/image_source.ts";
 import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
-import { ReportSink } from "../evaluate/report_sink.ts";
-import { writeReport } from "../evaluate/write_report.ts";
-import { summaryText } from "../evaluate/summary_text.ts";
+import { ReportSink } from "../report/report_sink.ts";
+import { writeReport } from "../report/write_report.ts";
+import { summaryText } from "../report/summary_text.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 

@@ -1,8 +1,8 @@
 /** `deno task mnist`: the paper's Table 1 protocol (MNIST digits or Fashion-MNIST). */
 import { loadFashionMnist, loadMnistDigits, splitTrainTest } from "../datasets/mod.ts";
-import { parseArchList } from "../evaluate/mnist_arch.ts";
-import { type MnistRow, runMnistProtocol } from "../evaluate/mnist_protocol.ts";
-import { mnistTable } from "../evaluate/mnist_table.ts";
+import { parseArchList } from "../mnist/mnist_arch.ts";
+import { type MnistRow, runMnistProtocol } from "../mnist/mnist_protocol.ts";
+import { mnistTable } from "../mnist/mnist_table.ts";
 import { selectBackend } from "../models/mod.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { Progress } from "../pipeline/progress.ts";

@@ -1,4 +1,4 @@
-import "../models/_setup.ts";
+import "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
@@ -6,7 +6,7 @@ import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
-import { sasImages, trainTiny } from "../models/_fixture.ts";
+import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();

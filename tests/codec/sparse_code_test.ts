@@ -11,7 +11,7 @@ import {
   type SparseCodeOptions,
 } from "../../codec/sparse_code.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
-import { randomIndices, sparseLatent } from "../../codec/synthetic_codes.ts";
+import { randomIndices, sparseLatent } from "../fixtures/synthetic_codes.ts";
 
 const gapModel = gaussianGapModel(1e3, 1024);
 

@@ -12,7 +12,7 @@ import { decodeSqzHeader, encodeSqzHeader, type SqzHeader } from "../../codec/sq
 import { gaussianGapModel } from "../../codec/gap_model.ts";
 import { decodeLatent, encodeLatent } from "../../codec/sparse_code.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
-import { randomIndices, sparseLatent } from "../../codec/synthetic_codes.ts";
+import { randomIndices, sparseLatent } from "../fixtures/synthetic_codes.ts";
 
 const header: SqzHeader = {
   modelId: Uint8Array.from({ length: 32 }, (_, i) => i * 7),

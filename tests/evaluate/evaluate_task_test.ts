@@ -1,4 +1,4 @@
-import "../models/_setup.ts";
+import "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
@@ -6,13 +6,13 @@ import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
 import { codedIndices } from "../../codec/sparse_code.ts";
 import { gapHistogram } from "../../codec/gap_model.ts";
-import { zfpAvailable } from "../../codec/zfp_baseline.ts";
+import { zfpAvailable } from "../../baselines/zfp.ts";
 import { toNetwork } from "../../models/transform.ts";
 import { evaluateBatch } from "../../evaluate/evaluate_stream.ts";
 import { imageMetrics } from "../../evaluate/image_metrics.ts";
 import { knnAccuracy } from "../../evaluate/knn.ts";
 import { MetricsReport } from "../../evaluate/metrics_report.ts";
-import { sasImages, trainTiny } from "../models/_fixture.ts";
+import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "./_setup.ts";
+import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import {
   countNonzero,
   macsPerImage,
@@ -11,7 +11,7 @@ import {
 import { Adam } from "../../models/adam.ts";
 import { fitLogTransform, toIntensity, toNetwork } from "../../models/transform.ts";
 import { UsageError } from "../../pipeline/errors.ts";
-import { sasImages } from "./_fixture.ts";
+import { sasImages } from "../fixtures/sas_images.ts";
 
 Deno.test("presets resolve to the paper's widths (m/n, ℓ/n, λ, f)", () => {
   const paper = resolveArchitecture(4096, { preset: "paper-grad" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "./_setup.ts";
+import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import { nativeKernelsActive, setNativeKernels } from "../../models/native_kernels.ts";
 import { dense, sparseLoss } from "../../models/native_ops.ts";
 

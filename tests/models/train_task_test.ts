@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { writeRecords } from "../../pipeline/record_stream.ts";
-import { sasImages } from "./_fixture.ts";
+import { sasImages } from "../fixtures/sas_images.ts";
 
 async function trainTask(...args: string[]) {
   return await trainTaskWith({}, ...args);

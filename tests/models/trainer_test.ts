@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "./_setup.ts";
+import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import { resolveArchitecture } from "../../models/autoencoder.ts";
 import { adaptLambda, train, type TrainOptions } from "../../models/trainer.ts";
 import { loadTrainedModel } from "../../models/trained_model.ts";
 import { loadModel } from "../../models/model_io.ts";
 import { FormatError, ModelError } from "../../pipeline/errors.ts";
-import { chunkedSource, sasImages } from "./_fixture.ts";
+import { chunkedSource, sasImages } from "../fixtures/sas_images.ts";
 
 const images = sasImages(160, 8, 2);
 const temporary: string[] = [];

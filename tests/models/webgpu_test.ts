@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "./_setup.ts";
+import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import { resolveArchitecture, SparseAutoencoder } from "../../models/autoencoder.ts";
 import { Adam } from "../../models/adam.ts";
 import { selectBackend } from "../../models/backend.ts";
 import { pinGpuDrivers } from "../../models/_native_pin.ts";
 import { fitLogTransform, toNetwork } from "../../models/transform.ts";
-import { sasImages } from "./_fixture.ts";
+import { sasImages } from "../fixtures/sas_images.ts";
 
 const adapter = "gpu" in navigator ? await navigator.gpu.requestAdapter().catch(() => null) : null;
 pinGpuDrivers(); // as selectBackend("webgpu") does: the driver outlives this module

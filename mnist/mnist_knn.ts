@@ -8,7 +8,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { accuracy, checkKnnArgs, insertNeighbour, normalizeRows, vote } from "./knn.ts";
+import { accuracy, checkKnnArgs, insertNeighbour, normalizeRows, vote } from "../evaluate/knn.ts";
 
 /** Test rows per matMul: 512 × 14 000 similarities is 29 MB. */
 const TEST_BLOCK = 512;

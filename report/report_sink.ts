@@ -7,11 +7,11 @@ import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { toNetwork } from "../models/transform.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Progress } from "../pipeline/progress.ts";
-import type { ImageMetrics } from "./image_metrics.ts";
-import type { BatchResult, EvaluatedBatch } from "./evaluate_stream.ts";
-import { MetricsReport } from "./metrics_report.ts";
-import { KnnSplit } from "./knn_split.ts";
-import { GzipCounter } from "./baselines.ts";
+import type { ImageMetrics } from "../evaluate/image_metrics.ts";
+import type { BatchResult, EvaluatedBatch } from "../evaluate/evaluate_stream.ts";
+import { MetricsReport } from "../evaluate/metrics_report.ts";
+import { KnnSplit } from "../evaluate/knn_split.ts";
+import { GzipCounter } from "../baselines/gzip_counter.ts";
 import type { Example } from "./figures.ts";
 
 /** What the sink keeps besides images.ndjson. */

@@ -1,8 +1,8 @@
-import "../models/_setup.ts";
+import "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { loadMnistDigits, splitTrainTest } from "../../datasets/mod.ts";
-import { parseArchList } from "../../evaluate/mnist_arch.ts";
-import { runArchitecture } from "../../evaluate/mnist_protocol.ts";
+import { parseArchList } from "../../mnist/mnist_arch.ts";
+import { runArchitecture } from "../../mnist/mnist_protocol.ts";
 
 const TASK = new URL("../../tasks/mnist.ts", import.meta.url).pathname;
 

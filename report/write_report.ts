@@ -6,7 +6,7 @@
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Collected } from "./report_sink.ts";
-import { zfpBaseline } from "./baselines.ts";
+import { zfpBaseline } from "../baselines/zfp_baseline.ts";
 import { examplesFigure, gapFigure, logDensityFigure } from "./figures.ts";
 import { htmlReport } from "./html_report.ts";
 

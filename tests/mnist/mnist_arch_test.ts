@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseArchList, resolveSpec } from "../../evaluate/mnist_arch.ts";
+import { parseArchList, resolveSpec } from "../../mnist/mnist_arch.ts";
 import { UsageError } from "../../pipeline/errors.ts";
 
 Deno.test("parseArchList reads the paper's (m/n, ℓ/n, λ, f) entries, fractions included", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
-import { encodePng } from "../../evaluate/png_image.ts";
-import { densityHistogram, linePlot, niceTicks } from "../../evaluate/svg_plot.ts";
+import { encodePng } from "../../report/png_image.ts";
+import { densityHistogram, linePlot, niceTicks } from "../../report/svg_plot.ts";
 import { gaussianGapModel } from "../../codec/gap_model.ts";
-import { gapFigure, logDensityFigure } from "../../evaluate/figures.ts";
+import { gapFigure, logDensityFigure } from "../../report/figures.ts";
 
 Deno.test("encodePng writes valid chunks whose IDAT inflates to filter-0 scanlines", async () => {
   const rgb = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => i * 10);

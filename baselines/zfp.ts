@@ -7,6 +7,7 @@
  */
 
 import { SasquashError } from "../pipeline/errors.ts";
+import { meanRelativeL2Error } from "../pipeline/image_error.ts";
 
 /** The `zfp` CLI is missing or failed; the message says which. */
 export class ZfpUnavailableError extends SasquashError {}
@@ -61,27 +62,6 @@ export async function zfpDecompress(
     throw new ZfpUnavailableError(`zfp returned ${raw.length} bytes, expected ${4 * n}`);
   }
   return new Float32Array(raw.buffer, raw.byteOffset, n).slice();
-}
-
-/** Mean over images of ‖x − x̂‖₂ / ‖x‖₂ (images of `imageSize` values; zero images count 0). */
-export function meanRelativeL2Error(
-  x: Float32Array,
-  xhat: Float32Array,
-  imageSize: number,
-): number {
-  const count = x.length / imageSize;
-  let sum = 0;
-  for (let k = 0; k < count; k++) {
-    let num = 0;
-    let den = 0;
-    for (let i = k * imageSize, end = i + imageSize; i < end; i++) {
-      const d = x[i] - xhat[i];
-      num += d * d;
-      den += x[i] * x[i];
-    }
-    sum += den > 0 ? Math.sqrt(num / den) : num > 0 ? Infinity : 0;
-  }
-  return sum / count;
 }
 
 /** Result of compressing a batch at one tolerance. */

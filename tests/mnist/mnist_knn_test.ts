@@ -1,7 +1,7 @@
-import "../models/_setup.ts";
+import "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { knnPredict } from "../../evaluate/knn.ts";
-import { knnAccuracyBlas, knnPredictBlas } from "../../evaluate/mnist_knn.ts";
+import { knnAccuracyBlas, knnPredictBlas } from "../../mnist/mnist_knn.ts";
 
 /** Deterministic pseudo-random rows in [−1, 1). */
 function randomRows(rows: number, dim: number, seed: number): Float32Array {

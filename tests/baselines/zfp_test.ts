@@ -1,11 +1,11 @@
+import { meanRelativeL2Error } from "../../pipeline/image_error.ts";
 import assert from "node:assert/strict";
 import {
-  meanRelativeL2Error,
   zfpAvailable,
   zfpCompress,
   zfpDecompress,
   zfpToleranceForError,
-} from "../../codec/zfp_baseline.ts";
+} from "../../baselines/zfp.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 const haveZfp = await zfpAvailable();

@@ -1,6 +1,6 @@
 /** `index.html` of an evaluation report: summary tables and the SVG figures. @module */
 import { escapeXml } from "./svg_plot.ts";
-import type { Summary } from "./summary_stats.ts";
+import type { Summary } from "../evaluate/summary_stats.ts";
 
 const METRICS = [
   ["rel_l2", "relative L2 error"],
