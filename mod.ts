@@ -29,11 +29,11 @@ export {
 export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
 export { encodeNpy, parseNpy } from "./pipeline/npy.ts";
 export { Progress } from "./pipeline/progress.ts";
-export { type Grid, type ModelInfo, SasHost } from "./generators/pyodide_host.ts";
-export { imageStream } from "./generators/image_stream.ts";
-export { type GenerationSettings } from "./generators/image_job.ts";
-export { REALISTIC_MIX } from "./generators/generation_plan.ts";
-export { applyPoissonNoise } from "./generators/detector.ts";
+export { type Grid, type ModelInfo, SasHost } from "./generators/host/pyodide_host.ts";
+export { imageStream } from "./generators/host/image_stream.ts";
+export { type GenerationSettings } from "./generators/host/image_job.ts";
+export { REALISTIC_MIX } from "./generators/host/generation_plan.ts";
+export { applyPoissonNoise } from "./generators/host/detector.ts";
 export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Images/s of generators/sas_engine.py under CPython, against sasmodels' C engine.
+"""Images/s of generators/engine/sas_engine.py under CPython, against sasmodels' C engine.
 
 Usage: python3 bench/engine_cpython.py [N_MIX=240] [N_SPHERE=300]
 
@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generators"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generators", "engine"))
 import sas_engine as engine  # noqa: E402
 
 C_MIX, C_SPHERE = 49.0, 9561.0

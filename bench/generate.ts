@@ -5,9 +5,9 @@
  *
  *   deno run -A bench/generate.ts [--n 120]   (--n 0: the table's cases only)
  */
-import { runJob } from "../generators/image_job.ts";
-import { REALISTIC_MIX } from "../generators/generation_plan.ts";
-import { SasHost } from "../generators/pyodide_host.ts";
+import { runJob } from "../generators/host/image_job.ts";
+import { REALISTIC_MIX } from "../generators/host/generation_plan.ts";
+import { SasHost } from "../generators/host/pyodide_host.ts";
 
 const n = Number(Deno.args[Deno.args.indexOf("--n") + 1] || 120);
 const host = await SasHost.create();

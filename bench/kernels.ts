@@ -1,13 +1,13 @@
 /**
  * Kernel calls over a dispersity mesh: ns per call of each oriented model's compiled kernel,
- * plain and with remembered calls (the variant generators/compiled_image.ts uses for oriented
+ * plain and with remembered calls (the variant generators/compiled/compiled_image.ts uses for oriented
  * images and multi-axis meshes), side by side in one run. 20 orientations × the 2048-pixel half
  * grid of 64×64, meshes spanning ±30 % around the default sizes.
  *
  *   deno run -A bench/kernels.ts
  */
-import { type GridData, makeLoop, type Plan } from "../generators/_compiled_loops.ts";
-import { SasHost } from "../generators/pyodide_host.ts";
+import { type GridData, makeLoop, type Plan } from "../generators/compiled/compiled_image.ts";
+import { SasHost } from "../generators/host/pyodide_host.ts";
 
 const host = await SasHost.create();
 

@@ -12,7 +12,11 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(HERE, "..", "generators"), os.path.join(HERE, "..", "generators", "models")]
+sys.path[:0] = [
+    os.path.join(HERE, "..", "generators", "engine"),
+    os.path.join(HERE, "..", "generators", "compiled"),
+    os.path.join(HERE, "..", "generators", "sas_models"),
+]
 
 import sas_engine  # noqa: E402
 from _sas_plan import image_plan  # noqa: E402

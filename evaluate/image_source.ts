@@ -8,10 +8,10 @@ import { type Chunk, FLOAT_DTYPES, headerSha256 } from "../pipeline/record_forma
 import { readRecords } from "../pipeline/record_stream.ts";
 import { sliceChunk } from "../pipeline/batch_stream.ts";
 import type { ModelMeta } from "../models/model_io.ts";
-import { resolveModels } from "../generators/generation_plan.ts";
-import { imageStream } from "../generators/image_stream.ts";
-import { SasHost } from "../generators/pyodide_host.ts";
-import type { GenerationSettings } from "../generators/image_job.ts";
+import { resolveModels } from "../generators/host/generation_plan.ts";
+import { imageStream } from "../generators/host/image_stream.ts";
+import { SasHost } from "../generators/host/pyodide_host.ts";
+import type { GenerationSettings } from "../generators/host/image_job.ts";
 
 /** Offset from the training seed to the default evaluation seed (a prime, far from 0..1e6). */
 export const EVAL_SEED_OFFSET = 1_000_003;

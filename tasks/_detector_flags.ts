@@ -1,5 +1,5 @@
 /** Detector flags shared by the tasks that compute images (generate, render). */
-import { ACCURACIES } from "../generators/generation_plan.ts";
+import { ACCURACIES } from "../generators/host/generation_plan.ts";
 import type { FlagSpec } from "./_cli.ts";
 
 /** --qmax, --size, --resolution and --accuracy. */

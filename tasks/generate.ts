@@ -9,10 +9,10 @@ import {
   parseShard,
   resolveModels,
   shardRange,
-} from "../generators/generation_plan.ts";
-import type { GenerationSettings } from "../generators/image_job.ts";
-import { imageStream } from "../generators/image_stream.ts";
-import { SasHost } from "../generators/pyodide_host.ts";
+} from "../generators/host/generation_plan.ts";
+import type { GenerationSettings } from "../generators/host/image_job.ts";
+import { imageStream } from "../generators/host/image_stream.ts";
+import { SasHost } from "../generators/host/pyodide_host.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 

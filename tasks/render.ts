@@ -6,8 +6,8 @@ import {
   GENERATOR_VERSION,
   parseResolution,
   resolutionField,
-} from "../generators/generation_plan.ts";
-import { SasHost } from "../generators/pyodide_host.ts";
+} from "../generators/host/generation_plan.ts";
+import { SasHost } from "../generators/host/pyodide_host.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check generators/sas_engine.py against the sasmodels reference numbers.
+"""Check generators/engine/sas_engine.py against the sasmodels reference numbers.
 
 Usage: python3 tests/generators/check_reference.py [--1d|--2d] [--set NAME] [model ...]
        python3 tests/generators/check_reference.py --engine   (engine invariants and bad inputs)
@@ -16,7 +16,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-GENERATORS = os.path.join(ROOT, "generators")
+GENERATORS = os.path.join(ROOT, "generators", "engine")
 MODELS_DIR = os.path.join(GENERATORS, "models")
 sys.path.insert(0, GENERATORS)
 REFERENCE_DIRS = [
@@ -198,7 +198,7 @@ def main(argv):
             continue
         if not model_files_exist(model):
             if model not in missing_reported:
-                print(f"{model:22s} {'*':12s} {'*':2s}  MISSING (no generators/models/{model}.py)")
+                print(f"{model:22s} {'*':12s} {'*':2s}  MISSING (no generators/sas_models/{model}.py)")
                 missing_reported.add(model)
             counts["MISSING"] += 1
             continue

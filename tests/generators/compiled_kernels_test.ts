@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { detectorAxis, maxRelative } from "./_compare.ts";
-import { SasHost } from "../../generators/pyodide_host.ts";
-import { REALISTIC_MIX } from "../../generators/generation_plan.ts";
+import { SasHost } from "../../generators/host/pyodide_host.ts";
+import { REALISTIC_MIX } from "../../generators/host/generation_plan.ts";
 
 const REF = new URL("../../../shared/reference/", import.meta.url);
 const host = await SasHost.create();

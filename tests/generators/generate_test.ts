@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readAllRecords } from "../../pipeline/record_stream.ts";
-import { shardRange } from "../../generators/generation_plan.ts";
+import { shardRange } from "../../generators/host/generation_plan.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const PLUGINS = new URL("../fixtures/plugins/", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { maxRelative } from "./_compare.ts";
-import { SasHost } from "../../generators/pyodide_host.ts";
+import { SasHost } from "../../generators/host/pyodide_host.ts";
 
 const REF = new URL("../../../shared/reference/", import.meta.url);
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { generationHeader } from "../../generators/generation_plan.ts";
-import type { GenerationSettings } from "../../generators/image_job.ts";
-import { type Accuracy, type Grid, SasHost } from "../../generators/pyodide_host.ts";
+import { generationHeader } from "../../generators/host/generation_plan.ts";
+import type { GenerationSettings } from "../../generators/host/image_job.ts";
+import { type Accuracy, type Grid, SasHost } from "../../generators/host/pyodide_host.ts";
 import { detectorAxis, maxRelative } from "./_compare.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;

@@ -1,9 +1,9 @@
 """Translate a model's pure-Python kernels into JavaScript (a numeric Python subset).
 
-Private helper of generators/_sas_plan.py. compile_functions([fn, ...]) returns the source of a
+Private helper of generators/engine/_sas_plan.py. compile_functions([fn, ...]) returns the source of a
 JS function body that defines every reachable function and returns them by name; it raises
 Unsupported (with the reason) for anything outside the subset. Python exceptions are emulated
-by the runtime `rt` (generators/_py_runtime.ts): `/`, `//`, `%`, `**` and math functions throw
+by the runtime `rt` (generators/compiled/_py_runtime.ts): `/`, `//`, `%`, `**` and math functions throw
 where Python raises, so try/except of ZeroDivisionError, OverflowError, ValueError works, and a
 result Python would make complex throws an error that nothing catches (the caller then renders
 that image in Python).

@@ -1,5 +1,5 @@
 /**
- * Hot loops of the compiled image path: the formulas of generators/_sas_kernel.py over flat
+ * Hot loops of the compiled image path: the formulas of generators/engine/_sas_kernel.py over flat
  * typed arrays. Each model gets loops generated for its argument count with its kernel bound,
  * so every call site stays monomorphic and nothing is allocated per pixel.
  * @module
@@ -8,7 +8,7 @@
 /** A compiled kernel: q components first, then the model's call parameters. */
 export type Kernel = (...args: number[]) => number;
 
-/** The per-image numbers Python's `image_plan` (generators/_sas_plan.py) sends. */
+/** The per-image numbers Python's `image_plan` (generators/engine/_sas_plan.py) sends. */
 export interface Plan {
   kind: "iq" | "ac" | "abc" | "product";
   nargs: number;

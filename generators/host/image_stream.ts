@@ -4,8 +4,13 @@
  * so any split into shards concatenates to exactly the one-run output.
  * @module
  */
-import { FormatError, SasModelError, type SasquashError, UsageError } from "../pipeline/errors.ts";
-import type { Chunk } from "../pipeline/record_format.ts";
+import {
+  FormatError,
+  SasModelError,
+  type SasquashError,
+  UsageError,
+} from "../../pipeline/errors.ts";
+import type { Chunk } from "../../pipeline/record_format.ts";
 import { type GenerationSettings, type JobResult, runJob } from "./image_job.ts";
 import { SasHost } from "./pyodide_host.ts";
 

@@ -1,5 +1,5 @@
 /** Detector effects applied after the model: Poisson counting noise. @module */
-import { splitMix64 } from "../pipeline/seeded_random.ts";
+import { splitMix64 } from "../../pipeline/seeded_random.ts";
 
 /** A Poisson(mean) draw: Knuth's product method for small means, PTRS-free normal approx beyond 500. */
 export function poisson(mean: number, uniform: () => number): number {

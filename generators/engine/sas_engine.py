@@ -1,6 +1,6 @@
 """Pure-Python, sasmodels-compatible evaluation engine for SasView plugin models.
 
-Runs under CPython 3.11+ and Pyodide (no numpy). Models live in generators/models/<name>.py;
+Runs under CPython 3.11+ and Pyodide (no numpy). Models live in generators/sas_models/<name>.py;
 products are named "P@S" (e.g. sphere@hardsphere). Conventions follow sasmodels 1.1.0, see
 ../shared/reference/README.md ("sasmodels conventions").
 
@@ -17,8 +17,10 @@ import struct
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:  # the helper modules _sas_*.py sit beside this file
-    sys.path.insert(0, _HERE)
+# the helper modules _sas_*.py sit beside this file; the kernel compiler in ../compiled
+for _dir in (os.path.normpath(os.path.join(_HERE, "..", "compiled")), _HERE):
+    if _dir not in sys.path:
+        sys.path.insert(0, _dir)
 from _sas_info import (ModelError, ModelInfo, Parameter, ensure_models_path, load_model_source,
                        make_product_info)
 from _sas_kernel import (image_isotropic, image_isotropic_smeared, image_oriented,
@@ -32,7 +34,7 @@ __all__ = [
     "image_seed", "REALISTIC_MIX",
 ]
 
-MODELS_DIR = os.path.join(_HERE, "models")
+MODELS_DIR = os.path.normpath(os.path.join(_HERE, "..", "sas_models"))
 FLOAT32_MAX = 3.4028234663852886e38
 PD_TYPES_KNOWN = ("rectangle", "uniform", "lognormal", "schulz", "boltzmann", "array")
 _CATALOG = {}
@@ -60,11 +62,11 @@ def _load_single(name):
         raise ModelError("unknown model %r: a model name must be an identifier" % name)
     path = os.path.join(MODELS_DIR, name + ".py")
     if not os.path.exists(path):
-        raise ModelError("unknown model %r: no file generators/models/%s.py" % (name, name))
+        raise ModelError("unknown model %r: no file generators/sas_models/%s.py" % (name, name))
     with open(path, encoding="utf-8") as f:
-        info = load_model_source(f.read(), "generators/models/%s.py" % name)
+        info = load_model_source(f.read(), "generators/sas_models/%s.py" % name)
     if info.name != name:
-        raise ModelError("generators/models/%s.py: name is %r, expected %r"
+        raise ModelError("generators/sas_models/%s.py: name is %r, expected %r"
                          % (name, info.name, name))
     _CATALOG[name] = info
     return info

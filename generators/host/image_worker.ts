@@ -1,6 +1,6 @@
 /// <reference lib="deno.worker" />
 /** Web Worker: one Pyodide interpreter computing generation jobs sent by {@linkcode ImageSource}. */
-import { SasquashError } from "../pipeline/errors.ts";
+import { SasquashError } from "../../pipeline/errors.ts";
 import { type GenerationSettings, runJob } from "./image_job.ts";
 import { SasHost } from "./pyodide_host.ts";
 

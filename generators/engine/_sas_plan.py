@@ -1,7 +1,7 @@
 """Plans for the compiled image path: everything per image except the kernel calls.
 
-Private helper of generators/host_api.py. Python keeps loading, validation, parameter draws and
-the dispersity / orientation meshes; generators/compiled_image.ts runs the hot loops with the
+Private helper of generators/engine/host_api.py. Python keeps loading, validation, parameter draws and
+the dispersity / orientation meshes; generators/compiled/compiled_image.ts runs the hot loops with the
 kernels that _sas_compile.py translated to JavaScript. The plan carries the same numbers the
 Python loops of _sas_kernel.py use, so both paths agree to a few ulps.
 """

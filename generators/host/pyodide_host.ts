@@ -1,14 +1,16 @@
 /**
  * Hosts the SasView model catalog (pure-Python plugin files) in Pyodide: one interpreter per
- * host, models loaded from `generators/models/`, images returned as Float32Arrays.
+ * host, models loaded from `generators/sas_models/`, images returned as Float32Arrays.
  * @module
  */
 import { loadPyodide, type PyodideInterface } from "pyodide";
-import { SasModelError } from "../pipeline/errors.ts";
-import { CompiledImages } from "./compiled_image.ts";
+import { SasModelError } from "../../pipeline/errors.ts";
+import { CompiledImages } from "../compiled/compiled_image.ts";
+import { HOST_API_FUNCTIONS, type HostCall } from "../engine/host_api.ts";
 
 const ROOT = "/sasquash";
-const HERE = new URL(".", import.meta.url);
+/** `generators/`: engine/, compiled/ and sas_models/ are copied into Pyodide with this layout. */
+const GENERATORS = new URL("../", import.meta.url);
 
 /** One model's parameter table as the engine reports it. */
 export interface ModelInfo {
@@ -73,47 +75,29 @@ function translate(e: unknown, context: string): never {
 /** The Pyodide interpreter with the sasquash engine and model catalog loaded. */
 export class SasHost {
   #py: PyodideInterface;
-  #api: Record<string, (...args: unknown[]) => unknown>;
+  #api: Record<string, (...args: unknown[]) => unknown> = {};
   #compiled: CompiledImages;
 
   private constructor(py: PyodideInterface) {
     this.#py = py;
     const mod = py.pyimport("host_api");
-    this.#api = {};
-    for (
-      const fn of [
-        "host_model_info",
-        "host_render",
-        "host_random",
-        "host_register_plugin",
-        "host_iq_1d",
-        "host_image_2d",
-        "model_kernels",
-        "grid_data",
-        "host_plan",
-        "host_random_plan",
-        "compile_probe",
-      ]
-    ) {
-      this.#api[fn] = mod[fn];
-    }
-    this.#compiled = new CompiledImages((fn, context, ...args) => this.#call(fn, context, ...args));
+    for (const fn of HOST_API_FUNCTIONS) this.#api[fn] = mod[fn];
+    this.#compiled = new CompiledImages(this.#call);
   }
 
   /** Start Pyodide, copy the engine and catalog into its file system and import them. */
   static async create(): Promise<SasHost> {
     const py = await loadPyodide({ stdout: () => {}, stderr: (s: string) => console.error(s) });
-    py.FS.mkdirTree(`${ROOT}/models/sas_lib`);
-    for await (const [rel, text] of pythonFiles(HERE)) {
+    for await (const [rel, text] of pythonFiles(GENERATORS)) {
       const dir = rel.includes("/") ? `${ROOT}/${rel.slice(0, rel.lastIndexOf("/"))}` : ROOT;
       py.FS.mkdirTree(dir);
       py.FS.writeFile(`${ROOT}/${rel}`, text);
     }
-    py.runPython(`import sys\nsys.path[:0] = ["${ROOT}", "${ROOT}/models"]\nimport host_api`);
+    py.runPython(`import sys\nsys.path[:0] = ["${ROOT}/engine"]\nimport host_api`);
     return new SasHost(py);
   }
 
-  #call<T>(fn: string, context: string, ...args: unknown[]): T {
+  #call: HostCall = (fn, context, ...args) => {
     let result: unknown;
     try {
       result = this.#api[fn](...args);
@@ -124,10 +108,10 @@ export class SasHost {
     if (proxy && typeof proxy.toJs === "function") {
       const js = proxy.toJs();
       proxy.destroy?.();
-      return js as T;
+      return js as never;
     }
-    return result as T;
-  }
+    return result as never;
+  };
 
   /** The compiled-kernel image path (status of a model's compilation, tests). */
   get compiled(): CompiledImages {
@@ -136,7 +120,7 @@ export class SasHost {
 
   /** Parameter table, defaults and flags of `model` (catalog name, "P@S" product or plugin). */
   modelInfo(model: string): ModelInfo {
-    return JSON.parse(this.#call<string>("host_model_info", `model "${model}"`, model));
+    return JSON.parse(this.#call("host_model_info", `model "${model}"`, model));
   }
 
   /** The image of `model` at exactly `params` (missing ones take their defaults). */
@@ -149,7 +133,7 @@ export class SasHost {
       ? null
       : this.#compiled.render(model, params, grid.qmax, grid.size);
     if (fast) return fast;
-    const [bytes, full] = this.#call<[Uint8Array, string]>(
+    const [bytes, full] = this.#call(
       "host_render",
       `model "${model}"`,
       model,
@@ -168,7 +152,7 @@ export class SasHost {
       ? null
       : this.#compiled.random(model, seed, index, grid.qmax, grid.size);
     if (fast) return { label: JSON.parse(fast.label), image: fast.image };
-    const [label, bytes] = this.#call<[string, Uint8Array]>(
+    const [label, bytes] = this.#call(
       "host_random",
       `model "${model}", image ${index}`,
       model,
@@ -184,14 +168,14 @@ export class SasHost {
 
   /** Validate and register a user's SasView plugin model file; returns the model name. */
   registerPlugin(source: string, filename: string): string {
-    const name = this.#call<string>("host_register_plugin", filename, source, filename);
+    const name = this.#call("host_register_plugin", filename, source, filename);
     this.#compiled.forget(name);
     return name;
   }
 
   /** 1-D I(q) at exactly `params` (float64). */
   iq1d(model: string, params: Record<string, unknown>, q: number[]): Float64Array {
-    const bytes = this.#call<Uint8Array>(
+    const bytes = this.#call(
       "host_iq_1d",
       `model "${model}"`,
       model,
@@ -208,7 +192,7 @@ export class SasHost {
     qx: number[],
     qy: number[],
   ): Float64Array {
-    const bytes = this.#call<Uint8Array>(
+    const bytes = this.#call(
       "host_image_2d",
       `model "${model}"`,
       model,
@@ -222,7 +206,7 @@ export class SasHost {
   /** Names of every model file in the catalog. */
   static async catalog(): Promise<string[]> {
     const names: string[] = [];
-    for await (const e of Deno.readDir(new URL("models/", HERE))) {
+    for await (const e of Deno.readDir(new URL("sas_models/", GENERATORS))) {
       if (e.isFile && e.name.endsWith(".py") && !e.name.startsWith("_")) {
         names.push(e.name.slice(0, -3));
       }

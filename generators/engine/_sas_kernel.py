@@ -1,6 +1,6 @@
 """Dispersity meshes and the 1D / 2D evaluation loops of the pure-Python sas engine.
 
-Private helper of generators/sas_engine.py. Parameters arrive already validated (a full dict).
+Private helper of generators/engine/sas_engine.py. Parameters arrive already validated (a full dict).
 Hot loops use map() over the q columns with itertools.repeat for the fixed arguments, so the
 per-point work is one call of the model function and no Python-level loop body.
 """

@@ -1,8 +1,8 @@
 /**
  * The compiled image path: a model's Python kernels translated to JavaScript (in Pyodide, by
- * generators/_sas_compile.py), checked against Python at ~50 points, then run over the detector
+ * generators/compiled/_sas_compile.py), checked against Python at ~50 points, then run over the detector
  * by the loops of `_compiled_loops.ts` with a per-image plan computed in Python
- * (generators/_sas_plan.py). Any model, image or grid it cannot handle exactly as Python does
+ * (generators/engine/_sas_plan.py). Any model, image or grid it cannot handle exactly as Python does
  * returns null, and the caller takes the Python path.
  * @module
  */
@@ -14,10 +14,11 @@ import {
   type Plan,
   toImage,
 } from "./_compiled_loops.ts";
+import type { HostCall } from "../engine/host_api.ts";
 import { instantiate, PyFallback, PyRaise } from "./_py_runtime.ts";
 
-/** Calls a function of generators/host_api.py and returns its result as plain JS. */
-export type PythonCall = (fn: string, context: string, ...args: unknown[]) => unknown;
+/** The pixel × mesh loop builder and its inputs, public for the kernel benchmark. */
+export { type GridData, makeLoop, type Plan };
 
 /** Largest relative difference allowed between a compiled and a Python kernel value. */
 const KERNEL_TOLERANCE = 1e-12;
@@ -55,13 +56,13 @@ function debug(line: string): void {
 
 /** Per-host cache of compiled kernels and detector grids; renders images through them. */
 export class CompiledImages {
-  #call: PythonCall;
+  #call: HostCall;
   #kernels = new Map<string, Kernels | null>();
   #reasons = new Map<string, string>();
   #grids = new Map<string, GridData | null>();
 
   /** `call` reaches host_api.py (model_kernels, grid_data, host_plan, host_random_plan). */
-  constructor(call: PythonCall) {
+  constructor(call: HostCall) {
     this.#call = call;
   }
 
@@ -95,10 +96,7 @@ export class CompiledImages {
     const kernels = this.#get(model);
     const grid = kernels && this.#grid(qmax, size);
     if (!kernels || !grid) return null;
-    const [plan, full] = this.#call("host_plan", model, model, JSON.stringify(params)) as [
-      string | undefined,
-      string | undefined,
-    ];
+    const [plan, full] = this.#call("host_plan", model, model, JSON.stringify(params));
     const image = plan
       ? this.#image(kernels, JSON.parse(plan), grid, new Float32Array(grid.npix))
       : null;
@@ -116,10 +114,7 @@ export class CompiledImages {
     const kernels = this.#get(model);
     const grid = kernels && this.#grid(qmax, size);
     if (!kernels || !grid) return null;
-    const [label, plan] = this.#call("host_random_plan", model, model, seed, index) as [
-      string | undefined,
-      string | undefined,
-    ];
+    const [label, plan] = this.#call("host_random_plan", model, model, seed, index);
     const image = label && plan
       ? this.#image(kernels, JSON.parse(plan), grid, new Float32Array(grid.npix))
       : null;
@@ -136,7 +131,7 @@ export class CompiledImages {
     const kernels = this.#get(model);
     const grid = kernels && this.#grid(qmax, size);
     if (!kernels || !grid) return null;
-    const [plan] = this.#call("host_plan", model, model, JSON.stringify(params)) as [string?];
+    const [plan] = this.#call("host_plan", model, model, JSON.stringify(params));
     return plan ? this.#image(kernels, JSON.parse(plan), grid, new Float64Array(grid.npix)) : null;
   }
 
@@ -147,7 +142,7 @@ export class CompiledImages {
    */
   probe(source: string, calls: [string, number[]][], remember = false): [unknown, unknown][] {
     const out = JSON.parse(
-      this.#call("compile_probe", "probe", source, JSON.stringify(calls), remember) as string,
+      this.#call("compile_probe", "probe", source, JSON.stringify(calls), remember),
     ) as { source: string; python: unknown[] };
     const fns = instantiate(out.source);
     return calls.map(([name, args], i) => {
@@ -169,7 +164,7 @@ export class CompiledImages {
 
   #compile(model: string): Kernels | null {
     const { source, remembering, reason, checks } = JSON.parse(
-      this.#call("model_kernels", `model "${model}"`, model) as string,
+      this.#call("model_kernels", `model "${model}"`, model),
     ) as {
       source: string | null;
       remembering: string | null;
@@ -214,7 +209,7 @@ export class CompiledImages {
     if (!this.#grids.has(key)) {
       let grid: GridData | null = null;
       try {
-        const g = JSON.parse(this.#call("grid_data", "grid", qmax, size) as string);
+        const g = JSON.parse(this.#call("grid_data", "grid", qmax, size));
         grid = {
           unique: Float64Array.from(g.unique),
           index: Int32Array.from(g.index),

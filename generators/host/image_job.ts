@@ -1,6 +1,6 @@
 /** One unit of generation work — a contiguous range of image indices — and how to run it. @module */
-import { SasModelError } from "../pipeline/errors.ts";
-import type { ImageLabel } from "../pipeline/record_format.ts";
+import { SasModelError } from "../../pipeline/errors.ts";
+import type { ImageLabel } from "../../pipeline/record_format.ts";
 import { applyPoissonNoise } from "./detector.ts";
 import type { Grid, SasHost } from "./pyodide_host.ts";
 

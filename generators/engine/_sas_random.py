@@ -1,6 +1,6 @@
 """Random parameter sets: the "realistic random recipe" of ../shared/reference/README.md.
 
-Private helper of generators/sas_engine.py. Mirrors sasmodels compare.randomize_pars(is2d=True),
+Private helper of generators/engine/sas_engine.py. Mirrors sasmodels compare.randomize_pars(is2d=True),
 the model's random(), compare._random_pd and compare.constrain_pars, but draws from Python's
 `random` module, so the distributions match sasmodels while the exact numbers do not.
 """

@@ -1,5 +1,5 @@
 /**
- * Math functions of the compiled-kernel runtime (generators/_py_runtime.ts) that JavaScript
+ * Math functions of the compiled-kernel runtime (generators/compiled/_py_runtime.ts) that JavaScript
  * lacks or computes slowly: sine and cosine from one argument reduction, and CPython's gamma,
  * lgamma, erf and erfc. Results are the real values, rounded as the cited C code rounds them;
  * Python's exceptions are the caller's business.

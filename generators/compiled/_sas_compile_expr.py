@@ -1,7 +1,7 @@
 """Expressions of the Python → JavaScript kernel compiler (private helper of _sas_compile.py).
 
 Every operation that can raise in Python goes through the runtime `rt`
-(generators/_py_runtime.ts), which throws where Python raises; everything else maps to plain JS.
+(generators/compiled/_py_runtime.ts), which throws where Python raises; everything else maps to plain JS.
 """
 import ast
 import math
@@ -14,7 +14,7 @@ _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==="
            ast.NotEq: "!=="}
 _BOOL_CALLS = {"isinstance", "isnan", "isinf", "isfinite"}
 _MATH_IDS = {id(getattr(math, n)): n for n in dir(math) if callable(getattr(math, n))}
-# math functions generators/_py_runtime.ts implements with CPython's semantics
+# math functions generators/compiled/_py_runtime.ts implements with CPython's semantics
 JS_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
            "acosh", "atanh", "exp", "exp2", "expm1", "log", "log10", "log2", "log1p", "sqrt",
            "cbrt", "fabs", "floor", "ceil", "trunc", "copysign", "hypot", "pow", "degrees",

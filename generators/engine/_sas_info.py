@@ -1,7 +1,7 @@
 """Model loading and validation for the pure-Python sasmodels-compatible engine.
 
-Private helper of generators/sas_engine.py: turns the source of a SasView plugin model
-(generators/models/<name>.py) into a ModelInfo, and combines a form factor P with a structure
+Private helper of generators/engine/sas_engine.py: turns the source of a SasView plugin model
+(generators/sas_models/<name>.py) into a ModelInfo, and combines a form factor P with a structure
 factor S into the P@S product (sasmodels product.py conventions).
 """
 import ast
@@ -254,6 +254,6 @@ def make_product_info(p_info, s_info):
 
 
 def ensure_models_path(models_dir):
-    """Put generators/models on sys.path so models can import sas_lib."""
+    """Put generators/sas_models on sys.path so models can import sas_lib."""
     if models_dir not in sys.path:
         sys.path.insert(0, models_dir)

@@ -1,6 +1,6 @@
 /** Turning generate's flags into settings, a header and this shard's index range. @module */
-import { UsageError } from "../pipeline/errors.ts";
-import { makeHeader, type StreamHeader } from "../pipeline/record_format.ts";
+import { UsageError } from "../../pipeline/errors.ts";
+import { makeHeader, type StreamHeader } from "../../pipeline/record_format.ts";
 import type { GenerationSettings } from "./image_job.ts";
 import type { Accuracy, Grid } from "./pyodide_host.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Python semantics for kernels compiled to JavaScript by generators/_sas_compile.py: operators
+ * Python semantics for kernels compiled to JavaScript by generators/compiled/_sas_compile.py: operators
  * and math functions that raise where CPython raises (so compiled try/except behaves alike),
  * floor division and modulo, round-half-even, and min/max with Python's NaN order.
  * @module

@@ -1,6 +1,6 @@
 """2-D pinhole resolution smearing, following sasmodels resolution2d.Pinhole2D (polar coords).
 
-Private helper of generators/sas_engine.py; pure Python + math so it runs in Pyodide.
+Private helper of generators/engine/sas_engine.py; pure Python + math so it runs in Pyodide.
 Each pixel q is replaced by nr×nphi points on rings around it, out to NSIGMA standard deviations,
 and the smeared intensity is their weighted average. As in sasmodels.data.empty_data2D, the radial
 and perpendicular widths are both dq = resolution·|q|; there is no pixel-area integration.
