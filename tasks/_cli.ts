@@ -9,9 +9,16 @@ export interface FlagSpec {
   type: "string" | "number" | "int" | "boolean";
   help: string;
   default?: string | number | boolean;
+  /** The values a string flag may take (`as const` narrows the parsed type to them). */
   choices?: readonly string[];
   /** Lower bound for numbers (inclusive). */
   min?: number;
+  /** Upper bound for numbers (inclusive). */
+  max?: number;
+  /** Exclusive lower bound for numbers: the value must be greater. */
+  above?: number;
+  /** Exclusive upper bound for numbers: the value must be smaller. */
+  below?: number;
   /** Placeholder shown in help, e.g. "FILE". */
   arg?: string;
   required?: boolean;
@@ -27,7 +34,7 @@ export interface TaskSpec {
 }
 
 type Value<F extends FlagSpec> = F["type"] extends "boolean" ? boolean
-  : F["type"] extends "string" ? string
+  : F["type"] extends "string" ? F["choices"] extends readonly (infer C)[] ? C : string
   : number;
 
 /** Parsed flags, typed from the spec. */
@@ -126,29 +133,40 @@ function convert(name: string, f: FlagSpec, value: string): string | number {
   if (f.min !== undefined && n < f.min) {
     throw new UsageError(`--${name} must be ≥ ${f.min}, got ${value}`);
   }
+  if (f.max !== undefined && n > f.max) {
+    throw new UsageError(`--${name} must be ≤ ${f.max}, got ${value}`);
+  }
+  if (f.above !== undefined && !(n > f.above)) {
+    throw new UsageError(`--${name} must be > ${f.above}, got ${value}`);
+  }
+  if (f.below !== undefined && !(n < f.below)) {
+    throw new UsageError(`--${name} must be < ${f.below}, got ${value}`);
+  }
   return n;
 }
 
 /**
- * Run a task's main function: parse flags, print help on --help, print typed errors as one
- * line and exit 1; unexpected errors keep their stack trace.
+ * Runs a task's main function and returns the process exit code: parses flags, prints help on
+ * --help (0), prints a typed error as one line (1); unexpected errors keep their stack trace.
+ * `main` may return its own code (130 after Ctrl-C). Entry points end with
+ * `Deno.exit(await runTask(spec, main))`.
  */
 export async function runTask<S extends TaskSpec>(
   spec: S,
-  main: (flags: Parsed<S>) => Promise<void>,
+  main: (flags: Parsed<S>) => Promise<number | void>,
   argv: string[] = Deno.args,
-): Promise<void> {
+): Promise<number> {
   try {
     const flags = parseCli(argv, spec);
     if (flags === "help") {
       console.log(helpText(spec));
-      return;
+      return 0;
     }
-    await main(flags);
+    return (await main(flags)) ?? 0;
   } catch (e) {
     if (e instanceof SasquashError) {
       console.error(`${spec.name}: error: ${e.message}`);
-      Deno.exit(1);
+      return 1;
     }
     throw e;
   }

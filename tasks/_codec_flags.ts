@@ -7,7 +7,7 @@ export const CODE_FLAGS = {
     type: "string",
     help: "value quantizer",
     default: "fp16",
-    choices: ["fp16", "bf16", "fp8"],
+    choices: ["fp16", "bf16", "fp8"] as const,
   },
   threshold: {
     type: "number",

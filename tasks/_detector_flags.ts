@@ -4,13 +4,14 @@ import type { FlagSpec } from "./_cli.ts";
 
 /** --qmax, --size, --resolution and --accuracy. */
 export const DETECTOR_FLAGS = {
-  qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3 },
+  qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3, above: 0 },
   size: { type: "int", help: "pixels per side", default: 64, min: 2 },
   resolution: {
     type: "number",
     help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
     default: 0,
     min: 0,
+    below: 1,
   },
   accuracy: {
     type: "string",

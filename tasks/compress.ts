@@ -4,7 +4,6 @@ import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
 import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { CompressStream, openModelCodec } from "../codec/model_codec.ts";
 import { SqzWriterStream } from "../codec/sqz_container.ts";
-import type { QuantName } from "../codec/quantize.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -34,9 +33,9 @@ const spec = {
 } satisfies TaskSpec;
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
+  Deno.exitCode = await runTask(spec, async (flags) => {
     const codec = await openModelCodec(flags.model, {
-      quant: flags.quant as QuantName,
+      quant: flags.quant,
       threshold: flags.threshold,
     });
     const { header, chunks } = await readRecords(flags.in);

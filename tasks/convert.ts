@@ -86,7 +86,7 @@ async function recordsToNpy(input: string, output: string): Promise<number> {
 }
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
+  Deno.exitCode = await runTask(spec, async (flags) => {
     const from = flags.in, to = flags.out;
     let n: number;
     if (isNpy(from) && !isNpy(to)) n = await npyToRecords(from, to, flags.chunk);

@@ -31,7 +31,7 @@ const spec = {
 } satisfies TaskSpec;
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
+  Deno.exitCode = await runTask(spec, async (flags) => {
     let file: Deno.FsFile;
     try {
       file = await Deno.open(flags.in, { read: true });

@@ -1,5 +1,5 @@
 /** `deno task demo`: the whole pipeline on a small default, in a few minutes on 2 cores. */
-import { runTask, type TaskSpec } from "./_cli.ts";
+import { type Parsed, runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "demo",
@@ -18,7 +18,14 @@ const spec = {
 
 const TASKS = new URL(".", import.meta.url);
 
-/** Runs `deno task NAME --flag value …` (flags in order; `true` is a bare flag); exits on failure. */
+/** A stage's failure: the demo stops with the stage's exit code. */
+class StageFailed extends Error {
+  constructor(readonly code: number) {
+    super(`stage failed (exit ${code})`);
+  }
+}
+
+/** Runs `deno task NAME --flag value …` (flags in order; `true` is a bare flag); throws StageFailed. */
 async function stage(
   name: string,
   flags: Record<string, string | number | true>,
@@ -41,35 +48,45 @@ async function stage(
   }).output();
   if (code !== 0) {
     console.error(`demo: stage "${name}" failed (exit ${code})`);
-    Deno.exit(code);
+    throw new StageFailed(code);
   }
 }
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
-    const d = flags.dir, q = flags.quiet;
-    await Deno.mkdir(d, { recursive: true });
-    const train = `${d}/train.ndjson.gz`, test = `${d}/test.ndjson.gz`, model = `${d}/model`;
-    await stage("generate", { n: flags.n, seed: flags.seed, out: train }, q);
-    await stage("generate", { n: flags.test, seed: flags.seed + 1, out: test }, q);
-    await stage("train", {
-      data: train,
-      out: model,
-      preset: "cpu",
-      epochs: flags.epochs,
-      batch: 64,
-      seed: flags.seed,
-    }, q);
-    await stage("compress", { model, in: test, out: `${d}/test.sqz` }, q);
-    await stage("decompress", { model, in: `${d}/test.sqz`, out: `${d}/test.recon.ndjson.gz` }, q);
-    await stage("evaluate", {
-      model,
-      data: test,
-      out: `${d}/report`,
-      knn: true,
-      "knn-train": Math.floor(flags.test / 2),
-      "knn-test": Math.ceil(flags.test / 2),
-    }, q);
-    console.log(`\ndemo: done. Open ${d}/report/index.html; compressed test set: ${d}/test.sqz`);
+  Deno.exitCode = await runTask(spec, async (flags) => {
+    try {
+      await demo(flags);
+    } catch (e) {
+      if (e instanceof StageFailed) return e.code;
+      throw e;
+    }
   });
+}
+
+/** The six stages in order, each in its own process. */
+async function demo(flags: Parsed<typeof spec>): Promise<void> {
+  const d = flags.dir, q = flags.quiet;
+  await Deno.mkdir(d, { recursive: true });
+  const train = `${d}/train.ndjson.gz`, test = `${d}/test.ndjson.gz`, model = `${d}/model`;
+  await stage("generate", { n: flags.n, seed: flags.seed, out: train }, q);
+  await stage("generate", { n: flags.test, seed: flags.seed + 1, out: test }, q);
+  await stage("train", {
+    data: train,
+    out: model,
+    preset: "cpu",
+    epochs: flags.epochs,
+    batch: 64,
+    seed: flags.seed,
+  }, q);
+  await stage("compress", { model, in: test, out: `${d}/test.sqz` }, q);
+  await stage("decompress", { model, in: `${d}/test.sqz`, out: `${d}/test.recon.ndjson.gz` }, q);
+  await stage("evaluate", {
+    model,
+    data: test,
+    out: `${d}/report`,
+    knn: true,
+    "knn-train": Math.floor(flags.test / 2),
+    "knn-test": Math.ceil(flags.test / 2),
+  }, q);
+  console.log(`\ndemo: done. Open ${d}/report/index.html; compressed test set: ${d}/test.sqz`);
 }

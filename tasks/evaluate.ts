@@ -2,7 +2,6 @@
 import { Progress } from "../pipeline/progress.ts";
 import { RebatchStream } from "../pipeline/batch_stream.ts";
 import { openModelCodec } from "../codec/model_codec.ts";
-import type { QuantName } from "../codec/quantize.ts";
 import { openImageSource } from "../evaluate/image_source.ts";
 import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
 import { ReportSink } from "../report/report_sink.ts";
@@ -29,7 +28,7 @@ const spec = {
     n: { type: "int", help: "images to evaluate (at most, with --data)", default: 150000, min: 1 },
     seed: { type: "int", help: "generator seed (default: training seed + 1000003)", min: 0 },
     models: { type: "string", help: "generator models (as deno task generate)", arg: "LIST" },
-    qmax: { type: "number", help: "generator q range in 1/Å", default: 0.3 },
+    qmax: { type: "number", help: "generator q range in 1/Å", default: 0.3, above: 0 },
     workers: {
       type: "int",
       help: "generator Pyodide workers",
@@ -69,8 +68,8 @@ const spec = {
 } satisfies TaskSpec;
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
-    const settings = { quant: flags.quant as QuantName, threshold: flags.threshold };
+  Deno.exitCode = await runTask(spec, async (flags) => {
+    const settings = { quant: flags.quant, threshold: flags.threshold };
     const codec = await openModelCodec(flags.model, settings);
     const baseline = flags.baseline ? await openModelCodec(flags.baseline, settings) : undefined;
     const source = await openImageSource(codec.model.meta, flags);

@@ -41,12 +41,13 @@ const spec = {
       type: "string",
       help: "counting noise",
       default: "none",
-      choices: ["none", "poisson"],
+      choices: ["none", "poisson"] as const,
     },
     flux: {
       type: "number",
       help: "expected counts at the brightest pixel (--noise poisson)",
       default: 1e6,
+      above: 0,
     },
     workers: {
       type: "int",
@@ -86,9 +87,7 @@ async function readPlugins(
 }
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
-    if (!(flags.qmax > 0)) throw new UsageError(`--qmax must be > 0, got ${flags.qmax}`);
-    if (flags.noise === "poisson" && !(flags.flux > 0)) throw new UsageError("--flux must be > 0");
+  Deno.exitCode = await runTask(spec, async (flags) => {
     const smearing = parseResolution(flags.resolution, flags.accuracy);
     const plugins = await readPlugins(flags.plugin);
     const pluginNames: string[] = [];
@@ -101,7 +100,7 @@ if (import.meta.main) {
       seed: flags.seed,
       models,
       grid: { qmax: flags.qmax, size: flags.size, ...smearing },
-      noise: flags.noise as "none" | "poisson",
+      noise: flags.noise,
       flux: flags.flux,
       plugins,
     };

@@ -38,13 +38,14 @@ const spec = {
       min: 1,
     },
     batch: { type: "int", help: "images per Adam step", default: 32, min: 1 },
-    lr: { type: "number", help: "Adam learning rate", default: 1e-3, min: 0 },
+    lr: { type: "number", help: "Adam learning rate", default: 1e-3, above: 0 },
     seed: { type: "int", help: "seed of the split, shuffles and weights", default: 1, min: 0 },
     "train-fraction": {
       type: "number",
       help: "fraction of images that train",
       default: 0.2,
-      min: 0,
+      above: 0,
+      below: 1,
     },
     limit: { type: "int", help: "use only this many images (seeded draw; default all)", min: 2 },
     "knn-k": { type: "int", help: "neighbours of the cosine k-NN vote", default: 5, min: 1 },
@@ -58,7 +59,7 @@ const spec = {
 } satisfies TaskSpec;
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
+  Deno.exitCode = await runTask(spec, async (flags) => {
     const started = performance.now();
     const specs = parseArchList(flags.arch);
     const backend = await selectBackend("cpu");

@@ -34,7 +34,7 @@ const spec = {
 } satisfies TaskSpec;
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
+  Deno.exitCode = await runTask(spec, async (flags) => {
     let params: unknown;
     try {
       params = JSON.parse(flags.params);
@@ -44,7 +44,6 @@ if (import.meta.main) {
     if (typeof params !== "object" || params === null || Array.isArray(params)) {
       throw new UsageError("--params must be a JSON object such as '{\"radius\": 40}'");
     }
-    if (!(flags.qmax > 0)) throw new UsageError(`--qmax must be > 0, got ${flags.qmax}`);
     const smearing = parseResolution(flags.resolution, flags.accuracy);
     const host = await SasHost.create();
     if (flags.plugin) {

@@ -33,20 +33,20 @@ const spec = {
     },
     arch: { type: "string", help: "override widths as m/n,l/n (e.g. 1,2)", arg: "M,L" },
     lambda: { type: "number", help: "L1 weight λ (overrides the preset)", min: 0 },
-    f: { type: "string", help: "sparse structure selector", choices: ["z", "grad"] },
+    f: { type: "string", help: "sparse structure selector", choices: ["z", "grad"] as const },
     "target-error": {
       type: "number",
       help: "adapt λ to hold validation relative L2 at this",
-      min: 0,
+      above: 0,
     },
     epochs: { type: "int", help: "epochs", default: 20, min: 1 },
     batch: { type: "int", help: "images per Adam step", default: 512, min: 1 },
     lr: {
       type: "number",
       help: "Adam learning rate (default: the preset's, 0.001; hourglass 0.0003)",
-      min: 0,
+      above: 0,
     },
-    val: { type: "number", help: "validation fraction", default: 0.1, min: 0 },
+    val: { type: "number", help: "validation fraction", default: 0.1, min: 0, below: 1 },
     "max-val": { type: "int", help: "validation images held in memory", default: 4096, min: 1 },
     shuffle: { type: "int", help: "shuffle buffer, in images", default: 4096, min: 1 },
     seed: { type: "int", help: "seed of init, split and shuffle", default: 0, min: 0 },
@@ -111,8 +111,7 @@ async function learnGaps(
 }
 
 if (import.meta.main) {
-  await runTask(spec, async (flags) => {
-    if (flags.val >= 1) throw new UsageError(`--val must be < 1, got ${flags.val}`);
+  Deno.exitCode = await runTask(spec, async (flags) => {
     const path = flags.data;
     const { header, chunks } = await readRecords(path);
     await chunks.cancel();
@@ -169,7 +168,7 @@ if (import.meta.main) {
       });
       if (result.interrupted) {
         console.error(`train: checkpoint saved in ${flags.out}; continue with --resume`);
-        Deno.exit(130);
+        return 130;
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
       await learnGaps(source, header, flags.out, flags.quiet);
