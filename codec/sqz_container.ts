@@ -108,7 +108,10 @@ export class SqzParser {
   header: SqzHeader | null = null;
   #opts: SqzReadOptions;
   #name: string;
-  #pending = new Uint8Array(0);
+  /** Unparsed input chunks, joined once enough bytes for the next item have arrived. */
+  #pending: Uint8Array[] = [];
+  #have = 0; // bytes in #pending
+  #want = 0; // bytes the next item needs before parsing is worth trying
   #offset = 0; // file offset of the first unparsed byte
   #index = 0;
   #done = false;
@@ -121,12 +124,12 @@ export class SqzParser {
 
   /** Consumes a chunk, calling `emit` for each complete record. */
   push(chunk: Uint8Array, emit: (record: SqzRecord) => void): void {
-    let data = chunk;
-    if (this.#pending.length > 0) {
-      data = new Uint8Array(this.#pending.length + chunk.length);
-      data.set(this.#pending);
-      data.set(chunk, this.#pending.length);
-    }
+    if (chunk.length === 0) return;
+    this.#pending.push(chunk);
+    this.#have += chunk.length;
+    if (this.#have < this.#want) return; // a long record still arriving: no copy per chunk
+    const data = this.#pending.length === 1 ? this.#pending[0] : concat(this.#pending, this.#have);
+    this.#want = 0;
     let p = 0;
     for (;;) {
       const used = this.#step(data, p, emit);
@@ -134,13 +137,20 @@ export class SqzParser {
       p += used;
       this.#offset += used;
     }
-    this.#pending = data.slice(p);
+    this.#pending = p < data.length ? [data.slice(p)] : [];
+    this.#have = data.length - p;
+  }
+
+  /** Records that the next item needs `bytes` bytes in all; returns 0 (nothing parsed). */
+  #wait(bytes: number): number {
+    this.#want = bytes;
+    return 0;
   }
 
   /** Declares the end of input; throws FormatError if the file is incomplete. */
   end(): void {
     if (this.#done) return;
-    const have = this.#pending.length;
+    const have = this.#have;
     if (this.header === null) {
       throw new FormatError(`${this.#name}: truncated header (${have} bytes)`);
     }
@@ -160,14 +170,14 @@ export class SqzParser {
       return 0;
     }
     if (this.header === null) return this.#stepHeader(data, p, avail);
-    if (avail < 4) return 0;
+    if (avail < 4) return this.#wait(4);
     const v = new DataView(data.buffer, data.byteOffset + p, avail);
     const length = v.getUint32(0, true);
-    if (length === 0) return avail < 12 ? 0 : this.#stepEnd(data, p, v);
+    if (length === 0) return avail < 12 ? this.#wait(12) : this.#stepEnd(data, p, v);
     if (length > MAX_RECORD_BYTES) {
       throw this.#fail(`record length ${length} > ${MAX_RECORD_BYTES}`);
     }
-    if (avail < length + 8) return 0;
+    if (avail < length + 8) return this.#wait(length + 8);
     if (crc32(data.subarray(p, p + 4 + length)) !== v.getUint32(4 + length, true)) {
       throw this.#fail("CRC mismatch");
     }
@@ -177,9 +187,9 @@ export class SqzParser {
   }
 
   #stepHeader(data: Uint8Array, p: number, avail: number): number {
-    if (avail < 8) return 0;
+    if (avail < 8) return this.#wait(8);
     const length = sqzHeaderLength(data.subarray(p, p + 8), this.#name);
-    if (avail < length) return 0;
+    if (avail < length) return this.#wait(length);
     const header = decodeSqzHeader(data.subarray(p, p + length), this.#name);
     const { expectModelId, expectGapModelId } = this.#opts;
     if (expectModelId !== undefined && hexId(expectModelId) !== hexId(header.modelId)) {
@@ -280,4 +290,12 @@ export class SqzReaderStream extends TransformStream<Uint8Array, SqzRecord> {
     });
     this.header = promise;
   }
+}
+
+/** The chunks joined into one array of `length` bytes. */
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
 }

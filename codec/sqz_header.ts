@@ -1,6 +1,6 @@
 /**
  * The `.sqz` file header: what a decoder must know before the first record (see
- * docs/FORMAT_SQZ.md). Little-endian, fixed 24-byte prefix, the model id, then a CRC-32.
+ * docs/FORMAT.md, section `.sqz`). Little-endian, fixed 24-byte prefix, the model id, then a CRC-32.
  * @module
  */
 
