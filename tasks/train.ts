@@ -1,5 +1,5 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
-import { FormatError, UsageError } from "../pipeline/errors.ts";
+import { FormatError } from "../pipeline/errors.ts";
 import {
   chunkToFloat32,
   FLOAT_DTYPES,
@@ -7,13 +7,11 @@ import {
   type StreamHeader,
 } from "../pipeline/record_format.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
-import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
-import { learnGapModel, saveGapModel } from "../codec/learn_gap_model.ts";
-import { loadTrainedModel } from "../models/trained_model.ts";
+import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -64,9 +62,6 @@ const spec = {
   ],
 } satisfies TaskSpec;
 
-/** Training images whose codes the learned gap model ρ(δ) is fitted on. */
-const GAP_SAMPLE = 4096;
-
 /** Checks what the trainer needs beyond a valid stream: a float dtype and 2-D images. */
 function checkHeader(header: StreamHeader, path: string): void {
   if (!FLOAT_DTYPES.includes(header.dtype)) {
@@ -87,24 +82,14 @@ function describe(log: EpochLog): string {
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
 
-/** Learn ρ(δ) on the codes of the first images of the stream and store it with the model. */
+/** Learns ρ(δ) on the codes of the first training images and stores it with the model. */
 async function learnGaps(
   images: () => AsyncIterable<Float32Array>,
   header: StreamHeader,
   dir: string,
   quiet: boolean,
-) {
-  const model = await loadTrainedModel(dir);
-  if (model.meta.image_shape.join() !== header.shape.join()) {
-    model.dispose();
-    throw new UsageError(
-      `--data has images of [${header.shape}], the model in ${dir} expects [${model.meta.image_shape}]`,
-    );
-  }
-  const sample = await firstItems(images(), GAP_SAMPLE, model.arch.n);
-  const { gapModel, codes } = await learnGapModel(model, sample);
-  await saveGapModel(dir, gapModel);
-  model.dispose();
+): Promise<void> {
+  const codes = await learnModelGaps(dir, images(), header.shape);
   if (!quiet) {
     console.error(`train: gap model ρ(δ) learned on ${codes} codes → ${dir}/gap_model.json`);
   }
