@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import "../fixtures/tfjs_setup.ts";
+import { resolveArchitecture, SparseAutoencoder } from "../../models/autoencoder.ts";
+import { Adam } from "../../models/adam.ts";
+import { trainStep } from "../../models/train_step.ts";
+import { sasImages } from "../fixtures/sas_images.ts";
+import { fitLogTransform, toNetwork } from "../../models/transform.ts";
+
+Deno.test("trainStep() returns the loss before the step, and steps lower it", async () => {
+  const arch = resolveArchitecture(64, { arch: "0.5,1", lambda: 0.01, f: "z" });
+  const images = sasImages(32, 8, 5);
+  const x = toNetwork(fitLogTransform(images), images);
+  const model = SparseAutoencoder.create(arch, 3);
+  const adam = new Adam(model.variables, { learningRate: 3e-3 });
+  const before = tf.tidy(() => model.loss(tf.tensor2d(x, [32, 64]), 0.01).dataSync()[0]);
+  const first = await trainStep(model, adam, x, 0.01);
+  assert.equal(first, before);
+  const after = tf.tidy(() => model.loss(tf.tensor2d(x, [32, 64]), 0.01).dataSync()[0]);
+  assert.ok(after < before, `one step: ${before} → ${after}`);
+  let loss = first;
+  for (let i = 0; i < 20; i++) loss = await trainStep(model, adam, x, 0.01);
+  assert.ok(loss < after, `21 steps: ${after} → ${loss}`);
+  const tensors = tf.memory().numTensors;
+  const x2 = tf.tensor2d(x, [32, 64]);
+  const viaTensor = await trainStep(model, adam, x2, 0.01);
+  assert.ok(Number.isFinite(viaTensor));
+  x2.dispose();
+  assert.equal(tf.memory().numTensors, tensors, "trainStep leaks no tensors");
+  adam.dispose();
+  model.dispose();
+});
