@@ -11,7 +11,6 @@ export const DETECTOR_FLAGS = {
     help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",
     default: 0,
     min: 0,
-    below: 1,
   },
   accuracy: {
     type: "string",
