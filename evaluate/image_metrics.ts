@@ -8,6 +8,8 @@
 export interface ImageMetrics {
   /** ‖x̂ − x‖₂ / ‖x‖₂ in intensity (0 for an all-zero image reconstructed exactly). */
   rel_l2: number;
+  /** √(meanᵢ ((x̂ᵢ − xᵢ) / xᵢ)²) over pixels with xᵢ ≠ 0: the typical pixel's relative error. */
+  rms_rel: number;
   /** maxᵢ |x̂ᵢ − xᵢ| / |xᵢ| over pixels with xᵢ ≠ 0. */
   max_pointwise_rel: number;
   /** ‖x‖₀ / ‖f(z)‖₀, the paper's ratio (a code with no entries counts as one). */
@@ -34,11 +36,12 @@ export interface CodeSize {
 
 /** Metrics of image `x` reconstructed as `xhat` from a code of size `code`. */
 export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize): ImageMetrics {
-  const { diff, norm, worst, nonzero } = errorSums(x, xhat);
+  const { diff, norm, worst, nonzero, relSquares } = errorSums(x, xhat);
   // Relative L2 error in intensity, arXiv 2405.14270 (error metric of Fig. 4).
   const relL2 = norm > 0 ? Math.sqrt(diff / norm) : diff > 0 ? Infinity : 0;
   return {
     rel_l2: relL2,
+    rms_rel: nonzero > 0 ? Math.sqrt(relSquares / nonzero) : 0,
     max_pointwise_rel: worst,
     nnz_ratio: nonzero / Math.max(code.nonZeros, 1),
     byte_ratio: (4 * x.length) / Math.max(code.bytes, 1),
@@ -50,9 +53,12 @@ export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize
   };
 }
 
-/** Squared error, squared norm, worst pointwise relative error and ‖x‖₀ in one pass. */
+/**
+ * Squared error, squared norm, worst and summed squared pointwise relative errors and ‖x‖₀ in
+ * one pass.
+ */
 function errorSums(x: Float32Array, xhat: Float32Array) {
-  let diff = 0, norm = 0, worst = 0, nonzero = 0;
+  let diff = 0, norm = 0, worst = 0, nonzero = 0, relSquares = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     const d = xhat[i] - v;
@@ -62,9 +68,10 @@ function errorSums(x: Float32Array, xhat: Float32Array) {
       nonzero++;
       const r = Math.abs(d) / Math.abs(v);
       if (r > worst) worst = r;
+      relSquares += r * r;
     }
   }
-  return { diff, norm, worst, nonzero };
+  return { diff, norm, worst, nonzero, relSquares };
 }
 
 /** Dataset-wide error figures in the style of SZ/zfp reports. */

@@ -11,7 +11,13 @@ import { ErrorAccumulator, type ErrorAggregates, type ImageMetrics } from "./ima
 import { Series, summarize, type Summary } from "./summary_stats.ts";
 
 /** Metrics summarized with mean/median/min/max/p05/p95. */
-export const SUMMARY_METRICS = ["rel_l2", "max_pointwise_rel", "nnz_ratio", "byte_ratio"] as const;
+export const SUMMARY_METRICS = [
+  "rel_l2",
+  "rms_rel",
+  "max_pointwise_rel",
+  "nnz_ratio",
+  "byte_ratio",
+] as const;
 
 /** One summarized metric name. */
 export type SummaryMetric = typeof SUMMARY_METRICS[number];

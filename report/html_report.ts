@@ -4,6 +4,7 @@ import type { Summary } from "../evaluate/summary_stats.ts";
 
 const METRICS = [
   ["rel_l2", "relative L2 error"],
+  ["rms_rel", "RMS pointwise relative error"],
   ["max_pointwise_rel", "max pointwise relative error"],
   ["nnz_ratio", "‖x‖₀ / ‖f(z)‖₀"],
   ["byte_ratio", "byte ratio (float32 / code)"],

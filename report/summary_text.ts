@@ -16,6 +16,7 @@ function stat(s: unknown, digits = 3): string {
 export function summaryText(summary: Json, out: string): string {
   const lines = [`evaluated ${summary.n} images → ${out}/index.html`];
   lines.push(`  rel. L2 error      ${stat(summary.rel_l2)}`);
+  lines.push(`  RMS pointwise rel. ${stat(summary.rms_rel)}`);
   lines.push(`  max pointwise rel. ${stat(summary.max_pointwise_rel)}`);
   lines.push(`  ‖x‖₀/‖f(z)‖₀       ${stat(summary.nnz_ratio, 4)}`);
   lines.push(`  byte ratio         ${stat(summary.byte_ratio, 4)}`);

@@ -9,6 +9,7 @@ import type { Collected } from "./report_sink.ts";
 import { zfpBaseline } from "../baselines/zfp_baseline.ts";
 import { examplesFigure, gapFigure, logDensityFigure } from "./figures.ts";
 import { htmlReport } from "./html_report.ts";
+import type { SUMMARY_METRICS } from "../evaluate/metrics_report.ts";
 
 /** A model as the summary describes it. */
 export interface ModelInfo {
@@ -102,7 +103,7 @@ async function baselines(c: Collected, inputs: ReportInputs) {
 }
 
 async function writeFigures(c: Collected, inputs: ReportInputs): Promise<string[]> {
-  const named = (metric: "rel_l2" | "max_pointwise_rel" | "nnz_ratio" | "byte_ratio") => {
+  const named = (metric: (typeof SUMMARY_METRICS)[number]) => {
     const s = [{ name: "sparse AE", values: c.model.values(metric) }];
     if (c.baseline) s.push({ name: "hourglass", values: c.baseline.values(metric) });
     return s;
@@ -112,6 +113,11 @@ async function writeFigures(c: Collected, inputs: ReportInputs): Promise<string[
       named("rel_l2"),
       "Relative L2 error per image",
       "‖x̂ − x‖₂ / ‖x‖₂",
+    ),
+    "rms_error_pdf.svg": logDensityFigure(
+      named("rms_rel"),
+      "RMS pointwise relative error per image",
+      "√(meanᵢ ((x̂ᵢ − xᵢ) / xᵢ)²)",
     ),
     "max_error_pdf.svg": logDensityFigure(
       named("max_pointwise_rel"),

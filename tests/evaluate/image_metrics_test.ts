@@ -11,6 +11,8 @@ Deno.test("metrics of a hand-made image pair", () => {
   assert.ok(Math.abs(m.rel_l2 - Math.sqrt(0.51 / 26)) < 1e-7);
   // Pointwise: .5/4 = .125, .1/1 = .1; the zero pixel is left out.
   assert.ok(Math.abs(m.max_pointwise_rel - 0.125) < 1e-7);
+  // RMS over the three non-zero pixels: √((0² + .125² + .1²) / 3).
+  assert.ok(Math.abs(m.rms_rel - Math.sqrt((0.125 ** 2 + 0.1 ** 2) / 3)) < 1e-7);
   assert.equal(m.pixels_nonzero, 3);
   assert.equal(m.nnz_ratio, 3 / 2);
   assert.equal(m.byte_ratio, 16 / 5);
@@ -24,6 +26,7 @@ Deno.test("an exact copy has zero errors; an empty code counts as one entry", ()
   const m = imageMetrics(x, x, { nonZeros: 0, bytes: 1, valueBytes: 0, gapBytes: 1 });
   assert.equal(m.rel_l2, 0);
   assert.equal(m.max_pointwise_rel, 0);
+  assert.equal(m.rms_rel, 0);
   assert.equal(m.nnz_ratio, 2);
   assert.equal(m.byte_ratio, 8);
 });
