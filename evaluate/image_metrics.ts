@@ -3,6 +3,7 @@
  * aggregates that scientific compressors report (max abs error, PSNR, NRMSE).
  * @module
  */
+import { imageErrors } from "../pipeline/image_error.ts";
 
 /** Metrics of one image, as written to `images.ndjson`. */
 export interface ImageMetrics {
@@ -36,13 +37,11 @@ export interface CodeSize {
 
 /** Metrics of image `x` reconstructed as `xhat` from a code of size `code`. */
 export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize): ImageMetrics {
-  const { diff, norm, worst, nonzero, relSquares } = errorSums(x, xhat);
-  // Relative L2 error in intensity, arXiv 2405.14270 (error metric of Fig. 4).
-  const relL2 = norm > 0 ? Math.sqrt(diff / norm) : diff > 0 ? Infinity : 0;
+  const { rel_l2, rms_rel, max_rel, nonzero } = imageErrors(x, xhat);
   return {
-    rel_l2: relL2,
-    rms_rel: nonzero > 0 ? Math.sqrt(relSquares / nonzero) : 0,
-    max_pointwise_rel: worst,
+    rel_l2,
+    rms_rel,
+    max_pointwise_rel: max_rel,
     nnz_ratio: nonzero / Math.max(code.nonZeros, 1),
     byte_ratio: (4 * x.length) / Math.max(code.bytes, 1),
     pixels_nonzero: nonzero,
@@ -51,27 +50,6 @@ export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize
     value_bytes: code.valueBytes,
     gap_bytes: code.gapBytes,
   };
-}
-
-/**
- * Squared error, squared norm, worst and summed squared pointwise relative errors and ‖x‖₀ in
- * one pass.
- */
-function errorSums(x: Float32Array, xhat: Float32Array) {
-  let diff = 0, norm = 0, worst = 0, nonzero = 0, relSquares = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    const d = xhat[i] - v;
-    diff += d * d;
-    norm += v * v;
-    if (v !== 0) {
-      nonzero++;
-      const r = Math.abs(d) / Math.abs(v);
-      if (r > worst) worst = r;
-      relSquares += r * r;
-    }
-  }
-  return { diff, norm, worst, nonzero, relSquares };
 }
 
 /** Dataset-wide error figures in the style of SZ/zfp reports. */

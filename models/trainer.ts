@@ -16,7 +16,7 @@ import { TrainedModel } from "./trained_model.ts";
 import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { hashUnit, mulberry32, subSeed } from "../pipeline/seeded_random.ts";
-import { meanRelativeL2Error } from "../pipeline/image_error.ts";
+import { type ErrorMetric, type ImageErrors, meanImageErrors } from "../pipeline/image_error.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;
@@ -31,8 +31,10 @@ export interface TrainOptions {
   learningRate: number;
   valFraction: number;
   seed: number;
-  /** Target validation relative L2 error; λ adapts when set. */
+  /** Target validation error (in `targetMetric`); λ adapts when set. */
   targetError?: number;
+  /** The validation error `targetError` refers to (default rel_l2, the paper's). */
+  targetMetric?: ErrorMetric;
   shuffleImages?: number;
   maxValImages?: number;
   transformSample?: number;
@@ -51,8 +53,10 @@ export interface TrainOptions {
 export interface EpochLog {
   epoch: number;
   loss: number;
-  /** Null when the epoch held out no validation images (`--val 0`). */
+  /** Validation means of the three error measures; null with no validation images (`--val 0`). */
   val_rel_l2: number | null;
+  val_rms_rel: number | null;
+  val_max_rel: number | null;
   nnz_mean: number | null;
   lambda: number;
   images_per_second: number;
@@ -144,7 +148,9 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       const log: EpochLog = {
         epoch: progress.epoch + 1,
         loss: progress.lossSum / Math.max(progress.imagesDone, 1),
-        val_rel_l2: validation.relL2,
+        val_rel_l2: validation.errors?.rel_l2 ?? null,
+        val_rms_rel: validation.errors?.rms_rel ?? null,
+        val_max_rel: validation.errors?.max_rel ?? null,
         nnz_mean: validation.nnzMean,
         lambda: progress.lambda,
         images_per_second: progress.imagesDone / seconds,
@@ -156,8 +162,9 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       logs.push(log);
       await Deno.writeTextFile(`${out}/log.ndjson`, JSON.stringify(log) + "\n", { append: true });
       options.onEpoch?.(log);
-      if (options.targetError !== undefined && validation.relL2 !== null) {
-        progress.lambda = adaptLambda(progress.lambda, validation.relL2, options.targetError);
+      if (options.targetError !== undefined && validation.errors) {
+        const error = validation.errors[options.targetMetric ?? "rel_l2"];
+        progress.lambda = adaptLambda(progress.lambda, error, options.targetError);
       }
       Object.assign(progress, {
         epoch: progress.epoch + 1,
@@ -195,6 +202,7 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       val_fraction: options.valFraction,
       seed: options.seed,
       target_error: options.targetError ?? null,
+      target_metric: options.targetMetric ?? "rel_l2",
     },
   };
 }
@@ -282,21 +290,23 @@ async function runEpoch(
   return { interrupted: false, val: val.subarray(0, valCount * n) };
 }
 
+/** What validation measures: mean errors in intensity and mean ‖f(z)‖₀ per image. */
+export type Validation =
+  | { errors: Omit<ImageErrors, "nonzero">; nnzMean: number }
+  | { errors: null; nnzMean: null };
+
 /**
- * Mean relative L2 error in intensity and mean ‖f(z)‖₀ over images (intensities); both null
- * when there are no images to measure.
+ * Mean error measures in intensity (rel. L2, RMS and max pointwise relative) and mean ‖f(z)‖₀
+ * over images (intensities); nulls when there are no images to measure.
  */
-export async function evaluate(
-  model: TrainedModel,
-  images: Float32Array,
-): Promise<{ relL2: number; nnzMean: number } | { relL2: null; nnzMean: null }> {
+export async function evaluate(model: TrainedModel, images: Float32Array): Promise<Validation> {
   const { n, ell, f } = model.arch;
   const count = images.length / n;
-  if (count === 0) return { relL2: null, nnzMean: null };
+  if (count === 0) return { errors: null, nnzMean: null };
   const z = await model.encode(images, "validation images");
   const reconstruction = await model.decode(z);
   return {
-    relL2: meanRelativeL2Error(images, reconstruction, n),
+    errors: meanImageErrors(images, reconstruction, n)!,
     nnzMean: countNonzero(z, ell, f) / count,
   };
 }

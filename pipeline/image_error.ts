@@ -4,23 +4,72 @@
  * @module
  */
 
+/** The three error measures of record of one image. */
+export interface ImageErrors {
+  /** ‖x̂ − x‖₂ / ‖x‖₂ in intensity, the paper's metric (0 for an exact all-zero image). */
+  rel_l2: number;
+  /** √(meanᵢ ((x̂ᵢ − xᵢ) / xᵢ)²) over pixels with xᵢ ≠ 0: the typical pixel's relative error. */
+  rms_rel: number;
+  /** maxᵢ |x̂ᵢ − xᵢ| / |xᵢ| over pixels with xᵢ ≠ 0. */
+  max_rel: number;
+  /** ‖x‖₀: pixels with xᵢ ≠ 0. */
+  nonzero: number;
+}
+
+/** The error measures of `xhat` against `x` (same length), in one pass. */
+export function imageErrors(x: ArrayLike<number>, xhat: ArrayLike<number>): ImageErrors {
+  let diff = 0, norm = 0, worst = 0, nonzero = 0, relSquares = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const d = xhat[i] - v;
+    diff += d * d;
+    norm += v * v;
+    if (v !== 0) {
+      nonzero++;
+      const r = Math.abs(d) / Math.abs(v);
+      if (r > worst) worst = r;
+      relSquares += r * r;
+    }
+  }
+  // Relative L2 error in intensity, arXiv 2405.14270 (error metric of Fig. 4).
+  const relL2 = norm > 0 ? Math.sqrt(diff / norm) : diff > 0 ? Infinity : 0;
+  return {
+    rel_l2: relL2,
+    rms_rel: nonzero > 0 ? Math.sqrt(relSquares / nonzero) : 0,
+    max_rel: worst,
+    nonzero,
+  };
+}
+
+/** Which error measure validation and `--target-error` use. */
+export type ErrorMetric = "rel_l2" | "rms_rel";
+
+/** Means over images (of `imageSize` values each) of the three measures; null for no images. */
+export function meanImageErrors(
+  x: Float32Array,
+  xhat: Float32Array,
+  imageSize: number,
+): Omit<ImageErrors, "nonzero"> | null {
+  const count = x.length / imageSize;
+  if (count === 0) return null;
+  let relL2 = 0, rms = 0, max = 0;
+  for (let k = 0; k < count; k++) {
+    const e = imageErrors(
+      x.subarray(k * imageSize, (k + 1) * imageSize),
+      xhat.subarray(k * imageSize, (k + 1) * imageSize),
+    );
+    relL2 += e.rel_l2;
+    rms += e.rms_rel;
+    max += e.max_rel;
+  }
+  return { rel_l2: relL2 / count, rms_rel: rms / count, max_rel: max / count };
+}
+
 /** Mean over images of ‖x − x̂‖₂ / ‖x‖₂ (images of `imageSize` values; zero images count 0). */
 export function meanRelativeL2Error(
   x: Float32Array,
   xhat: Float32Array,
   imageSize: number,
 ): number {
-  const count = x.length / imageSize;
-  let sum = 0;
-  for (let k = 0; k < count; k++) {
-    let num = 0;
-    let den = 0;
-    for (let i = k * imageSize, end = i + imageSize; i < end; i++) {
-      const d = x[i] - xhat[i];
-      num += d * d;
-      den += x[i] * x[i];
-    }
-    sum += den > 0 ? Math.sqrt(num / den) : num > 0 ? Infinity : 0;
-  }
-  return sum / count;
+  return meanImageErrors(x, xhat, imageSize)?.rel_l2 ?? NaN;
 }
