@@ -5,6 +5,7 @@
  *
  *   deno run -A bench/compress.ts --model runs/cpu --data test.ndjson.gz [--n 1024]
  */
+import { sideInfoBytes } from "../models/transform.ts";
 import { meanRelativeL2Error } from "../pipeline/image_error.ts";
 import { readRecords } from "../pipeline/record_stream.ts";
 import { openModelCodec } from "../codec/model_codec.ts";
@@ -51,9 +52,10 @@ const encodeS = (performance.now() - t) / 1000;
 t = performance.now();
 const zq = new Float32Array(count * ell);
 codes.forEach((c, i) => decodeLatent(c, ell, codec.options, zq.subarray(i * ell, (i + 1) * ell)));
-const recon = await codec.model.decode(zq);
+const recon = await codec.model.decode(zq, "codes", codec.model.scales(images));
 const decodeS = (performance.now() - t) / 1000;
-const codeBytes = codes.reduce((a, c) => a + c.length, 0);
+const side = sideInfoBytes(codec.model.transform);
+const codeBytes = codes.reduce((a, c) => a + c.length + side, 0);
 const error = meanRelativeL2Error(images, recon, n);
 
 const [height, width] = codec.model.meta.image_shape;

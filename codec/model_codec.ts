@@ -4,6 +4,8 @@
  * when present, else the paper's discretized Gaussian (σ² = 1e3).
  * @module
  */
+import { joinImageCode, splitImageCode } from "./image_code.ts";
+import { sideInfoBytes } from "../models/transform.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
@@ -84,12 +86,15 @@ export async function openModelCodec(
 export class CompressStream extends TransformStream<Chunk, SqzInput> {
   constructor(codec: ModelCodec, source = "input") {
     const { ell } = codec.model.arch;
+    const side = sideInfoBytes(codec.model.transform);
     super({
       async transform(chunk, controller) {
         const images = chunkToFloat32(chunk, codec.model.meta.image_shape, source);
         const z = await codec.model.encode(images, source);
+        const scales = codec.model.scales(images, source);
         for (let i = 0; i < chunk.count; i++) {
-          const code = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
+          const sparse = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
+          const code = joinImageCode(scales[i], side, sparse);
           controller.enqueue({ code, label: chunk.labels[i] });
         }
       },
@@ -107,24 +112,35 @@ export function withQuant(codec: ModelCodec, quant: QuantName): ModelCodec {
  * settings of the file's header (awaited when the first record arrives).
  */
 export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
-  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256) {
+  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256, name = "input") {
     const { ell } = model.model.arch;
+    const side = sideInfoBytes(model.model.transform);
+    let scales = new Int16Array(batch);
     const shape = [model.header.height, model.header.width];
     let codec: ModelCodec | undefined;
     let latents = new Float32Array(batch * ell);
     let labels: ImageLabel[] = [];
     const flush = async (controller: TransformStreamDefaultController<Chunk>) => {
       if (!labels.length) return;
-      const data = await model.model.decode(latents.subarray(0, labels.length * ell));
-      controller.enqueue({ count: labels.length, shape, dtype: "float32", labels, data });
+      const count = labels.length;
+      const data = await model.model.decode(
+        latents.subarray(0, count * ell),
+        name,
+        scales.subarray(0, count),
+      );
+      controller.enqueue({ count, shape, dtype: "float32", labels, data });
       latents = new Float32Array(batch * ell);
+      scales = new Int16Array(batch);
       labels = [];
     };
     super({
       async transform(record, controller) {
         codec ??= withQuant(model, (await fileHeader).quant);
         const at = labels.length * ell;
-        decodeLatent(record.code, ell, codec.options, latents.subarray(at, at + ell));
+        const where = `${name}: record ${record.index}`;
+        const { scale, sparse } = splitImageCode(record.code, side, where);
+        scales[labels.length] = scale;
+        decodeLatent(sparse, ell, codec.options, latents.subarray(at, at + ell));
         labels.push((record.label ?? { index: record.index }) as ImageLabel);
         if (labels.length === batch) await flush(controller);
       },

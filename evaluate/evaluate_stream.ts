@@ -7,7 +7,8 @@ import { TrainedModelError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
-import { type ImageMetrics, imageMetrics } from "./image_metrics.ts";
+import { sideInfoBytes } from "../models/transform.ts";
+import { type CodeSize, type ImageMetrics, imageMetrics } from "./image_metrics.ts";
 
 /** What one model made of one batch. */
 export interface BatchResult {
@@ -42,18 +43,21 @@ export async function evaluateBatch(
   const { n, ell } = codec.model.arch;
   const count = images.length / n;
   const z = await codec.model.encode(images, source);
+  const scales = codec.model.scales(images, source);
+  const side = sideInfoBytes(codec.model.transform);
   const latents = new Float32Array(count * ell);
-  const stats: CodeStats[] = [];
+  const stats: CodeSize[] = [];
   const indices: Int32Array[] = [];
   const coded = new Int32Array(ell);
   for (let i = 0; i < count; i++) {
     const s: CodeStats = { nonZeros: 0, bytes: 0, valueBytes: 0, gapBytes: 0 };
     const bytes = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options, s, coded);
     decodeLatent(bytes, ell, codec.options, latents.subarray(i * ell, (i + 1) * ell));
-    stats.push(s);
+    // The transform's per-image side information travels in the code too.
+    stats.push({ ...s, bytes: s.bytes + side, sideBytes: side });
     indices.push(coded.slice(0, s.nonZeros));
   }
-  const reconstruction = await codec.model.decode(latents, source);
+  const reconstruction = await codec.model.decode(latents, source, scales);
   const metrics = stats.map((s, i) =>
     imageMetrics(
       images.subarray(i * n, (i + 1) * n),

@@ -25,6 +25,8 @@ export interface ImageMetrics {
   code_bytes: number;
   value_bytes: number;
   gap_bytes: number;
+  /** Bytes of the input transform's per-image side information (in `code_bytes`). */
+  side_bytes: number;
 }
 
 /** Size of one image's code (a `CodeStats` from the codec). */
@@ -33,6 +35,8 @@ export interface CodeSize {
   bytes: number;
   valueBytes: number;
   gapBytes: number;
+  /** Per-image side information of the input transform, included in `bytes` (default 0). */
+  sideBytes?: number;
 }
 
 /** Metrics of image `x` reconstructed as `xhat` from a code of size `code`. */
@@ -49,6 +53,7 @@ export function imageMetrics(x: Float32Array, xhat: Float32Array, code: CodeSize
     code_bytes: code.bytes,
     value_bytes: code.valueBytes,
     gap_bytes: code.gapBytes,
+    side_bytes: code.sideBytes ?? 0,
   };
 }
 

@@ -30,6 +30,8 @@ export interface CodeBreakdown {
   total_bytes: number;
   value_bytes: number;
   gap_bytes: number;
+  /** The input transform's per-image side information (2 bytes per image, or none). */
+  side_bytes: number;
   code_nonzeros: number;
   mean_bytes_per_image: number;
   mean_value_bytes_per_image: number;
@@ -65,7 +67,7 @@ export class MetricsReport {
   /** gapCounts[δ]: how often gap δ (1 ≤ δ ≤ ℓ) occurs between coded entries. */
   readonly gapCounts: Float64Array;
   #pixels = 0;
-  #totals = { bytes: 0, value: 0, gap: 0, nnz: 0, pixelsNonzero: 0 };
+  #totals = { bytes: 0, value: 0, gap: 0, side: 0, nnz: 0, pixelsNonzero: 0 };
 
   constructor(readonly ell: number) {
     this.gapCounts = new Float64Array(ell + 1);
@@ -84,6 +86,7 @@ export class MetricsReport {
       this.#totals.bytes += m.code_bytes;
       this.#totals.value += m.value_bytes;
       this.#totals.gap += m.gap_bytes;
+      this.#totals.side += m.side_bytes;
       this.#totals.nnz += m.code_nonzeros;
       this.#totals.pixelsNonzero += m.pixels_nonzero;
     });
@@ -102,6 +105,7 @@ export class MetricsReport {
       total_bytes: t.bytes,
       value_bytes: t.value,
       gap_bytes: t.gap,
+      side_bytes: t.side,
       code_nonzeros: t.nnz,
       mean_bytes_per_image: t.bytes / n,
       mean_value_bytes_per_image: t.value / n,

@@ -33,4 +33,15 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./trainer.ts";
-export { fitLogTransform, type LogTransform, toIntensity, toNetwork } from "./transform.ts";
+export {
+  fitLogTransform,
+  fitTransform,
+  imageScales,
+  type InputTransform,
+  type LogTransform,
+  sideInfoBytes,
+  toIntensity,
+  toNetwork,
+  type TransformName,
+  TRANSFORMS,
+} from "./transform.ts";

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { TrainedModelError } from "../pipeline/errors.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { type Architecture, weightShapes } from "./autoencoder.ts";
-import { type LogTransform, parseLogTransform } from "./transform.ts";
+import { type InputTransform, parseTransform } from "./transform.ts";
 
 /** Contents of `sasquash.json`. */
 export interface ModelMeta {
@@ -16,7 +16,7 @@ export interface ModelMeta {
   version: 1;
   architecture: Architecture;
   image_shape: number[];
-  transform: LogTransform;
+  transform: InputTransform;
   /** SHA-256 (hex) of the training stream's header line, and what was trained on. */
   data: { header_sha256: string; seed?: number; train_images?: number; val_images?: number };
   training?: Record<string, unknown>;
@@ -106,7 +106,7 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
   if (!Array.isArray(shape) || shape.reduce((p, d) => p * d, 1) !== a!.n) {
     throw new TrainedModelError(`${file}: image_shape must multiply to architecture.n = ${a!.n}`);
   }
-  const transform = parseLogTransform(meta.transform, file);
+  const transform = parseTransform(meta.transform, file);
   return { ...meta, architecture: a as Architecture, transform } as ModelMeta;
 }
 

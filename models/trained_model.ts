@@ -8,7 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import { FormatError } from "../pipeline/errors.ts";
 import { type Architecture, SparseAutoencoder } from "./autoencoder.ts";
 import { loadModel, type ModelMeta } from "./model_io.ts";
-import { assertFinite, type LogTransform, toIntensity, toNetwork } from "./transform.ts";
+import {
+  assertFinite,
+  imageScales,
+  type InputTransform,
+  toIntensity,
+  toNetwork,
+} from "./transform.ts";
 
 /** Images per tfjs call when encoding or decoding many. */
 const BLOCK = 256;
@@ -23,8 +29,18 @@ export class TrainedModel {
   }
 
   /** The input transform stored with the model. */
-  get transform(): LogTransform {
+  get transform(): InputTransform {
     return this.meta.transform;
+  }
+
+  /** Per-image side information of intensities [count × n] (zeros when the transform has none). */
+  scales(intensities: Float32Array, source = "input"): Int16Array {
+    return imageScales(this.transform, intensities, this.arch.n, source);
+  }
+
+  /** Intensities [count × n] → what the network sees, in a new array. */
+  toNetwork(intensities: Float32Array, source = "input"): Float32Array {
+    return toNetwork(this.transform, intensities, this.scales(intensities, source));
   }
 
   /** Intensities [count × n] → latents z [count × ℓ] (exact zeros where ReLU cut). */
@@ -34,16 +50,28 @@ export class TrainedModel {
     assertFinite(intensities, n, source);
     const count = intensities.length / n;
     const out = new Float32Array(count * ell);
+    const scales = this.scales(intensities, source);
     for (let first = 0; first < count; first += BLOCK) {
       const rows = Math.min(BLOCK, count - first);
-      const x = toNetwork(this.transform, intensities.subarray(first * n, (first + rows) * n));
+      const x = toNetwork(
+        this.transform,
+        intensities.subarray(first * n, (first + rows) * n),
+        scales.subarray(first, first + rows),
+      );
       out.set(await this.encodeNetwork(x, rows), first * ell);
     }
     return out;
   }
 
-  /** Latents z [count × ℓ] → reconstructed intensities [count × n]. */
-  async decode(latents: Float32Array, source = "latents"): Promise<Float32Array> {
+  /**
+   * Latents z [count × ℓ] → reconstructed intensities [count × n]; a per-image transform needs
+   * the images' `scales` (carried in their codes).
+   */
+  async decode(
+    latents: Float32Array,
+    source = "latents",
+    scales?: Int16Array,
+  ): Promise<Float32Array> {
     const { n, ell } = this.arch;
     checkLength(latents, ell, source);
     const count = latents.length / ell;
@@ -51,7 +79,7 @@ export class TrainedModel {
     for (let first = 0; first < count; first += BLOCK) {
       const rows = Math.min(BLOCK, count - first);
       const y = await this.decodeNetwork(latents.subarray(first * ell, (first + rows) * ell), rows);
-      out.set(toIntensity(this.transform, y), first * n);
+      out.set(toIntensity(this.transform, y, scales?.subarray(first, first + rows)), first * n);
     }
     return out;
   }

@@ -13,7 +13,14 @@ import { type ModelMeta, saveModel } from "./model_io.ts";
 import { restoreTrainingState, saveTrainingState } from "./checkpoint.ts";
 import { trainStep } from "./train_step.ts";
 import { TrainedModel } from "./trained_model.ts";
-import { assertFinite, fitLogTransform, type LogTransform, toNetwork } from "./transform.ts";
+import {
+  assertFinite,
+  fitTransform,
+  imageScales,
+  type InputTransform,
+  toNetwork,
+  type TransformName,
+} from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { hashUnit, mulberry32, subSeed } from "../pipeline/seeded_random.ts";
 import { type ErrorMetric, type ImageErrors, meanImageErrors } from "../pipeline/image_error.ts";
@@ -37,6 +44,8 @@ export interface TrainOptions {
   targetMetric?: ErrorMetric;
   shuffleImages?: number;
   maxValImages?: number;
+  /** The input transform to fit (default `log-image`: per-image log offset in each code). */
+  transform?: TransformName;
   transformSample?: number;
   resume?: boolean;
   headerSha256?: string;
@@ -75,7 +84,7 @@ interface Progress {
   seconds: number;
   lambda: number;
   step: number;
-  transform: LogTransform;
+  transform: InputTransform;
 }
 
 /** (Multiplicative controller) λ ← λ·exp((E − e)/E), the factor clamped to [½, 2]. */
@@ -110,8 +119,10 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     model = restored.model;
     adam = restored.adam;
   } else {
-    const transform = fitLogTransform(
+    const transform = fitTransform(
+      options.transform ?? "log-image",
       await firstImages(source, n, options.transformSample ?? 1024),
+      n,
     );
     progress = {
       epoch: 0,
@@ -250,7 +261,8 @@ async function runEpoch(
   const step = async (rows: number) => {
     if (batchIndex++ < progress.batchesDone) return;
     const start = performance.now();
-    const x = toNetwork(progress.transform, batch.subarray(0, rows * n));
+    const images = batch.subarray(0, rows * n);
+    const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
     const loss = await trainStep(model, adam, x, progress.lambda);
     progress.seconds += (performance.now() - start) / 1000;
     progress.batchesDone++;
@@ -304,7 +316,7 @@ export async function evaluate(model: TrainedModel, images: Float32Array): Promi
   const count = images.length / n;
   if (count === 0) return { errors: null, nnzMean: null };
   const z = await model.encode(images, "validation images");
-  const reconstruction = await model.decode(z);
+  const reconstruction = await model.decode(z, "validation images", model.scales(images));
   return {
     errors: meanImageErrors(images, reconstruction, n)!,
     nnzMean: countNonzero(z, ell, f) / count,

@@ -4,7 +4,6 @@
  * @module
  */
 import { atomicWritable } from "../pipeline/atomic_file.ts";
-import { toNetwork } from "../models/transform.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { ImageMetrics } from "../evaluate/image_metrics.ts";
@@ -69,7 +68,7 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
         c.model.add(batch.labels, batch.images, batch.model);
         if (batch.baseline) c.baseline!.add(batch.labels, batch.images, batch.baseline);
         if (c.knn && !c.knn.full) {
-          c.knn.add(families_, batch.model.latents, toNetwork(codec.model.transform, batch.images));
+          c.knn.add(families_, batch.model.latents, codec.model.toNetwork(batch.images));
         }
         keepExamples(c, batch, families, o.examples, codec.model.arch);
         keepZfpSample(c, batch, n);

@@ -48,7 +48,7 @@ if (import.meta.main) {
     const out = makeHeader([codec.header.height, codec.header.width], {
       source: { sqz: flags.in, model: hexId(codec.modelId) },
     });
-    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header))
+    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header, 256, flags.in))
       .pipeThrough(new ProgressCountStream(progress));
     const { images } = await writeRecords(flags.out, out, chunks);
     progress.done(`${images} images → ${flags.out}`);

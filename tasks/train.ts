@@ -9,6 +9,7 @@ import {
 import { readRecords } from "../pipeline/record_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
+import { TRANSFORMS } from "../models/transform.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
@@ -49,6 +50,20 @@ const spec = {
     shuffle: { type: "int", help: "shuffle buffer, in images", default: 4096, min: 1 },
     seed: { type: "int", help: "seed of init, split and shuffle", default: 0, min: 0 },
     backend: { type: "string", help: "tfjs backend", choices: BACKENDS, default: "auto" },
+    transform: {
+      type: "string",
+      help: "input transform: log10 minus each image's mean (its offset travels in the code), " +
+        "linear ÷ each image's max, or one global standardized log10",
+      choices: TRANSFORMS,
+      default: "log-image",
+    },
+    "target-metric": {
+      type: "string",
+      help: "the validation error --target-error holds: relative L2 (the paper's) or RMS " +
+        "pointwise relative",
+      choices: ["rel_l2", "rms_rel"] as const,
+      default: "rel_l2",
+    },
     resume: { type: "boolean", help: "continue from DIR/checkpoint.bin" },
     "gaps-only": {
       type: "boolean",
@@ -77,7 +92,9 @@ function checkHeader(header: StreamHeader, path: string): void {
 function describe(log: EpochLog): string {
   const val = log.val_rel_l2 === null
     ? "no validation images"
-    : `val rel L2 ${log.val_rel_l2.toPrecision(3)}, ‖f(z)‖₀ ${log.nnz_mean?.toFixed(1)}`;
+    : `val rel L2 ${log.val_rel_l2.toPrecision(3)}, RMS rel ${
+      log.val_rms_rel?.toPrecision(3)
+    }, ‖f(z)‖₀ ${log.nnz_mean?.toFixed(1)}`;
   return `loss ${log.loss.toPrecision(4)}, ${val}, λ ${log.lambda.toPrecision(3)}, ` +
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
@@ -138,6 +155,8 @@ if (import.meta.main) {
         valFraction: flags.val,
         seed: flags.seed,
         targetError: flags["target-error"],
+        targetMetric: flags["target-metric"],
+        transform: flags.transform,
         shuffleImages: flags.shuffle,
         maxValImages: flags["max-val"],
         resume: flags.resume,

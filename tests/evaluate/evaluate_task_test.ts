@@ -7,7 +7,6 @@ import { decodeSqz } from "../../codec/sqz_container.ts";
 import { codedIndices } from "../../codec/sparse_code.ts";
 import { gapHistogram } from "../../codec/gap_model.ts";
 import { zfpAvailable } from "../../baselines/zfp.ts";
-import { toNetwork } from "../../models/transform.ts";
 import { evaluateBatch } from "../../evaluate/evaluate_stream.ts";
 import { imageMetrics } from "../../evaluate/image_metrics.ts";
 import { knnAccuracy } from "../../evaluate/knn.ts";
@@ -100,7 +99,9 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
   const codeBytes = lines.reduce((a, l) => a + l.code_bytes, 0);
   assert.equal(summary.code_size.total_bytes, codeBytes);
   assert.equal(summary.aggregate.byte_ratio, (4 * COUNT * 64) / codeBytes);
-  assert.equal(summary.code_size.value_bytes + summary.code_size.gap_bytes, codeBytes);
+  const { value_bytes, gap_bytes, side_bytes } = summary.code_size;
+  assert.equal(side_bytes, 2 * COUNT, "a 2-byte log offset per image (per-image log transform)");
+  assert.equal(value_bytes + gap_bytes + side_bytes, codeBytes);
   for (const l of lines) assert.equal(l.byte_ratio, 256 / l.code_bytes);
   assert.deepEqual(Object.keys(summary.families).sort(), ["guinier", "porod"]);
   assert.equal(summary.families.porod.n, 16);
@@ -201,7 +202,7 @@ Deno.test("the k-NN accuracies are those of the first 24 images against the next
   const summary = JSON.parse(await Deno.readTextFile(`${dir}/report/summary.json`));
   const codec = await openModelCodec(`${dir}/model`);
   const { latents } = await evaluateBatch(codec, images);
-  const network = toNetwork(codec.model.transform, images);
+  const network = codec.model.toNetwork(images);
   const { ell } = codec.model.arch;
   codec.model.dispose();
   const family = Int32Array.from(labels, (l) => (l.model === "porod" ? 0 : 1));

@@ -9,7 +9,15 @@ import {
   weightShapes,
 } from "../../models/autoencoder.ts";
 import { Adam } from "../../models/adam.ts";
-import { fitLogTransform, toIntensity, toNetwork } from "../../models/transform.ts";
+import {
+  fitLogTransform,
+  fitTransform,
+  imageScales,
+  SCALE_STEPS_PER_DECADE,
+  sideInfoBytes,
+  toIntensity,
+  toNetwork,
+} from "../../models/transform.ts";
 import { UsageError } from "../../pipeline/errors.ts";
 import { sasImages } from "../fixtures/sas_images.ts";
 
@@ -113,4 +121,43 @@ Deno.test("a tiny net lowers its loss and yields exact zeros in z", () => {
   adam.dispose();
   model.dispose();
   x.dispose();
+});
+
+Deno.test("per-image transforms carry each image's offset and invert exactly", () => {
+  const images = sasImages(6);
+  // Scale each image by its own decade so that offsets differ by whole decades.
+  for (let k = 0; k < 6; k++) {
+    for (let i = k * 64; i < (k + 1) * 64; i++) images[i] *= 10 ** (3 * k - 6);
+  }
+  const log = fitTransform("log-image", images, 64);
+  assert.equal(log.kind, "log10-per-image");
+  const scales = imageScales(log, images, 64);
+  for (let k = 0; k < 6; k++) {
+    let mean = 0;
+    for (let i = k * 64; i < (k + 1) * 64; i++) mean += Math.log10(images[i]) / 64;
+    // The offset is the image's mean log10 intensity on a 1/2048-decade grid.
+    assert.equal(scales[k], Math.round(mean * SCALE_STEPS_PER_DECADE), `image ${k}`);
+  }
+  assert.equal(scales[5] - scales[0] > 14 * SCALE_STEPS_PER_DECADE, true);
+  const network = toNetwork(log, images, scales);
+  // Offsets removed: every image's network values are centred near 0 (within the rounding).
+  for (let k = 0; k < 6; k++) {
+    const mean = network.subarray(k * 64, (k + 1) * 64).reduce((s, v) => s + v, 0) / 64;
+    assert.ok(Math.abs(mean) < 1e-3, `image ${k} mean ${mean}`);
+  }
+  assert.ok(maxRelativeDifference(toIntensity(log, network, scales), images) < 1e-5);
+
+  const linear = fitTransform("linear-max", images, 64);
+  const s = imageScales(linear, images, 64);
+  const x = toNetwork(linear, images, s);
+  for (let k = 0; k < 6; k++) {
+    const max = Math.max(...x.subarray(k * 64, (k + 1) * 64));
+    assert.ok(max <= 1 && max > 10 ** (-1 / SCALE_STEPS_PER_DECADE) - 1e-6, `image ${k}: ${max}`);
+  }
+  assert.ok(maxRelativeDifference(toIntensity(linear, x, s), images) < 1e-6);
+  assert.equal(sideInfoBytes(log), 2);
+  assert.equal(sideInfoBytes(fitTransform("log-global", images, 64)), 0);
+  assert.throws(() => toIntensity(log, network), /needs per-image scales/);
+  const huge = images.slice(0, 64).map((v) => v * 1e30);
+  assert.throws(() => imageScales(linear, huge, 64, "big.ndjson"), /big\.ndjson: image 0/);
 });
