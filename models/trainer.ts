@@ -12,6 +12,7 @@ import { ShuffleBuffer } from "./_shuffle.ts";
 import { type ModelMeta, saveModel } from "./model_io.ts";
 import { restoreTrainingState, saveTrainingState } from "./checkpoint.ts";
 import { trainStep } from "./train_step.ts";
+import { learningRateAt, type Schedule, type ScheduleName } from "./lr_schedule.ts";
 import { TrainedModel } from "./trained_model.ts";
 import {
   assertFinite,
@@ -33,9 +34,21 @@ export interface TrainOptions {
   out: string;
   arch: Architecture;
   imageShape: number[];
+  /** Epochs to train (the most, when `timeBudget` is set). */
   epochs: number;
   batch: number;
+  /** Peak learning rate of the schedule. */
   learningRate: number;
+  /** Learning-rate schedule (default cosine decay over the run). */
+  schedule?: ScheduleName;
+  /** Steps of linear learning-rate warm-up (default 100). */
+  warmupSteps?: number;
+  /**
+   * Seconds of training (steps, not validation) after which the run stops at the end of the
+   * step; the cosine then decays over this budget rather than over `epochs`. A run with a
+   * budget is not reproducible byte for byte, since where it stops depends on the machine.
+   */
+  timeBudget?: number;
   valFraction: number;
   seed: number;
   /** Target validation error (in `targetMetric`); λ adapts when set. */
@@ -78,6 +91,12 @@ export interface EpochLog {
 /** Where training stands; this is what a checkpoint's header stores. */
 interface Progress {
   epoch: number;
+  /** Training seconds over all epochs so far (for `timeBudget`). */
+  totalSeconds?: number;
+  /** Training images in the last complete epoch (to place a step within the schedule). */
+  epochImages?: number;
+  /** The best validation error so far (in the target metric) and its epoch, kept in `best/`. */
+  best?: { epoch: number; error: number };
   batchesDone: number;
   lossSum: number;
   imagesDone: number;
@@ -150,7 +169,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     while (progress.epoch < options.epochs) {
       options.onEpochStart?.(progress.epoch + 1);
       const pass = await runEpoch(source, options, progress, model, adam);
-      if (pass.interrupted) {
+      if (pass.interrupted && !pass.budgetSpent) {
         await checkpoint();
         return { logs, interrupted: true };
       }
@@ -173,18 +192,28 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       logs.push(log);
       await Deno.writeTextFile(`${out}/log.ndjson`, JSON.stringify(log) + "\n", { append: true });
       options.onEpoch?.(log);
-      if (options.targetError !== undefined && validation.errors) {
+      if (validation.errors) {
         const error = validation.errors[options.targetMetric ?? "rel_l2"];
-        progress.lambda = adaptLambda(progress.lambda, error, options.targetError);
+        if (!progress.best || error < progress.best.error) {
+          progress.best = { epoch: progress.epoch + 1, error };
+          const best = { ...arch, lambda: progress.lambda };
+          const weights = await model.readWeights();
+          await saveModel(`${out}/best`, meta({ ...options, arch: best }, progress), weights);
+        }
+        if (options.targetError !== undefined) {
+          progress.lambda = adaptLambda(progress.lambda, error, options.targetError);
+        }
       }
       Object.assign(progress, {
         epoch: progress.epoch + 1,
+        epochImages: pass.budgetSpent ? progress.epochImages : progress.imagesDone,
         batchesDone: 0,
         lossSum: 0,
         imagesDone: 0,
         seconds: 0,
       });
       await checkpoint();
+      if (pass.budgetSpent) break;
     }
     const final = { ...arch, lambda: progress.lambda };
     await saveModel(out, meta({ ...options, arch: final }, progress), await model.readWeights());
@@ -214,6 +243,11 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       seed: options.seed,
       target_error: options.targetError ?? null,
       target_metric: options.targetMetric ?? "rel_l2",
+      schedule: options.schedule ?? "cosine",
+      warmup_steps: options.warmupSteps ?? 100,
+      time_budget_seconds: options.timeBudget ?? null,
+      best_epoch: progress.best?.epoch ?? null,
+      best_val_error: progress.best?.error ?? null,
     },
   };
 }
@@ -254,17 +288,33 @@ async function runEpoch(
   const maxVal = options.maxValImages ?? 4096;
   const val = new Float32Array(maxVal * n);
   let valCount = 0;
+  const kept = () => val.subarray(0, valCount * n);
   const batch = new Float32Array(options.batch * n);
   let filled = 0;
   let batchIndex = 0;
   let index = 0;
+  const schedule: Schedule = {
+    name: options.schedule ?? "cosine",
+    base: options.learningRate,
+    warmupSteps: options.warmupSteps ?? 100,
+  };
+  const fraction = () =>
+    options.timeBudget
+      ? (progress.totalSeconds ?? 0) / options.timeBudget
+      : (progress.epoch + (progress.imagesDone / (progress.epochImages ?? Infinity))) /
+        options.epochs;
+  const budgetSpent = () =>
+    options.timeBudget !== undefined && (progress.totalSeconds ?? 0) >= options.timeBudget;
   const step = async (rows: number) => {
     if (batchIndex++ < progress.batchesDone) return;
+    adam.learningRate = learningRateAt(schedule, adam.step, fraction());
     const start = performance.now();
     const images = batch.subarray(0, rows * n);
     const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
     const loss = await trainStep(model, adam, x, progress.lambda);
-    progress.seconds += (performance.now() - start) / 1000;
+    const seconds = (performance.now() - start) / 1000;
+    progress.seconds += seconds;
+    progress.totalSeconds = (progress.totalSeconds ?? 0) + seconds;
     progress.batchesDone++;
     progress.lossSum += loss * rows;
     progress.imagesDone += rows;
@@ -286,7 +336,8 @@ async function runEpoch(
       ) {
         await step(filled);
         filled = 0;
-        if (options.signal?.aborted) return { interrupted: true, val };
+        if (options.signal?.aborted) return { interrupted: true, budgetSpent: false, val };
+        if (budgetSpent()) return { interrupted: true, budgetSpent: true, val: kept() };
       }
     }
   }
@@ -295,11 +346,12 @@ async function runEpoch(
     if (++filled === options.batch) {
       await step(filled);
       filled = 0;
-      if (options.signal?.aborted) return { interrupted: true, val };
+      if (options.signal?.aborted) return { interrupted: true, budgetSpent: false, val };
+      if (budgetSpent()) return { interrupted: true, budgetSpent: true, val: kept() };
     }
   }
   if (filled > 0) await step(filled);
-  return { interrupted: false, val: val.subarray(0, valCount * n) };
+  return { interrupted: false, budgetSpent: budgetSpent(), val: kept() };
 }
 
 /** What validation measures: mean errors in intensity and mean ‖f(z)‖₀ per image. */

@@ -171,3 +171,13 @@ export async function runTask<S extends TaskSpec>(
     throw e;
   }
 }
+
+/** Seconds in "90", "90s", "45m" or "1.5h"; UsageError naming `flag` otherwise. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(text.trim());
+  const seconds = m ? Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600 }[m[2]] ?? 1) : NaN;
+  if (!(seconds > 0)) {
+    throw new UsageError(`${flag} must be a duration such as 1h, 45m or 900s, got "${text}"`);
+  }
+  return seconds;
+}

@@ -10,10 +10,11 @@ import { readRecords } from "../pipeline/record_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { TRANSFORMS } from "../models/transform.ts";
+import { SCHEDULES } from "../models/lr_schedule.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
-import { runTask, type TaskSpec } from "./_cli.ts";
+import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "train",
@@ -38,7 +39,19 @@ const spec = {
       help: "adapt λ to hold validation relative L2 at this",
       above: 0,
     },
-    epochs: { type: "int", help: "epochs", default: 20, min: 1 },
+    epochs: { type: "int", help: "epochs (default 20; with --time, the most)", min: 1 },
+    time: {
+      type: "string",
+      help: "training time budget, e.g. 1h, 45m, 900s: stops after the step that spends it",
+      arg: "DURATION",
+    },
+    schedule: {
+      type: "string",
+      help: "learning rate: cosine decay over the run (epochs or --time) or constant",
+      choices: SCHEDULES,
+      default: "cosine",
+    },
+    warmup: { type: "int", help: "steps of linear learning-rate warm-up", default: 100, min: 0 },
     batch: { type: "int", help: "images per Adam step", default: 512, min: 1 },
     lr: {
       type: "number",
@@ -99,6 +112,10 @@ function describe(log: EpochLog): string {
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
 /** Learns ρ(δ) on the codes of the first training images and stores it with the model. */
 async function learnGaps(
   images: () => AsyncIterable<Float32Array>,
@@ -131,6 +148,7 @@ if (import.meta.main) {
       for await (const chunk of pass.chunks) yield chunkToFloat32(chunk, pass.header.shape, path);
     };
     if (flags["gaps-only"]) return await learnGaps(source, header, flags.out, flags.quiet);
+    const budget = flags.time === undefined ? undefined : parseDuration(flags.time, "--time");
     const controller = new AbortController();
     const onInterrupt = () => {
       if (!flags.quiet) console.error("\ntrain: interrupted, saving a checkpoint after this step…");
@@ -149,7 +167,10 @@ if (import.meta.main) {
         out: flags.out,
         arch,
         imageShape: header.shape,
-        epochs: flags.epochs,
+        epochs: flags.epochs ?? (budget === undefined ? 20 : Infinity),
+        timeBudget: budget,
+        schedule: flags.schedule,
+        warmupSteps: flags.warmup,
         batch: flags.batch,
         learningRate: flags.lr ?? PRESETS[flags.preset].lr,
         valFraction: flags.val,
@@ -176,6 +197,9 @@ if (import.meta.main) {
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
       await learnGaps(source, header, flags.out, flags.quiet);
+      if (await exists(`${flags.out}/best/sasquash.json`)) {
+        await learnGaps(source, header, `${flags.out}/best`, flags.quiet);
+      }
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }

@@ -72,26 +72,44 @@ Deno.test("training logs every epoch and saves a model that tfjs loads as a laye
 });
 
 Deno.test("resume after an epoch and after an interrupt equals an uninterrupted run", async () => {
-  const straight = await makeTempDir();
-  await train(source, options(straight));
-  const expected = (await loadModel(straight)).weights;
-  const resumed = await makeTempDir();
-  await train(source, options(resumed, { epochs: 2 }));
-  const controller = new AbortController();
-  let batches = 0;
-  const stop = () => ++batches === 3 && controller.abort();
-  const first = await train(
-    source,
-    options(resumed, { resume: true, signal: controller.signal, onBatch: stop }),
-  );
-  assert.equal(first.interrupted, true);
-  const started: number[] = [];
-  await train(source, options(resumed, { resume: true, onEpochStart: (e) => started.push(e) }));
-  assert.deepEqual(started, [3, 4], "epochs are numbered on from the checkpoint");
-  const actual = (await loadModel(resumed)).weights;
-  actual.forEach((w, i) => assert.deepEqual(w, expected[i], `weight ${i} differs after resume`));
-  const log = (await Deno.readTextFile(`${resumed}/log.ndjson`)).trim().split("\n");
-  assert.deepEqual(log.map((l) => JSON.parse(l).epoch), [1, 2, 3, 4]);
+  // Extending a finished 2-epoch run to 4 keeps the schedule only when it does not depend on
+  // the epoch count (constant); the interrupt-and-resume part holds for either schedule.
+  for (const schedule of ["constant", "cosine"] as const) {
+    const straight = await makeTempDir();
+    await train(source, options(straight, { schedule }));
+    const expected = (await loadModel(straight)).weights;
+    const resumed = await makeTempDir();
+    if (schedule === "constant") await train(source, options(resumed, { epochs: 2, schedule }));
+    const controller = new AbortController();
+    let batches = 0;
+    const stop = () => ++batches === 3 && controller.abort();
+    const first = await train(
+      source,
+      options(resumed, {
+        resume: schedule === "constant",
+        signal: controller.signal,
+        onBatch: stop,
+        schedule,
+      }),
+    );
+    assert.equal(first.interrupted, true);
+    const started: number[] = [];
+    await train(
+      source,
+      options(resumed, { resume: true, onEpochStart: (e) => started.push(e), schedule }),
+    );
+    assert.deepEqual(
+      started,
+      schedule === "constant" ? [3, 4] : [1, 2, 3, 4],
+      "epochs are numbered on from the checkpoint",
+    );
+    const actual = (await loadModel(resumed)).weights;
+    actual.forEach((w, i) =>
+      assert.deepEqual(w, expected[i], `${schedule}: weight ${i} differs after resume`)
+    );
+    const log = (await Deno.readTextFile(`${resumed}/log.ndjson`)).trim().split("\n");
+    assert.deepEqual(log.map((l) => JSON.parse(l).epoch), [1, 2, 3, 4]);
+  }
 });
 
 Deno.test("adaptive λ rises while the error is under target and falls while over", async () => {
@@ -162,4 +180,27 @@ Deno.test("with no validation images an epoch logs null errors, not NaN, and λ 
   assert.equal(logs[0].lambda, 0.01);
   const line = JSON.parse((await Deno.readTextFile(`${out}/log.ndjson`)).trim());
   assert.equal(line.val_rel_l2, null);
+});
+
+Deno.test("a time budget stops after the step that spends it; the best epoch is kept in best/", async () => {
+  const out = await makeTempDir();
+  const { logs } = await train(source, options(out, { epochs: Infinity, timeBudget: 1e-9 }));
+  assert.equal(logs.length, 1);
+  assert.equal(logs[0].train_images, 16, "one step of 16 images, then the budget is spent");
+  const meta = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  assert.equal(meta.training.time_budget_seconds, 1e-9);
+
+  const full = await makeTempDir();
+  const run = await train(source, options(full, { epochs: 4, warmupSteps: 0 }));
+  const errors = run.logs.map((l) => l.val_rel_l2!);
+  const best = errors.indexOf(Math.min(...errors)) + 1;
+  const saved = JSON.parse(await Deno.readTextFile(`${full}/sasquash.json`));
+  assert.equal(saved.training.best_epoch, best);
+  assert.equal(saved.training.best_val_error, errors[best - 1]);
+  const kept = await loadTrainedModel(`${full}/best`);
+  const check = images.slice(0, 32 * 64);
+  const z = await kept.encode(check);
+  const errorOfBest = await kept.decode(z, "z", kept.scales(check));
+  assert.equal(errorOfBest.length, check.length);
+  kept.dispose();
 });

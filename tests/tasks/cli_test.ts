@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { helpText, parseCli, runTask, type TaskSpec } from "../../tasks/_cli.ts";
+import { helpText, parseCli, parseDuration, runTask, type TaskSpec } from "../../tasks/_cli.ts";
 import { FormatError } from "../../pipeline/errors.ts";
 
 const spec = {
@@ -86,4 +86,17 @@ Deno.test("helpText() lists every flag with its placeholder, choices and default
   assert.match(text, /--mode fast\|slow +mode \(default fast\)/);
   assert.match(text, /--n INT +count \(default 4\)/);
   assert.match(text, /--quiet +no progress output/);
+});
+
+Deno.test("parseDuration() reads seconds, minutes and hours, and names the flag otherwise", () => {
+  assert.equal(parseDuration("90", "--time"), 90);
+  assert.equal(parseDuration("900s", "--time"), 900);
+  assert.equal(parseDuration("45m", "--time"), 2700);
+  assert.equal(parseDuration("1.5h", "--time"), 5400);
+  for (const bad of ["", "0", "1d", "-5m", "h", "1h30m"]) {
+    assert.throws(() => parseDuration(bad, "--time"), {
+      name: "UsageError",
+      message: `--time must be a duration such as 1h, 45m or 900s, got "${bad}"`,
+    });
+  }
 });
