@@ -1,0 +1,154 @@
+/**
+ * The small header in front of a bounded stream's range-coded body (private to
+ * `codec/bounded/`; the layout is in docs/FORMAT.md, "Error-bounded image streams").
+ * @module
+ */
+
+import { FormatError } from "../../pipeline/errors.ts";
+
+/** Stream version written by this code; readers reject others. */
+export const BOUNDED_VERSION = 1;
+
+/** Bound kinds as stored (bits 6–7 of the mode byte). */
+export const BOUND_CODES = { rel: 0, abs: 1, pointwise: 2 } as const;
+const BOUND_NAMES = ["rel", "abs", "pointwise"] as const;
+
+/** Decoded header fields, in stored (numeric) form. */
+export interface RawHeader {
+  /** Predictor id (0 Lorenzo, 1 interpolation). */
+  predictor: number;
+  /** Whether the residual is taken against a caller-given prediction. */
+  usePrediction: boolean;
+  /** Whether the lower rows are predicted from their centrosymmetric mirror. */
+  symmetric: boolean;
+  /** Transform id (0 log, 1 linear). */
+  transform: number;
+  /** Bound kind. */
+  boundKind: "rel" | "abs" | "pointwise";
+  /** Image rows. */
+  height: number;
+  /** Image columns. */
+  width: number;
+  /** R or A (NaN for pointwise). */
+  boundValue: number;
+  /** Fraction m of the bound's half-width given up as safety margin (a float32). */
+  margin: number;
+  /** Relative prediction difference ε the stream tolerates (0 when no prediction is used). */
+  predictionTolerance: number;
+  /** Offset of the range-coded body. */
+  bodyOffset: number;
+}
+
+/** Serializes `h` (bodyOffset ignored). */
+export function writeHeader(h: RawHeader): Uint8Array {
+  const out: number[] = [BOUNDED_VERSION];
+  out.push(
+    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetric ? 8 : 0) | (h.transform << 4) |
+      (BOUND_CODES[h.boundKind] << 6),
+  );
+  varint(out, h.height);
+  varint(out, h.width);
+  const view = new DataView(new ArrayBuffer(8));
+  if (h.boundKind !== "pointwise") {
+    view.setFloat64(0, h.boundValue, true);
+    for (let j = 0; j < 8; j++) out.push(view.getUint8(j));
+  }
+  view.setFloat32(0, h.margin, true);
+  for (let j = 0; j < 4; j++) out.push(view.getUint8(j));
+  if (h.usePrediction) {
+    view.setFloat32(0, h.predictionTolerance, true);
+    for (let j = 0; j < 4; j++) out.push(view.getUint8(j));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Parses and checks a header; every inconsistency is a {@link FormatError}. */
+export function readHeader(bytes: Uint8Array): RawHeader {
+  const at = { pos: 0 };
+  const need = (n: number, what: string) => {
+    if (at.pos + n > bytes.length) {
+      throw new FormatError(`bounded stream: truncated in ${what} at byte ${at.pos}`);
+    }
+  };
+  need(2, "header");
+  const version = bytes[0];
+  if (version !== BOUNDED_VERSION) {
+    throw new FormatError(`bounded stream: version ${version}, expected ${BOUNDED_VERSION}`);
+  }
+  const mode = bytes[1];
+  at.pos = 2;
+  const predictor = mode & 3;
+  const transform = (mode >> 4) & 3;
+  const boundCode = mode >> 6;
+  if (predictor > 1 || transform > 1 || boundCode > 2) {
+    throw new FormatError(`bounded stream: invalid mode byte 0x${mode.toString(16)}`);
+  }
+  const boundKind = BOUND_NAMES[boundCode];
+  if ((boundKind === "rel") !== (transform === 0)) {
+    throw new FormatError(
+      `bounded stream: transform ${transform} does not fit a ${boundKind} bound`,
+    );
+  }
+  const height = readVarint(bytes, at, need);
+  const width = readVarint(bytes, at, need);
+  if (height < 1 || width < 1 || height * width > 2 ** 28) {
+    throw new FormatError(`bounded stream: invalid grid ${height} × ${width}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let boundValue = NaN;
+  if (boundKind !== "pointwise") {
+    need(8, "bound");
+    boundValue = view.getFloat64(at.pos, true);
+    at.pos += 8;
+    if (!(boundValue > 0 && boundValue < Infinity)) {
+      throw new FormatError(`bounded stream: invalid ${boundKind} bound ${boundValue}`);
+    }
+  }
+  need(4, "margin");
+  const margin = view.getFloat32(at.pos, true);
+  at.pos += 4;
+  if (!(margin >= 0 && margin < 1)) throw new FormatError(`bounded stream: margin ${margin}`);
+  const usePrediction = (mode & 4) !== 0;
+  let predictionTolerance = 0;
+  if (usePrediction) {
+    need(4, "prediction tolerance");
+    predictionTolerance = view.getFloat32(at.pos, true);
+    at.pos += 4;
+  }
+  return {
+    predictor,
+    usePrediction,
+    symmetric: (mode & 8) !== 0,
+    transform,
+    boundKind,
+    height,
+    width,
+    boundValue,
+    margin,
+    predictionTolerance,
+    bodyOffset: at.pos,
+  };
+}
+
+function varint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+function readVarint(
+  bytes: Uint8Array,
+  at: { pos: number },
+  need: (n: number, what: string) => void,
+): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    need(1, "grid size");
+    const b = bytes[at.pos++];
+    v += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return v;
+  }
+  throw new FormatError(`bounded stream: grid size varint longer than 5 bytes`);
+}

@@ -1,0 +1,312 @@
+/**
+ * Error-bounded coding of one detector image: every decoded pixel satisfies the requested
+ * bound (relative, absolute or per-pixel), float32 rounding of the output included.
+ *
+ * The encoder quantizes residuals in a transform domain (ln|I| for relative bounds, I
+ * otherwise) against a predictor, codes them with adaptive context models, and checks every
+ * pixel through the decoder's own reconstruction — at the encoder's prediction and at both
+ * ends of the tolerated prediction difference. A pixel that fails is stored exactly, so the
+ * bound is a guarantee. It tries each applicable mode and keeps the smallest stream.
+ * Byte layout: docs/FORMAT.md, "Error-bounded image streams".
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeBounded(image, { height: 64, width: 64, bound: { kind: "rel", r: 0.01 } });
+ * const { image: decoded } = decodeBounded(bytes);
+ * ```
+ * @module
+ */
+
+import { FormatError, UsageError } from "../../pipeline/errors.ts";
+import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
+import { decodeBody, encodeBody } from "./_bounded_body.ts";
+import { type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
+import { codingPlan, INTERPOLATION, LORENZO } from "./_coding_plan.ts";
+import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pixel_transform.ts";
+
+/** The per-pixel guarantee: |Î−I| ≤ r·|I|, |Î−I| ≤ a, or |Î−I| ≤ tolerance[i]. */
+export type ErrorBound =
+  | { kind: "rel"; r: number }
+  | { kind: "abs"; a: number }
+  | { kind: "pointwise"; tolerance: Float32Array };
+
+/** How pixels are predicted; one is recorded in each stream. */
+export interface BoundedMode {
+  /** Spatial predictor over decoded residuals. */
+  predictor: "lorenzo" | "interpolation";
+  /** Residuals against the caller's prediction (the autoencoder's reconstruction). */
+  usePrediction: boolean;
+  /** Rows below the middle predicted from their mirror pixel (I(q) = I(−q)). */
+  symmetric: boolean;
+}
+
+/** Options of {@link encodeBounded}. */
+export interface BoundedEncodeOptions {
+  /** Image rows (the image is `height × width` values, row-major). */
+  height: number;
+  /** Image columns. */
+  width: number;
+  /** The guarantee every pixel must meet. */
+  bound: ErrorBound;
+  /** Prediction of the image (e.g. the autoencoder's reconstruction), same shape. */
+  prediction?: Float32Array;
+  /**
+   * Relative difference ε the decoder's prediction may have (|P′ − P| ≤ ε·|P| per pixel) with
+   * the bound still holding; default {@link DEFAULT_PREDICTION_TOLERANCE}.
+   */
+  predictionTolerance?: number;
+  /** Pixels (non-zero entries) stored bit-exactly and never used as evidence; any value. */
+  mask?: Uint8Array;
+  /** Modes to try (default: all that apply); the smallest stream wins. */
+  modes?: BoundedMode[];
+}
+
+/** What the decoder must be given besides the bytes. */
+export interface BoundedDecodeOptions {
+  /** The prediction, when the stream was made with one (within ε of the encoder's). */
+  prediction?: Float32Array;
+  /** The per-pixel tolerances, bit-identical to the encoder's, for pointwise bounds. */
+  tolerance?: Float32Array;
+}
+
+/** A stream's header, as {@link readBoundedHeader} reports it. */
+export interface BoundedHeader {
+  /** Image rows. */
+  height: number;
+  /** Image columns. */
+  width: number;
+  /** The mode the encoder chose. */
+  mode: BoundedMode;
+  /** Quantization domain. */
+  transform: "log" | "linear";
+  /** Bound kind and value (value is NaN for pointwise). */
+  bound: { kind: "rel" | "abs" | "pointwise"; value: number };
+  /** Fraction of the bound's half-width kept as safety margin. */
+  margin: number;
+  /** Relative prediction difference tolerated (0 without prediction). */
+  predictionTolerance: number;
+}
+
+/** Default ε: float32 kernels on different backends agree to ~1e-6 relative. */
+export const DEFAULT_PREDICTION_TOLERANCE = 1e-5;
+const LINEAR_MARGIN = 2 ** -8;
+const PREDICTORS = ["lorenzo", "interpolation"] as const;
+
+/** Encodes `image` so that every decoded pixel meets `opts.bound`. */
+export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): Uint8Array {
+  const n = checkShape(image, opts.height, opts.width);
+  const mask = opts.mask ?? null;
+  if (mask !== null && mask.length !== n) {
+    throw new UsageError(`mask has ${mask.length} entries, expected ${n}`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(image[i]) && (mask === null || mask[i] === 0)) {
+      throw new FormatError(
+        `image pixel ${i} (row ${Math.floor(i / opts.width)}, column ${i % opts.width}) is ${
+          image[i]
+        }; only masked pixels may be non-finite`,
+      );
+    }
+  }
+  const { bound } = opts;
+  const tolerance = bound.kind === "pointwise" ? checkTolerance(bound.tolerance, n) : null;
+  const boundValue = bound.kind === "rel" ? bound.r : bound.kind === "abs" ? bound.a : NaN;
+  if (bound.kind !== "pointwise" && !(boundValue > 0 && boundValue < Infinity)) {
+    throw new UsageError(`${bound.kind} bound must be a finite number > 0, got ${boundValue}`);
+  }
+  const epsilon = opts.predictionTolerance ?? DEFAULT_PREDICTION_TOLERANCE;
+  if (!(epsilon >= 0 && epsilon < 0.5)) {
+    throw new UsageError(`predictionTolerance must be in [0, 0.5), got ${epsilon}`);
+  }
+  if (opts.prediction !== undefined) checkArray(opts.prediction, n, "prediction");
+  const transform = bound.kind === "rel" ? LOG : LINEAR;
+  const within = bound.kind === "rel"
+    ? (i: number, out: number) => Math.abs(out - image[i]) <= bound.r * Math.abs(image[i])
+    : bound.kind === "abs"
+    ? (i: number, out: number) => Math.abs(out - image[i]) <= bound.a
+    : (i: number, out: number) => Math.abs(out - image[i]) <= tolerance![i];
+  let best: Uint8Array | null = null;
+  for (const mode of opts.modes ?? allModes(opts.prediction !== undefined)) {
+    if (mode.usePrediction && opts.prediction === undefined) {
+      throw new UsageError(`mode uses a prediction but none was given`);
+    }
+    const base = mode.usePrediction ? bases(transform, opts.prediction!) : null;
+    const slackEps = mode.usePrediction ? epsilon : 0;
+    const margin = chooseMargin(transform, boundValue, slackEps);
+    const header: RawHeader = {
+      predictor: mode.predictor === "lorenzo" ? LORENZO : INTERPOLATION,
+      usePrediction: mode.usePrediction,
+      symmetric: mode.symmetric,
+      transform,
+      boundKind: bound.kind,
+      height: opts.height,
+      width: opts.width,
+      boundValue,
+      margin,
+      predictionTolerance: Math.fround(slackEps),
+      bodyOffset: 0,
+    };
+    const head = writeHeader(header);
+    const plan = codingPlan(opts.height, opts.width, header.predictor, mode.symmetric);
+    const enc = new RangeEncoder(4 * n);
+    const baseSlack = base === null
+      ? (transform === LOG ? () => ENGINE_SLACK : () => 0)
+      : (j: number) => baseTolerance(transform, slackEps, base[j]) + Math.abs(base[j]) * 2 ** -50;
+    const halfWidth = halfWidths(header, tolerance);
+    encodeBody(enc, { plan, transform, halfWidth, base }, { image, mask, within, baseSlack });
+    const body = enc.finish();
+    if (best === null || head.length + body.length < best.length) {
+      best = new Uint8Array(head.length + body.length);
+      best.set(head);
+      best.set(body, head.length);
+    }
+  }
+  if (best === null) throw new UsageError(`modes is empty`);
+  return best;
+}
+
+/** Decodes a stream made by {@link encodeBounded}. */
+export function decodeBounded(
+  bytes: Uint8Array,
+  opts: BoundedDecodeOptions = {},
+): { image: Float32Array; header: BoundedHeader } {
+  const raw = readHeader(bytes);
+  const n = raw.height * raw.width;
+  let base: Float64Array | null = null;
+  if (raw.usePrediction) {
+    if (opts.prediction === undefined) {
+      throw new UsageError(`this bounded stream needs the prediction it was encoded against`);
+    }
+    checkArray(opts.prediction, n, "prediction");
+    base = bases(raw.transform, opts.prediction);
+  }
+  let tolerance: Float32Array | null = null;
+  if (raw.boundKind === "pointwise") {
+    if (opts.tolerance === undefined) {
+      throw new UsageError(`this bounded stream needs its per-pixel tolerances`);
+    }
+    tolerance = checkTolerance(opts.tolerance, n);
+  }
+  const plan = codingPlan(raw.height, raw.width, raw.predictor, raw.symmetric);
+  const image = new Float32Array(n);
+  const dec = new RangeDecoder(bytes, raw.bodyOffset);
+  decodeBody(
+    dec,
+    { plan, transform: raw.transform, halfWidth: halfWidths(raw, tolerance), base },
+    image,
+  );
+  dec.finish();
+  return { image, header: publicHeader(raw) };
+}
+
+/** Reads a stream's header (mode, bound, grid) without decoding the body. */
+export function readBoundedHeader(bytes: Uint8Array): BoundedHeader {
+  return publicHeader(readHeader(bytes));
+}
+
+/**
+ * Per-pixel tolerances for |Î−I| ≤ k·σ when only σ̂, coded with relative bound `sigmaRel`, is
+ * known to the decoder: the largest float32 ≤ k·σ̂/(1 + sigmaRel) ≤ k·σ.
+ */
+export function sigmaTolerance(
+  sigmaDecoded: Float32Array,
+  k: number,
+  sigmaRel: number,
+): Float32Array {
+  if (!(k > 0 && k < Infinity) || !(sigmaRel >= 0 && sigmaRel < Infinity)) {
+    throw new UsageError(
+      `sigmaTolerance: k = ${k} and sigmaRel = ${sigmaRel} must be finite, k > 0`,
+    );
+  }
+  const out = new Float32Array(sigmaDecoded.length);
+  for (let i = 0; i < out.length; i++) {
+    const s = Math.abs(sigmaDecoded[i]);
+    if (!Number.isFinite(s)) throw new FormatError(`sigma at pixel ${i} is ${sigmaDecoded[i]}`);
+    const t = (k * s) / (1 + sigmaRel);
+    let f = Math.fround(t);
+    if (f > t) f = nextDown32(f);
+    out[i] = f;
+  }
+  return out;
+}
+
+function nextDown32(f: number): number {
+  const a = new Float32Array([f]);
+  const u = new Uint32Array(a.buffer);
+  if (f > 0) u[0]--;
+  return a[0];
+}
+
+function allModes(withPrediction: boolean): BoundedMode[] {
+  const modes: BoundedMode[] = [];
+  for (const usePrediction of withPrediction ? [false, true] : [false]) {
+    for (const predictor of PREDICTORS) {
+      for (const symmetric of [false, true]) modes.push({ predictor, usePrediction, symmetric });
+    }
+  }
+  return modes;
+}
+
+/** Margin m: room for the decoder's prediction difference and float32 output rounding. */
+function chooseMargin(transform: number, boundValue: number, epsilon: number): number {
+  if (transform === LINEAR) return LINEAR_MARGIN;
+  const slack = baseTolerance(LOG, epsilon, 0) + 2 ** -22;
+  return Math.fround(Math.min(0.5, slack / Math.log1p(boundValue)));
+}
+
+/** δ′ per pixel: the bound's half-width in the transform domain times (1 − m). */
+function halfWidths(h: RawHeader, tolerance: Float32Array | null): Float64Array {
+  const n = h.height * h.width;
+  const keep = 1 - h.margin;
+  if (tolerance !== null) return Float64Array.from(tolerance, (t) => t * keep);
+  const delta = h.boundKind === "rel" ? Math.log1p(h.boundValue) : h.boundValue;
+  return new Float64Array(n).fill(delta * keep);
+}
+
+function bases(transform: number, prediction: Float32Array): Float64Array {
+  return Float64Array.from(prediction, (p) => predictionBase(transform, p));
+}
+
+function checkShape(image: Float32Array, height: number, width: number): number {
+  for (const [name, v] of [["height", height], ["width", width]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 16) {
+      throw new UsageError(`${name} must be an integer in [1, 65536], got ${v}`);
+    }
+  }
+  const n = height * width;
+  if (image.length !== n) {
+    throw new UsageError(`image has ${image.length} values, expected ${height} × ${width} = ${n}`);
+  }
+  return n;
+}
+
+function checkArray(a: Float32Array, n: number, what: string): void {
+  if (a.length !== n) throw new UsageError(`${what} has ${a.length} values, expected ${n}`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(a[i])) throw new FormatError(`${what} pixel ${i} is ${a[i]}`);
+  }
+}
+
+function checkTolerance(t: Float32Array, n: number): Float32Array {
+  checkArray(t, n, "tolerance");
+  for (let i = 0; i < n; i++) {
+    if (!(t[i] >= 0)) throw new FormatError(`tolerance pixel ${i} is ${t[i]}, expected ≥ 0`);
+  }
+  return t;
+}
+
+function publicHeader(raw: RawHeader): BoundedHeader {
+  return {
+    height: raw.height,
+    width: raw.width,
+    mode: {
+      predictor: PREDICTORS[raw.predictor],
+      usePrediction: raw.usePrediction,
+      symmetric: raw.symmetric,
+    },
+    transform: raw.transform === LOG ? "log" : "linear",
+    bound: { kind: raw.boundKind, value: raw.boundValue },
+    margin: raw.margin,
+    predictionTolerance: raw.predictionTolerance,
+  };
+}
