@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import {
+  type BoundedMode,
+  decodeBounded,
+  encodeBounded,
+  type ErrorBound,
+  readBoundedHeader,
+  sigmaTolerance,
+} from "../../codec/bounded/bounded_codec.ts";
+import { FormatError, UsageError } from "../../pipeline/errors.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
+
+const ALL_MODES: BoundedMode[] = [];
+for (const predictor of ["lorenzo", "interpolation"] as const) {
+  for (const symmetric of [false, true]) {
+    for (const usePrediction of [false, true]) {
+      ALL_MODES.push({ predictor, symmetric, usePrediction });
+    }
+  }
+}
+
+/** Index and size of the worst violation of `bound` (null when every pixel holds). */
+function violation(x: Float32Array, y: Float32Array, bound: ErrorBound): string | null {
+  for (let i = 0; i < x.length; i++) {
+    const err = Math.abs(y[i] - x[i]);
+    const limit = bound.kind === "rel"
+      ? bound.r * Math.abs(x[i])
+      : bound.kind === "abs"
+      ? bound.a
+      : bound.tolerance[i];
+    if (!(err <= limit)) return `pixel ${i}: ${x[i]} decoded as ${y[i]} (limit ${limit})`;
+  }
+  return null;
+}
+
+/** A SAS-like image: a decaying, centrosymmetric log-intensity with wiggles, times noise. */
+function sasLike(h: number, w: number, seed: number, noise = 0): Float32Array {
+  const rand = mulberry32(seed);
+  const x = new Float32Array(h * w);
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++) {
+      const qx = (2 * ix) / Math.max(1, w - 1) - 1;
+      const qy = (2 * iy) / Math.max(1, h - 1) - 1;
+      const q = Math.hypot(1.3 * qx, qy);
+      const clean = 1e3 * Math.exp(-8 * q) * (1.2 + Math.cos(25 * q)) + 1e-3;
+      x[iy * w + ix] = clean * (1 + noise * (rand() - 0.5));
+    }
+  }
+  return x;
+}
+
+function roundTrip(
+  image: Float32Array,
+  h: number,
+  w: number,
+  bound: ErrorBound,
+  modes?: BoundedMode[],
+) {
+  const bytes = encodeBounded(image, { height: h, width: w, bound, modes });
+  const tolerance = bound.kind === "pointwise" ? bound.tolerance : undefined;
+  return { bytes, ...decodeBounded(bytes, { tolerance }) };
+}
+
+Deno.test("encodeBounded() keeps every pixel within a relative bound for every mode without prediction", () => {
+  const image = sasLike(29, 41, 1, 0.3);
+  for (const r of [1e-4, 1e-2, 0.3]) {
+    for (const mode of ALL_MODES.filter((m) => !m.usePrediction)) {
+      const { image: out, header } = roundTrip(image, 29, 41, { kind: "rel", r }, [mode]);
+      assert.deepEqual(header.mode, mode);
+      assert.equal(
+        violation(image, out, { kind: "rel", r }),
+        null,
+        `r=${r} ${JSON.stringify(mode)}`,
+      );
+    }
+  }
+});
+
+Deno.test("encodeBounded() holds a relative bound on random images spanning 16 decades with signs", () => {
+  const rand = mulberry32(7);
+  for (const [h, w] of [[1, 1], [1, 57], [33, 1], [16, 16], [23, 50]]) {
+    const image = Float32Array.from({ length: h * w }, () => {
+      const v = 10 ** (16 * rand() - 8);
+      return rand() < 0.2 ? -v : v;
+    });
+    const bound: ErrorBound = { kind: "rel", r: 0.01 };
+    const { image: out } = roundTrip(image, h, w, bound);
+    assert.equal(violation(image, out, bound), null, `${h}×${w}`);
+  }
+});
+
+Deno.test("encodeBounded() stores zeros with their sign, and constants, subnormals and extremes within bound", () => {
+  const cases: Record<string, Float32Array> = {
+    zeros: new Float32Array(64),
+    signedZeros: Float32Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? -0 : 0)),
+    constant: new Float32Array(64).fill(3.25),
+    subnormals: Float32Array.from({ length: 64 }, (_, i) => (i + 1) * 2 ** -149 * (i % 2 ? -1 : 1)),
+    extremes: Float32Array.from({ length: 64 }, (_, i) => (i % 2 ? 3.4028234e38 : 1.1754944e-38)),
+    mixed: Float32Array.from({ length: 64 }, (_, i) => [0, -0, 1e-45, -2.5, 1e30, 7][i % 6]),
+  };
+  for (const [name, image] of Object.entries(cases)) {
+    for (const bound of [{ kind: "rel", r: 0.05 }, { kind: "abs", a: 1e-3 }] as ErrorBound[]) {
+      const { image: out } = roundTrip(image, 8, 8, bound);
+      assert.equal(violation(image, out, bound), null, `${name} ${bound.kind}`);
+      if (bound.kind === "rel") {
+        for (let i = 0; i < 64; i++) {
+          if (image[i] === 0) {
+            assert.ok(Object.is(out[i], image[i]), `${name} pixel ${i} sign of zero`);
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("encodeBounded() keeps absolute and pointwise bounds, storing zero-tolerance pixels exactly", () => {
+  const image = sasLike(20, 30, 2, 0.5);
+  const rand = mulberry32(3);
+  const tolerance = Float32Array.from(
+    image,
+    (v, i) => (i % 7 === 0 ? 0 : 0.5 * Math.sqrt(v) * rand()),
+  );
+  for (const bound of [{ kind: "abs", a: 0.5 }, { kind: "pointwise", tolerance }] as ErrorBound[]) {
+    for (const mode of ALL_MODES.filter((m) => !m.usePrediction)) {
+      const { image: out } = roundTrip(image, 20, 30, bound, [mode]);
+      assert.equal(violation(image, out, bound), null, `${bound.kind} ${JSON.stringify(mode)}`);
+    }
+  }
+  const { image: out } = roundTrip(image, 20, 30, { kind: "pointwise", tolerance });
+  for (let i = 0; i < image.length; i += 7) assert.equal(out[i], image[i]);
+});
+
+Deno.test("decodeBounded() keeps the bound when its prediction differs by up to ε from the encoder's", () => {
+  const h = 32;
+  const w = 48;
+  const image = sasLike(h, w, 4, 0.02);
+  const rand = mulberry32(5);
+  // The encoder's "autoencoder reconstruction": the image off by a few percent.
+  const prediction = Float32Array.from(image, (v) => v * (1 + 0.05 * (rand() - 0.5)));
+  const eps = 1e-5;
+  const perturbations: Array<(i: number) => number> = [
+    () => eps,
+    () => -eps,
+    () => eps * (2 * rand() - 1),
+  ];
+  for (const bound of [{ kind: "rel", r: 0.001 }, { kind: "abs", a: 0.01 }] as ErrorBound[]) {
+    for (const mode of ALL_MODES.filter((m) => m.usePrediction)) {
+      const bytes = encodeBounded(image, { height: h, width: w, bound, prediction, modes: [mode] });
+      assert.equal(readBoundedHeader(bytes).predictionTolerance, Math.fround(eps));
+      for (const delta of perturbations) {
+        // Largest float32 perturbation within relative eps (rounded toward the original).
+        const other = Float32Array.from(prediction, (p, i) => {
+          const moved = Math.fround(p * (1 + delta(i)));
+          return Math.abs(moved - p) <= eps * Math.abs(p) ? moved : p;
+        });
+        const { image: out } = decodeBounded(bytes, { prediction: other });
+        assert.equal(violation(image, out, bound), null, `${bound.kind} ${JSON.stringify(mode)}`);
+      }
+    }
+  }
+});
+
+Deno.test("encodeBounded() predicts a centrosymmetric image from its mirror and halves the stream", () => {
+  const image = sasLike(64, 64, 6);
+  for (let i = 0; i < 2048; i++) assert.equal(image[i], image[4095 - i]);
+  const bound: ErrorBound = { kind: "rel", r: 0.01 };
+  const plain = encodeBounded(image, {
+    height: 64,
+    width: 64,
+    bound,
+    modes: [{ predictor: "interpolation", usePrediction: false, symmetric: false }],
+  });
+  const { bytes, header, image: out } = roundTrip(image, 64, 64, bound);
+  assert.equal(header.mode.symmetric, true);
+  assert.ok(bytes.length < 0.6 * plain.length, `${bytes.length} vs ${plain.length} bytes`);
+  for (let i = 0; i < 2048; i++) assert.equal(out[i], out[4095 - i]);
+});
+
+Deno.test("encodeBounded() is deterministic and records its mode, bound and grid in the header", () => {
+  const image = sasLike(10, 12, 8, 0.1);
+  const opts = { height: 10, width: 12, bound: { kind: "rel", r: 0.02 } as ErrorBound };
+  const a = encodeBounded(image, opts);
+  assert.deepEqual(encodeBounded(image, opts), a);
+  const header = readBoundedHeader(a);
+  assert.equal(header.height, 10);
+  assert.equal(header.width, 12);
+  assert.deepEqual(header.bound, { kind: "rel", value: 0.02 });
+  assert.equal(header.transform, "log");
+  assert.ok(header.margin > 0 && header.margin < 0.01, `margin ${header.margin}`);
+});
+
+Deno.test("encodeBounded() rejects NaN and infinite pixels naming the index, unless masked", () => {
+  const image = sasLike(4, 5, 9);
+  image[13] = NaN;
+  const bound: ErrorBound = { kind: "rel", r: 0.01 };
+  assert.throws(() => encodeBounded(image, { height: 4, width: 5, bound }), (e) => {
+    assert.ok(e instanceof FormatError);
+    assert.match(e.message, /pixel 13 \(row 2, column 3\) is NaN/);
+    return true;
+  });
+  image[13] = -Infinity;
+  assert.throws(
+    () => encodeBounded(image, { height: 4, width: 5, bound }),
+    /pixel 13 .* -Infinity/,
+  );
+  const mask = new Uint8Array(20);
+  mask[13] = 1;
+  const { image: out } = decodeBounded(encodeBounded(image, { height: 4, width: 5, bound, mask }));
+  assert.equal(out[13], -Infinity);
+});
+
+Deno.test("encodeBounded() stores masked pixels bit for bit, NaN payloads included", () => {
+  const image = sasLike(6, 6, 10);
+  const bits = new Uint32Array(image.buffer);
+  bits[7] = 0x7fc12345; // a NaN with a payload
+  const mask = new Uint8Array(36);
+  mask[7] = 1;
+  mask[20] = 1;
+  const { image: out } = decodeBounded(
+    encodeBounded(image, { height: 6, width: 6, bound: { kind: "abs", a: 1 }, mask }),
+  );
+  const outBits = new Uint32Array(out.buffer);
+  assert.equal(outBits[7], 0x7fc12345);
+  assert.equal(outBits[20], bits[20]);
+});
+
+Deno.test("encodeBounded() and decodeBounded() reject bad options and malformed streams", () => {
+  const image = sasLike(4, 4, 11);
+  assert.throws(
+    () => encodeBounded(image, { height: 4, width: 5, bound: { kind: "rel", r: 0.1 } }),
+    UsageError,
+  );
+  assert.throws(
+    () => encodeBounded(image, { height: 4, width: 4, bound: { kind: "rel", r: 0 } }),
+    UsageError,
+  );
+  const badTolerance = new Float32Array(16).fill(1);
+  badTolerance[3] = -1;
+  assert.throws(
+    () =>
+      encodeBounded(image, {
+        height: 4,
+        width: 4,
+        bound: { kind: "pointwise", tolerance: badTolerance },
+      }),
+    /tolerance pixel 3 is -1/,
+  );
+  const bytes = encodeBounded(image, { height: 4, width: 4, bound: { kind: "rel", r: 0.1 } });
+  assert.throws(() => decodeBounded(Uint8Array.of(2, ...bytes.subarray(1))), FormatError);
+  assert.throws(() => decodeBounded(bytes.subarray(0, 3)), FormatError);
+  assert.throws(() => decodeBounded(Uint8Array.of(...bytes, 1, 2, 3, 4, 5, 6)), FormatError);
+  const withPrediction = encodeBounded(image, {
+    height: 4,
+    width: 4,
+    bound: { kind: "rel", r: 0.1 },
+    prediction: image,
+    modes: [{ predictor: "lorenzo", usePrediction: true, symmetric: false }],
+  });
+  assert.throws(() => decodeBounded(withPrediction), /needs the prediction/);
+});
+
+Deno.test("sigmaTolerance() never exceeds k·σ for any σ within the coded relative bound", () => {
+  const rand = mulberry32(12);
+  const sigma = Float32Array.from({ length: 1000 }, () => 10 ** (8 * rand() - 4));
+  const r = 0.01;
+  const decoded = Float32Array.from(sigma, (s) => s * (1 + r * (2 * rand() - 1)));
+  const tol = sigmaTolerance(decoded, 0.5, r);
+  for (let i = 0; i < sigma.length; i++) {
+    const worstSigma = decoded[i] / (1 + r); // smallest σ consistent with σ̂
+    assert.ok(tol[i] <= 0.5 * worstSigma && tol[i] <= 0.5 * sigma[i], `pixel ${i}`);
+    assert.ok(tol[i] > 0.5 * worstSigma * (1 - 1e-6), `pixel ${i} not tight`);
+  }
+});
