@@ -19,8 +19,8 @@ export interface RawHeader {
   predictor: number;
   /** Whether the residual is taken against a caller-given prediction. */
   usePrediction: boolean;
-  /** Whether the lower rows are predicted from their centrosymmetric mirror. */
-  symmetric: boolean;
+  /** Symmetry prior id (0 none, 1 centro, 2 quadrant, 3 octant). */
+  symmetry: number;
   /** Transform id (0 log, 1 linear). */
   transform: number;
   /** Bound kind. */
@@ -31,8 +31,8 @@ export interface RawHeader {
   width: number;
   /** R or A (NaN for pointwise). */
   boundValue: number;
-  /** Fraction m of the bound's half-width given up as safety margin (a float32). */
-  margin: number;
+  /** Safety margin exponent k: the fraction m = 2^−k (k = 0: m = 0) of the half-width is given up. */
+  marginExponent: number;
   /** Relative prediction difference ε the stream tolerates (0 when no prediction is used). */
   predictionTolerance: number;
   /** Offset of the range-coded body. */
@@ -43,7 +43,7 @@ export interface RawHeader {
 export function writeHeader(h: RawHeader): Uint8Array {
   const out: number[] = [BOUNDED_VERSION];
   out.push(
-    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetric ? 8 : 0) | (h.transform << 4) |
+    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetry << 3) | (h.transform << 5) |
       (BOUND_CODES[h.boundKind] << 6),
   );
   varint(out, h.height);
@@ -53,8 +53,7 @@ export function writeHeader(h: RawHeader): Uint8Array {
     view.setFloat64(0, h.boundValue, true);
     for (let j = 0; j < 8; j++) out.push(view.getUint8(j));
   }
-  view.setFloat32(0, h.margin, true);
-  for (let j = 0; j < 4; j++) out.push(view.getUint8(j));
+  out.push(h.marginExponent);
   if (h.usePrediction) {
     view.setFloat32(0, h.predictionTolerance, true);
     for (let j = 0; j < 4; j++) out.push(view.getUint8(j));
@@ -78,9 +77,9 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   const mode = bytes[1];
   at.pos = 2;
   const predictor = mode & 3;
-  const transform = (mode >> 4) & 3;
+  const transform = (mode >> 5) & 1;
   const boundCode = mode >> 6;
-  if (predictor > 1 || transform > 1 || boundCode > 2) {
+  if (predictor > 1 || boundCode > 2) {
     throw new FormatError(`bounded stream: invalid mode byte 0x${mode.toString(16)}`);
   }
   const boundKind = BOUND_NAMES[boundCode];
@@ -104,10 +103,8 @@ export function readHeader(bytes: Uint8Array): RawHeader {
       throw new FormatError(`bounded stream: invalid ${boundKind} bound ${boundValue}`);
     }
   }
-  need(4, "margin");
-  const margin = view.getFloat32(at.pos, true);
-  at.pos += 4;
-  if (!(margin >= 0 && margin < 1)) throw new FormatError(`bounded stream: margin ${margin}`);
+  need(1, "margin");
+  const marginExponent = bytes[at.pos++];
   const usePrediction = (mode & 4) !== 0;
   let predictionTolerance = 0;
   if (usePrediction) {
@@ -118,13 +115,13 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   return {
     predictor,
     usePrediction,
-    symmetric: (mode & 8) !== 0,
+    symmetry: (mode >> 3) & 3,
     transform,
     boundKind,
     height,
     width,
     boundValue,
-    margin,
+    marginExponent,
     predictionTolerance,
     bodyOffset: at.pos,
   };

@@ -1,17 +1,22 @@
 /**
  * Coding plans: the order in which pixels are coded and, for each, the linear predictor from
  * already decoded values and the neighbours that choose its entropy-coding context (private to
- * `codec/bounded/`). A plan depends only on the grid and the predictor choice, so encoder and
- * decoder build the same one.
+ * `codec/bounded/`). A plan depends only on the grid and the mode, so encoder and decoder build
+ * the same one.
  *
- * Predictors (ids stored in the header):
+ * Spatial predictors (ids stored in the header):
  * - Lorenzo (0): raster order, 2-D Lorenzo a + b − c (Tao et al., SZ 1.4, IPDPS 2017);
  * - interpolation (1): SZ3-style multilevel interpolation (Zhao et al., ICDE 2021), cubic
- *   (−1, 9, 9, −1)/16 where four neighbours exist, else linear, else copy; along x, then y,
- *   at each stride from the coarsest down to 1.
- * With `symmetric`, only rows [0, ⌈H/2⌉) are coded that way; every other pixel (iy, ix) is
- * predicted from its already decoded mirror (H−1−iy, W−1−ix), the SAS centrosymmetry
- * I(q) = I(−q) on a grid symmetric about q = 0.
+ *   (−1, 9, 9, −1)/16 where four neighbours exist, else linear, else linear extrapolation or
+ *   copy; along x, then y, at each stride from the coarsest down to 1.
+ * Symmetry priors of SAS images on a grid symmetric about q = 0 (ids stored in the header):
+ * - none (0);
+ * - centro (1): I(q) = I(−q), pixel (iy, ix) ↔ (H−1−iy, W−1−ix) — every SAS image;
+ * - quadrant (2): also I(qx, qy) = I(−qx, qy) — isotropic or axis-aligned samples;
+ * - octant (3, square grids): also I(qx, qy) = I(qy, qx) — isotropic samples.
+ * Only the fundamental region (top rows, or the top-left quadrant) is walked by the spatial
+ * predictor; a pixel whose symmetric partner is already decoded is predicted from it instead,
+ * and every pixel outside the region from its partner inside.
  * @module
  */
 
@@ -19,6 +24,8 @@
 export const LORENZO = 0;
 /** SZ3-style multilevel interpolation. */
 export const INTERPOLATION = 1;
+/** Symmetry ids as stored in the header. */
+export const SYMMETRIES = ["none", "centro", "quadrant", "octant"] as const;
 
 /** Context classes: which kind of step a pixel is (its residuals have different scales). */
 export const CLASS_MIRROR = 0;
@@ -51,41 +58,56 @@ export function codingPlan(
   height: number,
   width: number,
   predictor: number,
-  symmetric: boolean,
+  symmetry: number,
 ): CodingPlan {
-  const key = `${height}x${width}:${predictor}:${symmetric}`;
+  const key = `${height}x${width}:${predictor}:${symmetry}`;
   let plan = cache.get(key);
   if (plan === undefined) {
-    plan = buildPlan(height, width, predictor, symmetric);
+    plan = buildPlan(height, width, predictor, symmetry);
     if (cache.size > 64) cache.clear();
     cache.set(key, plan);
   }
   return plan;
 }
 
+/** Whether a symmetry applies to an H × W grid (octant needs a square one). */
+export function symmetryFits(height: number, width: number, symmetry: number): boolean {
+  return symmetry !== 3 || height === width;
+}
+
 class PlanBuilder {
-  readonly n: number;
   readonly pixel: Int32Array;
   readonly neighbour: Int32Array;
   readonly weight: Float64Array;
   readonly base: Int32Array;
   readonly context: Int32Array;
   readonly stepClass: Uint8Array;
+  readonly added: Uint8Array;
+  readonly partners: (i: number) => number[];
   k = 0;
 
-  constructor(n: number) {
-    this.n = n;
+  constructor(n: number, partners: (i: number) => number[]) {
     this.pixel = new Int32Array(n);
     this.neighbour = new Int32Array(4 * n).fill(-1);
     this.weight = new Float64Array(4 * n);
     this.base = new Int32Array(n);
     this.context = new Int32Array(2 * n).fill(-1);
     this.stepClass = new Uint8Array(n);
+    this.added = new Uint8Array(n);
+    this.partners = partners;
   }
 
-  add(pixel: number, nbrs: number[], weights: number[], ctx: number[], cls: number, base = pixel) {
+  /** Adds pixel i with a spatial predictor, or from its partner when one is decoded already. */
+  add(i: number, nbrs: number[], weights: number[], ctx: number[], cls: number): void {
+    for (const j of this.partners(i)) {
+      if (this.added[j]) return this.#push(i, [j], [1], [j, ctx[0] ?? -1], CLASS_MIRROR, j);
+    }
+    this.#push(i, nbrs, weights, ctx, cls, i);
+  }
+
+  #push(i: number, nbrs: number[], weights: number[], ctx: number[], cls: number, base: number) {
     const k = this.k++;
-    this.pixel[k] = pixel;
+    this.pixel[k] = i;
     for (let j = 0; j < nbrs.length; j++) {
       this.neighbour[4 * k + j] = nbrs[j];
       this.weight[4 * k + j] = weights[j];
@@ -94,26 +116,41 @@ class PlanBuilder {
     this.context[2 * k] = ctx[0] ?? -1;
     this.context[2 * k + 1] = ctx[1] ?? -1;
     this.stepClass[k] = cls;
+    this.added[i] = 1;
   }
 }
 
-function buildPlan(h: number, w: number, predictor: number, symmetric: boolean): CodingPlan {
-  const b = new PlanBuilder(h * w);
-  const rows = symmetric ? Math.ceil(h / 2) : h;
-  if (predictor === LORENZO) lorenzo(b, rows, w, 1, CLASS_FINE);
-  else interpolation(b, rows, w);
-  for (let i = rows * w; i < h * w; i++) {
-    const mirror = h * w - 1 - i;
-    b.add(i, [mirror], [1], [mirror, i - 1], CLASS_MIRROR, mirror);
-  }
-  if (b.k !== b.n) throw new Error(`coding plan covers ${b.k} of ${b.n} pixels`);
+function buildPlan(h: number, w: number, predictor: number, symmetry: number): CodingPlan {
+  const n = h * w;
+  const partners = (i: number): number[] => {
+    if (symmetry === 0) return [];
+    const iy = Math.floor(i / w);
+    const ix = i - iy * w;
+    const out = [n - 1 - i];
+    if (symmetry >= 2) out.push(iy * w + (w - 1 - ix), (h - 1 - iy) * w + ix);
+    if (symmetry === 3) {
+      for (
+        const [a, b] of [[ix, iy], [w - 1 - ix, iy], [ix, h - 1 - iy], [w - 1 - ix, h - 1 - iy]]
+      ) {
+        out.push(a * w + b);
+      }
+    }
+    return out;
+  };
+  const b = new PlanBuilder(n, partners);
+  const rows = symmetry === 0 ? h : Math.ceil(h / 2);
+  const cols = symmetry >= 2 ? Math.ceil(w / 2) : w;
+  if (predictor === LORENZO) lorenzo(b, rows, cols, w, 1, CLASS_FINE);
+  else interpolation(b, rows, cols, w);
+  for (let i = 0; i < n; i++) if (!b.added[i]) b.add(i, [], [], [], CLASS_MIRROR);
+  if (b.k !== n) throw new Error(`coding plan covers ${b.k} of ${n} pixels`);
   return b;
 }
 
-/** Lorenzo in raster order over the sub-grid of rows/columns that are multiples of `s`. */
-function lorenzo(b: PlanBuilder, h: number, w: number, s: number, cls: number): void {
+/** Lorenzo in raster order over the region's pixels at multiples of `s` (row stride `w`). */
+function lorenzo(b: PlanBuilder, h: number, cols: number, w: number, s: number, cls: number) {
   for (let iy = 0; iy < h; iy += s) {
-    for (let ix = 0; ix < w; ix += s) {
+    for (let ix = 0; ix < cols; ix += s) {
       const i = iy * w + ix;
       const left = ix > 0 ? i - s : -1;
       const up = iy > 0 ? i - s * w : -1;
@@ -125,22 +162,22 @@ function lorenzo(b: PlanBuilder, h: number, w: number, s: number, cls: number): 
   }
 }
 
-function interpolation(b: PlanBuilder, h: number, w: number): void {
+function interpolation(b: PlanBuilder, h: number, cols: number, w: number): void {
   let top = 1;
-  while (top * 2 < Math.max(h, w)) top *= 2;
-  lorenzo(b, h, w, top, CLASS_COARSE);
+  while (top * 2 < Math.max(h, cols)) top *= 2;
+  lorenzo(b, h, cols, w, top, CLASS_COARSE);
   for (let s = top / 2; s >= 1; s /= 2) {
     const cls = s === 1 ? CLASS_FINE : s === 2 ? CLASS_MID : CLASS_COARSE;
     // Along x: rows already at stride 2s, new columns at odd multiples of s.
     for (let iy = 0; iy < h; iy += 2 * s) {
-      for (let ix = s; ix < w; ix += 2 * s) {
+      for (let ix = s; ix < cols; ix += 2 * s) {
         const i = iy * w + ix;
-        line(b, i, 1, ix, w, s, cls, iy >= 2 * s ? i - 2 * s * w : -1);
+        line(b, i, 1, ix, cols, s, cls, iy >= 2 * s ? i - 2 * s * w : -1);
       }
     }
     // Along y: new rows at odd multiples of s, every column at stride s.
     for (let iy = s; iy < h; iy += 2 * s) {
-      for (let ix = 0; ix < w; ix += s) {
+      for (let ix = 0; ix < cols; ix += s) {
         const i = iy * w + ix;
         line(b, i, w, iy, h, s, cls, ix >= s ? i - s : -1);
       }
@@ -170,7 +207,7 @@ function line(
   } else if (hasNext) {
     b.add(i, [i - d, i + d], [0.5, 0.5], ctx, cls);
   } else if (c >= 3 * s) {
-    // Right or bottom edge: extrapolate linearly from the two known neighbours below.
+    // Right or bottom edge: extrapolate linearly from the two known neighbours before it.
     b.add(i, [i - d, i - 3 * d], [1.5, -0.5], ctx, cls);
   } else {
     b.add(i, [i - d], [1], ctx, cls);

@@ -21,8 +21,11 @@ import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { decodeBody, encodeBody } from "./_bounded_body.ts";
 import { type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
-import { codingPlan, INTERPOLATION, LORENZO } from "./_coding_plan.ts";
+import { codingPlan, INTERPOLATION, LORENZO, SYMMETRIES, symmetryFits } from "./_coding_plan.ts";
 import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pixel_transform.ts";
+
+/** Symmetry priors of SAS images on a grid symmetric about q = 0. */
+export type Symmetry = (typeof SYMMETRIES)[number];
 
 /** The per-pixel guarantee: |Î−I| ≤ r·|I|, |Î−I| ≤ a, or |Î−I| ≤ tolerance[i]. */
 export type ErrorBound =
@@ -36,8 +39,11 @@ export interface BoundedMode {
   predictor: "lorenzo" | "interpolation";
   /** Residuals against the caller's prediction (the autoencoder's reconstruction). */
   usePrediction: boolean;
-  /** Rows below the middle predicted from their mirror pixel (I(q) = I(−q)). */
-  symmetric: boolean;
+  /**
+   * Symmetry prior: "centro" I(q) = I(−q); "quadrant" also I(qx, qy) = I(−qx, qy); "octant"
+   * (square grids) also I(qx, qy) = I(qy, qx). Pixels are predicted from decoded partners.
+   */
+  symmetry: Symmetry;
 }
 
 /** Options of {@link encodeBounded}. */
@@ -81,7 +87,7 @@ export interface BoundedHeader {
   transform: "log" | "linear";
   /** Bound kind and value (value is NaN for pointwise). */
   bound: { kind: "rel" | "abs" | "pointwise"; value: number };
-  /** Fraction of the bound's half-width kept as safety margin. */
+  /** Fraction m of the bound's half-width kept as safety margin (δ′ = δ·(1 − m)). */
   margin: number;
   /** Relative prediction difference tolerated (0 without prediction). */
   predictionTolerance: number;
@@ -89,7 +95,7 @@ export interface BoundedHeader {
 
 /** Default ε: float32 kernels on different backends agree to ~1e-6 relative. */
 export const DEFAULT_PREDICTION_TOLERANCE = 1e-5;
-const LINEAR_MARGIN = 2 ** -8;
+const LINEAR_MARGIN_EXPONENT = 8;
 const PREDICTORS = ["lorenzo", "interpolation"] as const;
 
 /** Encodes `image` so that every decoded pixel meets `opts.bound`. */
@@ -126,28 +132,35 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
     ? (i: number, out: number) => Math.abs(out - image[i]) <= bound.a
     : (i: number, out: number) => Math.abs(out - image[i]) <= tolerance![i];
   let best: Uint8Array | null = null;
-  for (const mode of opts.modes ?? allModes(opts.prediction !== undefined)) {
+  const modes = opts.modes ?? allModes(opts.prediction !== undefined, opts.height, opts.width);
+  for (const mode of modes) {
     if (mode.usePrediction && opts.prediction === undefined) {
       throw new UsageError(`mode uses a prediction but none was given`);
     }
+    const symmetry = SYMMETRIES.indexOf(mode.symmetry);
+    if (symmetry < 0 || !symmetryFits(opts.height, opts.width, symmetry)) {
+      throw new UsageError(
+        `symmetry '${mode.symmetry}' does not fit ${opts.height} × ${opts.width}`,
+      );
+    }
     const base = mode.usePrediction ? bases(transform, opts.prediction!) : null;
     const slackEps = mode.usePrediction ? epsilon : 0;
-    const margin = chooseMargin(transform, boundValue, slackEps);
+    const marginExponent = chooseMargin(transform, boundValue, slackEps);
     const header: RawHeader = {
       predictor: mode.predictor === "lorenzo" ? LORENZO : INTERPOLATION,
       usePrediction: mode.usePrediction,
-      symmetric: mode.symmetric,
+      symmetry,
       transform,
       boundKind: bound.kind,
       height: opts.height,
       width: opts.width,
       boundValue,
-      margin,
+      marginExponent,
       predictionTolerance: Math.fround(slackEps),
       bodyOffset: 0,
     };
     const head = writeHeader(header);
-    const plan = codingPlan(opts.height, opts.width, header.predictor, mode.symmetric);
+    const plan = codingPlan(opts.height, opts.width, header.predictor, symmetry);
     const enc = new RangeEncoder(4 * n);
     const baseSlack = base === null
       ? (transform === LOG ? () => ENGINE_SLACK : () => 0)
@@ -187,7 +200,7 @@ export function decodeBounded(
     }
     tolerance = checkTolerance(opts.tolerance, n);
   }
-  const plan = codingPlan(raw.height, raw.width, raw.predictor, raw.symmetric);
+  const plan = codingPlan(raw.height, raw.width, raw.predictor, raw.symmetry);
   const image = new Float32Array(n);
   const dec = new RangeDecoder(bytes, raw.bodyOffset);
   decodeBody(
@@ -237,27 +250,36 @@ function nextDown32(f: number): number {
   return a[0];
 }
 
-function allModes(withPrediction: boolean): BoundedMode[] {
+function allModes(withPrediction: boolean, height: number, width: number): BoundedMode[] {
   const modes: BoundedMode[] = [];
   for (const usePrediction of withPrediction ? [false, true] : [false]) {
     for (const predictor of PREDICTORS) {
-      for (const symmetric of [false, true]) modes.push({ predictor, usePrediction, symmetric });
+      SYMMETRIES.forEach((symmetry, id) => {
+        if (symmetryFits(height, width, id)) modes.push({ predictor, usePrediction, symmetry });
+      });
     }
   }
   return modes;
 }
 
-/** Margin m: room for the decoder's prediction difference and float32 output rounding. */
+/**
+ * Margin exponent k, m = 2^−k ≥ the room needed for the decoder's prediction difference and
+ * float32 output rounding (LOG), or a fixed 2^−8 of the half-width (LINEAR).
+ */
 function chooseMargin(transform: number, boundValue: number, epsilon: number): number {
-  if (transform === LINEAR) return LINEAR_MARGIN;
+  if (transform === LINEAR) return LINEAR_MARGIN_EXPONENT;
   const slack = baseTolerance(LOG, epsilon, 0) + 2 ** -22;
-  return Math.fround(Math.min(0.5, slack / Math.log1p(boundValue)));
+  return Math.max(1, Math.min(255, Math.floor(Math.log2(Math.log1p(boundValue) / slack))));
+}
+
+function marginOf(h: RawHeader): number {
+  return h.marginExponent === 0 ? 0 : 2 ** -h.marginExponent;
 }
 
 /** δ′ per pixel: the bound's half-width in the transform domain times (1 − m). */
 function halfWidths(h: RawHeader, tolerance: Float32Array | null): Float64Array {
   const n = h.height * h.width;
-  const keep = 1 - h.margin;
+  const keep = 1 - marginOf(h);
   if (tolerance !== null) return Float64Array.from(tolerance, (t) => t * keep);
   const delta = h.boundKind === "rel" ? Math.log1p(h.boundValue) : h.boundValue;
   return new Float64Array(n).fill(delta * keep);
@@ -302,11 +324,11 @@ function publicHeader(raw: RawHeader): BoundedHeader {
     mode: {
       predictor: PREDICTORS[raw.predictor],
       usePrediction: raw.usePrediction,
-      symmetric: raw.symmetric,
+      symmetry: SYMMETRIES[raw.symmetry],
     },
     transform: raw.transform === LOG ? "log" : "linear",
     bound: { kind: raw.boundKind, value: raw.boundValue },
-    margin: raw.margin,
+    margin: marginOf(raw),
     predictionTolerance: raw.predictionTolerance,
   };
 }

@@ -12,9 +12,9 @@ import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 const ALL_MODES: BoundedMode[] = [];
 for (const predictor of ["lorenzo", "interpolation"] as const) {
-  for (const symmetric of [false, true]) {
+  for (const symmetry of ["none", "centro", "quadrant"] as const) {
     for (const usePrediction of [false, true]) {
-      ALL_MODES.push({ predictor, symmetric, usePrediction });
+      ALL_MODES.push({ predictor, symmetry, usePrediction });
     }
   }
 }
@@ -33,15 +33,19 @@ function violation(x: Float32Array, y: Float32Array, bound: ErrorBound): string 
   return null;
 }
 
-/** A SAS-like image: a decaying, centrosymmetric log-intensity with wiggles, times noise. */
-function sasLike(h: number, w: number, seed: number, noise = 0): Float32Array {
+/**
+ * A SAS-like image: a decaying log-intensity with wiggles, times noise; without noise it is
+ * centrosymmetric, also mirror-symmetric unless `skew`, also transpose-symmetric if `round`.
+ */
+function sasLike(h: number, w: number, seed: number, noise = 0, skew = 0, round = false) {
   const rand = mulberry32(seed);
   const x = new Float32Array(h * w);
   for (let iy = 0; iy < h; iy++) {
     for (let ix = 0; ix < w; ix++) {
-      const qx = (2 * ix) / Math.max(1, w - 1) - 1;
-      const qy = (2 * iy) / Math.max(1, h - 1) - 1;
-      const q = Math.hypot(1.3 * qx, qy);
+      // Integer numerators keep mirrored coordinates exact negatives of each other.
+      const qx = (2 * ix - (w - 1)) / Math.max(1, w - 1);
+      const qy = (2 * iy - (h - 1)) / Math.max(1, h - 1);
+      const q = Math.hypot(round ? qx : 1.3 * qx, qy) + skew * qx * qy;
       const clean = 1e3 * Math.exp(-8 * q) * (1.2 + Math.cos(25 * q)) + 1e-3;
       x[iy * w + ix] = clean * (1 + noise * (rand() - 0.5));
     }
@@ -160,20 +164,37 @@ Deno.test("decodeBounded() keeps the bound when its prediction differs by up to 
   }
 });
 
-Deno.test("encodeBounded() predicts a centrosymmetric image from its mirror and halves the stream", () => {
-  const image = sasLike(64, 64, 6);
-  for (let i = 0; i < 2048; i++) assert.equal(image[i], image[4095 - i]);
+Deno.test("encodeBounded() picks the symmetry an image has and codes mirrored pixels for free", () => {
   const bound: ErrorBound = { kind: "rel", r: 0.01 };
-  const plain = encodeBounded(image, {
-    height: 64,
-    width: 64,
-    bound,
-    modes: [{ predictor: "interpolation", usePrediction: false, symmetric: false }],
-  });
-  const { bytes, header, image: out } = roundTrip(image, 64, 64, bound);
-  assert.equal(header.mode.symmetric, true);
-  assert.ok(bytes.length < 0.6 * plain.length, `${bytes.length} vs ${plain.length} bytes`);
-  for (let i = 0; i < 2048; i++) assert.equal(out[i], out[4095 - i]);
+  const cases = [
+    { expect: "centro", image: sasLike(64, 64, 6, 0, 0.4) },
+    { expect: "quadrant", image: sasLike(64, 64, 6) },
+    { expect: "octant", image: sasLike(64, 64, 6, 0, 0, true) },
+  ];
+  for (const { expect, image } of cases) {
+    const plain = encodeBounded(image, {
+      height: 64,
+      width: 64,
+      bound,
+      modes: [{ predictor: "interpolation", usePrediction: false, symmetry: "none" }],
+    });
+    const { bytes, header, image: out } = roundTrip(image, 64, 64, bound);
+    assert.equal(header.mode.symmetry, expect);
+    const share = { centro: 0.6, quadrant: 0.35, octant: 0.25 }[expect]!;
+    assert.ok(bytes.length < share * plain.length, `${expect}: ${bytes.length} vs ${plain.length}`);
+    for (let i = 0; i < 2048; i++) assert.equal(out[i], out[4095 - i]);
+  }
+  const square = sasLike(8, 8, 1);
+  assert.throws(
+    () =>
+      encodeBounded(square.subarray(0, 48), {
+        height: 6,
+        width: 8,
+        bound,
+        modes: [{ predictor: "lorenzo", usePrediction: false, symmetry: "octant" }],
+      }),
+    /symmetry 'octant' does not fit 6 × 8/,
+  );
 });
 
 Deno.test("encodeBounded() is deterministic and records its mode, bound and grid in the header", () => {
@@ -254,7 +275,7 @@ Deno.test("encodeBounded() and decodeBounded() reject bad options and malformed 
     width: 4,
     bound: { kind: "rel", r: 0.1 },
     prediction: image,
-    modes: [{ predictor: "lorenzo", usePrediction: true, symmetric: false }],
+    modes: [{ predictor: "lorenzo", usePrediction: true, symmetry: "none" }],
   });
   assert.throws(() => decodeBounded(withPrediction), /needs the prediction/);
 });
