@@ -29,7 +29,7 @@ export interface RawHeader {
   height: number;
   /** Image columns. */
   width: number;
-  /** R or A (NaN for pointwise). */
+  /** R or A as stored: a float32 (NaN for pointwise). */
   boundValue: number;
   /** Safety margin exponent k: the fraction m = 2^−k (k = 0: m = 0) of the half-width is given up. */
   marginExponent: number;
@@ -48,10 +48,10 @@ export function writeHeader(h: RawHeader): Uint8Array {
   );
   varint(out, h.height);
   varint(out, h.width);
-  const view = new DataView(new ArrayBuffer(8));
+  const view = new DataView(new ArrayBuffer(4));
   if (h.boundKind !== "pointwise") {
-    view.setFloat64(0, h.boundValue, true);
-    for (let j = 0; j < 8; j++) out.push(view.getUint8(j));
+    view.setFloat32(0, h.boundValue, true);
+    for (let j = 0; j < 4; j++) out.push(view.getUint8(j));
   }
   out.push(h.marginExponent);
   if (h.usePrediction) {
@@ -96,9 +96,9 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let boundValue = NaN;
   if (boundKind !== "pointwise") {
-    need(8, "bound");
-    boundValue = view.getFloat64(at.pos, true);
-    at.pos += 8;
+    need(4, "bound");
+    boundValue = view.getFloat32(at.pos, true);
+    at.pos += 4;
     if (!(boundValue > 0 && boundValue < Infinity)) {
       throw new FormatError(`bounded stream: invalid ${boundKind} bound ${boundValue}`);
     }
@@ -148,4 +148,12 @@ function readVarint(
     if ((b & 0x80) === 0) return v;
   }
   throw new FormatError(`bounded stream: grid size varint longer than 5 bytes`);
+}
+
+/** The largest float32 ≤ v (v > 0): the bound a stream stores, never looser than asked. */
+export function float32Below(v: number): number {
+  if (v >= 3.4028234663852886e38) return 3.4028234663852886e38;
+  const f = new Float32Array([v]);
+  if (f[0] > v) new Uint32Array(f.buffer)[0]--;
+  return f[0];
 }

@@ -20,7 +20,7 @@
 import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { decodeBody, encodeBody } from "./_bounded_body.ts";
-import { type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
+import { float32Below, type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
 import { codingPlan, INTERPOLATION, LORENZO, SYMMETRIES, symmetryFits } from "./_coding_plan.ts";
 import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pixel_transform.ts";
 
@@ -85,7 +85,7 @@ export interface BoundedHeader {
   mode: BoundedMode;
   /** Quantization domain. */
   transform: "log" | "linear";
-  /** Bound kind and value (value is NaN for pointwise). */
+  /** Bound kind and value: the largest float32 ≤ the requested one (NaN for pointwise). */
   bound: { kind: "rel" | "abs" | "pointwise"; value: number };
   /** Fraction m of the bound's half-width kept as safety margin (δ′ = δ·(1 − m)). */
   margin: number;
@@ -116,10 +116,12 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
   }
   const { bound } = opts;
   const tolerance = bound.kind === "pointwise" ? checkTolerance(bound.tolerance, n) : null;
-  const boundValue = bound.kind === "rel" ? bound.r : bound.kind === "abs" ? bound.a : NaN;
-  if (bound.kind !== "pointwise" && !(boundValue > 0 && boundValue < Infinity)) {
-    throw new UsageError(`${bound.kind} bound must be a finite number > 0, got ${boundValue}`);
+  const asked = bound.kind === "rel" ? bound.r : bound.kind === "abs" ? bound.a : NaN;
+  if (bound.kind !== "pointwise" && !(asked >= 2 ** -126 && asked < Infinity)) {
+    throw new UsageError(`${bound.kind} bound must be finite and ≥ 2^-126, got ${asked}`);
   }
+  // The stream keeps the largest float32 ≤ the bound, and guarantees that (tighter) one.
+  const boundValue = bound.kind === "pointwise" ? NaN : float32Below(asked);
   const epsilon = opts.predictionTolerance ?? DEFAULT_PREDICTION_TOLERANCE;
   if (!(epsilon >= 0 && epsilon < 0.5)) {
     throw new UsageError(`predictionTolerance must be in [0, 0.5), got ${epsilon}`);
@@ -127,9 +129,9 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
   if (opts.prediction !== undefined) checkArray(opts.prediction, n, "prediction");
   const transform = bound.kind === "rel" ? LOG : LINEAR;
   const within = bound.kind === "rel"
-    ? (i: number, out: number) => Math.abs(out - image[i]) <= bound.r * Math.abs(image[i])
+    ? (i: number, out: number) => Math.abs(out - image[i]) <= boundValue * Math.abs(image[i])
     : bound.kind === "abs"
-    ? (i: number, out: number) => Math.abs(out - image[i]) <= bound.a
+    ? (i: number, out: number) => Math.abs(out - image[i]) <= boundValue
     : (i: number, out: number) => Math.abs(out - image[i]) <= tolerance![i];
   let best: Uint8Array | null = null;
   const modes = opts.modes ?? allModes(opts.prediction !== undefined, opts.height, opts.width);
