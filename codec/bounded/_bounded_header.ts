@@ -19,9 +19,9 @@ export interface RawHeader {
   predictor: number;
   /** Whether the residual is taken against a caller-given prediction. */
   usePrediction: boolean;
-  /** Symmetry prior id (0 none, 1 centro, 2 quadrant, 3 octant). */
+  /** Symmetry prior id (0 none, 1 centro, 2 quadrant, 3 octant, 4 isotropic). */
   symmetry: number;
-  /** Transform id (0 log, 1 linear). */
+  /** Transform id (0 log, 1 linear), implied by the bound kind. */
   transform: number;
   /** Bound kind. */
   boundKind: "rel" | "abs" | "pointwise";
@@ -43,8 +43,7 @@ export interface RawHeader {
 export function writeHeader(h: RawHeader): Uint8Array {
   const out: number[] = [BOUNDED_VERSION];
   out.push(
-    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetry << 3) | (h.transform << 5) |
-      (BOUND_CODES[h.boundKind] << 6),
+    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetry << 3) | (BOUND_CODES[h.boundKind] << 6),
   );
   varint(out, h.height);
   varint(out, h.width);
@@ -77,17 +76,14 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   const mode = bytes[1];
   at.pos = 2;
   const predictor = mode & 3;
-  const transform = (mode >> 5) & 1;
+  const symmetry = (mode >> 3) & 7;
   const boundCode = mode >> 6;
-  if (predictor > 1 || boundCode > 2) {
+  if (predictor > 1 || symmetry > 4 || boundCode > 2) {
     throw new FormatError(`bounded stream: invalid mode byte 0x${mode.toString(16)}`);
   }
   const boundKind = BOUND_NAMES[boundCode];
-  if ((boundKind === "rel") !== (transform === 0)) {
-    throw new FormatError(
-      `bounded stream: transform ${transform} does not fit a ${boundKind} bound`,
-    );
-  }
+  // The transform follows from the bound: log for relative bounds, linear otherwise.
+  const transform = boundKind === "rel" ? 0 : 1;
   const height = readVarint(bytes, at, need);
   const width = readVarint(bytes, at, need);
   if (height < 1 || width < 1 || height * width > 2 ** 28) {
@@ -115,7 +111,7 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   return {
     predictor,
     usePrediction,
-    symmetry: (mode >> 3) & 3,
+    symmetry,
     transform,
     boundKind,
     height,

@@ -13,8 +13,11 @@
  * - none (0);
  * - centro (1): I(q) = I(−q), pixel (iy, ix) ↔ (H−1−iy, W−1−ix) — every SAS image;
  * - quadrant (2): also I(qx, qy) = I(−qx, qy) — isotropic or axis-aligned samples;
- * - octant (3, square grids): also I(qx, qy) = I(qy, qx) — isotropic samples.
- * Only the fundamental region (top rows, or the top-left quadrant) is walked by the spatial
+ * - octant (3, square grids): also I(qx, qy) = I(qy, qx) — isotropic samples;
+ * - isotropic (4, square grids): I depends on |q| only. One pixel per distinct radius
+ *   (dx² + dy², dx = 2·ix − (W−1), dy likewise) is coded, in order of radius, by the spatial
+ *   predictor run in 1-D over that sequence with Lagrange weights at the actual radii.
+ * Otherwise only the fundamental region (top rows, or the top-left quadrant) is walked by the spatial
  * predictor; a pixel whose symmetric partner is already decoded is predicted from it instead,
  * and every pixel outside the region from its partner inside.
  * @module
@@ -25,7 +28,8 @@ export const LORENZO = 0;
 /** SZ3-style multilevel interpolation. */
 export const INTERPOLATION = 1;
 /** Symmetry ids as stored in the header. */
-export const SYMMETRIES = ["none", "centro", "quadrant", "octant"] as const;
+export const SYMMETRIES = ["none", "centro", "quadrant", "octant", "isotropic"] as const;
+const ISOTROPIC = 4;
 
 /** Context classes: which kind of step a pixel is (its residuals have different scales). */
 export const CLASS_MIRROR = 0;
@@ -70,9 +74,9 @@ export function codingPlan(
   return plan;
 }
 
-/** Whether a symmetry applies to an H × W grid (octant needs a square one). */
+/** Whether a symmetry applies to an H × W grid (octant and isotropic need a square one). */
 export function symmetryFits(height: number, width: number, symmetry: number): boolean {
-  return symmetry !== 3 || height === width;
+  return symmetry < 3 || height === width;
 }
 
 class PlanBuilder {
@@ -121,6 +125,7 @@ class PlanBuilder {
 }
 
 function buildPlan(h: number, w: number, predictor: number, symmetry: number): CodingPlan {
+  if (symmetry === ISOTROPIC) return radialPlan(h, w, predictor);
   const n = h * w;
   const partners = (i: number): number[] => {
     if (symmetry === 0) return [];
@@ -212,4 +217,53 @@ function line(
   } else {
     b.add(i, [i - d], [1], ctx, cls);
   }
+}
+
+/** Isotropic plan: one representative per radius, predicted in 1-D along the radius. */
+function radialPlan(h: number, w: number, predictor: number): CodingPlan {
+  const n = h * w;
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const dx = 2 * (i % w) - (w - 1);
+    const dy = 2 * Math.floor(i / w) - (h - 1);
+    key[i] = dx * dx + dy * dy;
+  }
+  const rep = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (!rep.has(key[i])) rep.set(key[i], i);
+  const keys = [...rep.keys()].sort((a, b) => a - b);
+  const pix = keys.map((k) => rep.get(k)!);
+  const x = keys.map(Math.sqrt);
+  const b = new PlanBuilder(n, (i) => [rep.get(key[i])!]);
+  const m = pix.length;
+  let top = 1;
+  while (top * 2 < m) top *= 2;
+  if (predictor === LORENZO) top = 1;
+  // Anchors every `top`: extrapolated linearly (at the actual radii) from the two before.
+  for (let j = 0, prev = -1, prev2 = -1; j < m; prev2 = prev, prev = j, j += top) {
+    if (prev2 >= 0) {
+      const t = (x[j] - x[prev]) / (x[prev] - x[prev2]);
+      b.add(pix[j], [pix[prev], pix[prev2]], [1 + t, -t], [pix[prev], pix[prev2]], CLASS_COARSE);
+    } else if (prev >= 0) b.add(pix[j], [pix[prev]], [1], [pix[prev]], CLASS_COARSE);
+    else b.add(pix[j], [], [], [], CLASS_COARSE);
+  }
+  for (let s = top / 2; s >= 1; s /= 2) {
+    const cls = s === 1 ? CLASS_FINE : s === 2 ? CLASS_MID : CLASS_COARSE;
+    for (let j = s; j < m; j += 2 * s) {
+      const at = [j - 3 * s, j - s, j + s, j + 3 * s].filter((t) => t >= 0 && t < m);
+      const use = at.length === 4 || at.length === 1 ? at : at.filter((t) => Math.abs(t - j) === s);
+      const ctx = [pix[j - s], j >= 2 * s ? pix[j - 2 * s] : -1];
+      b.add(pix[j], use.map((t) => pix[t]), lagrange(x, use, x[j]), ctx, cls);
+    }
+  }
+  for (let i = 0; i < n; i++) if (!b.added[i]) b.add(i, [], [], [], CLASS_MIRROR);
+  return b;
+}
+
+/** Lagrange weights at `at` for the polynomial through the points x[nodes]. */
+function lagrange(x: number[], nodes: number[], at: number): number[] {
+  return nodes.map((a) => {
+    let wgt = 1;
+    for (const c of nodes) if (c !== a) wgt *= (at - x[c]) / (x[a] - x[c]);
+    return wgt;
+  });
 }

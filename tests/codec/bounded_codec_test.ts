@@ -6,13 +6,14 @@ import {
   type ErrorBound,
   readBoundedHeader,
   sigmaTolerance,
+  type Symmetry,
 } from "../../codec/bounded/bounded_codec.ts";
 import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 const ALL_MODES: BoundedMode[] = [];
 for (const predictor of ["lorenzo", "interpolation"] as const) {
-  for (const symmetry of ["none", "centro", "quadrant"] as const) {
+  for (const symmetry of ["none", "centro", "quadrant", "octant", "isotropic"] as const) {
     for (const usePrediction of [false, true]) {
       ALL_MODES.push({ predictor, symmetry, usePrediction });
     }
@@ -34,10 +35,10 @@ function violation(x: Float32Array, y: Float32Array, bound: ErrorBound): string 
 }
 
 /**
- * A SAS-like image: a decaying log-intensity with wiggles, times noise; without noise it is
- * centrosymmetric, also mirror-symmetric unless `skew`, also transpose-symmetric if `round`.
+ * A SAS-like image: a decaying log-intensity with wiggles, times noise; without noise it has
+ * exactly the symmetry `shape` (and those it implies), no more.
  */
-function sasLike(h: number, w: number, seed: number, noise = 0, skew = 0, round = false) {
+function sasLike(h: number, w: number, seed: number, noise = 0, shape: Symmetry = "quadrant") {
   const rand = mulberry32(seed);
   const x = new Float32Array(h * w);
   for (let iy = 0; iy < h; iy++) {
@@ -45,12 +46,26 @@ function sasLike(h: number, w: number, seed: number, noise = 0, skew = 0, round 
       // Integer numerators keep mirrored coordinates exact negatives of each other.
       const qx = (2 * ix - (w - 1)) / Math.max(1, w - 1);
       const qy = (2 * iy - (h - 1)) / Math.max(1, h - 1);
-      const q = Math.hypot(round ? qx : 1.3 * qx, qy) + skew * qx * qy;
+      const q = {
+        none: Math.hypot(1.3 * qx, qy) + 0.2 * qx,
+        centro: Math.hypot(1.3 * qx, qy) + 0.4 * qx * qy,
+        quadrant: Math.hypot(1.3 * qx, qy),
+        octant: Math.hypot(qx, qy) + 0.3 * (qx ** 4 + qy ** 4),
+        isotropic: Math.sqrt(qx * qx + qy * qy),
+      }[shape];
       const clean = 1e3 * Math.exp(-8 * q) * (1.2 + Math.cos(25 * q)) + 1e-3;
       x[iy * w + ix] = clean * (1 + noise * (rand() - 0.5));
     }
   }
   return x;
+}
+
+/** The modes that apply to an h × w grid (octant and isotropic need a square one). */
+function modesFor(h: number, w: number, usePrediction: boolean): BoundedMode[] {
+  return ALL_MODES.filter((m) =>
+    m.usePrediction === usePrediction &&
+    (h === w || (m.symmetry !== "octant" && m.symmetry !== "isotropic"))
+  );
 }
 
 function roundTrip(
@@ -66,16 +81,15 @@ function roundTrip(
 }
 
 Deno.test("encodeBounded() keeps every pixel within a relative bound for every mode without prediction", () => {
-  const image = sasLike(29, 41, 1, 0.3);
-  for (const r of [1e-4, 1e-2, 0.3]) {
-    for (const mode of ALL_MODES.filter((m) => !m.usePrediction)) {
-      const { image: out, header } = roundTrip(image, 29, 41, { kind: "rel", r }, [mode]);
-      assert.deepEqual(header.mode, mode);
-      assert.equal(
-        violation(image, out, { kind: "rel", r }),
-        null,
-        `r=${r} ${JSON.stringify(mode)}`,
-      );
+  for (const [h, w] of [[29, 41], [33, 33]]) {
+    const image = sasLike(h, w, 1, 0.3);
+    for (const r of [1e-4, 1e-2, 0.3]) {
+      for (const mode of modesFor(h, w, false)) {
+        const { image: out, header } = roundTrip(image, h, w, { kind: "rel", r }, [mode]);
+        assert.deepEqual(header.mode, mode);
+        const where = `${h}×${w} r=${r} ${JSON.stringify(mode)}`;
+        assert.equal(violation(image, out, { kind: "rel", r }), null, where);
+      }
     }
   }
 });
@@ -118,25 +132,32 @@ Deno.test("encodeBounded() stores zeros with their sign, and constants, subnorma
 });
 
 Deno.test("encodeBounded() keeps absolute and pointwise bounds, storing zero-tolerance pixels exactly", () => {
-  const image = sasLike(20, 30, 2, 0.5);
-  const rand = mulberry32(3);
-  const tolerance = Float32Array.from(
-    image,
-    (v, i) => (i % 7 === 0 ? 0 : 0.5 * Math.sqrt(v) * rand()),
-  );
-  for (const bound of [{ kind: "abs", a: 0.5 }, { kind: "pointwise", tolerance }] as ErrorBound[]) {
-    for (const mode of ALL_MODES.filter((m) => !m.usePrediction)) {
-      const { image: out } = roundTrip(image, 20, 30, bound, [mode]);
-      assert.equal(violation(image, out, bound), null, `${bound.kind} ${JSON.stringify(mode)}`);
+  for (const [h, w] of [[20, 30], [24, 24]]) {
+    const image = sasLike(h, w, 2, 0.5);
+    const rand = mulberry32(3);
+    const tolerance = Float32Array.from(
+      image,
+      (v, i) => (i % 7 === 0 ? 0 : 0.5 * Math.sqrt(v) * rand()),
+    );
+    for (
+      const bound of [{ kind: "abs", a: 0.5 }, { kind: "pointwise", tolerance }] as ErrorBound[]
+    ) {
+      for (const mode of modesFor(h, w, false)) {
+        const { image: out } = roundTrip(image, h, w, bound, [mode]);
+        const where = `${h}×${w} ${bound.kind} ${JSON.stringify(mode)}`;
+        assert.equal(violation(image, out, bound), null, where);
+      }
     }
+    const { image: out } = roundTrip(image, h, w, { kind: "pointwise", tolerance });
+    for (let i = 0; i < image.length; i += 7) assert.equal(out[i], image[i]);
   }
-  const { image: out } = roundTrip(image, 20, 30, { kind: "pointwise", tolerance });
-  for (let i = 0; i < image.length; i += 7) assert.equal(out[i], image[i]);
 });
 
 Deno.test("decodeBounded() keeps the bound when its prediction differs by up to ε from the encoder's", () => {
-  const h = 32;
-  const w = 48;
+  for (const [h, w] of [[32, 48], [40, 40]]) checkPerturbed(h, w);
+});
+
+function checkPerturbed(h: number, w: number): void {
   const image = sasLike(h, w, 4, 0.02);
   const rand = mulberry32(5);
   // The encoder's "autoencoder reconstruction": the image off by a few percent.
@@ -148,7 +169,7 @@ Deno.test("decodeBounded() keeps the bound when its prediction differs by up to 
     () => eps * (2 * rand() - 1),
   ];
   for (const bound of [{ kind: "rel", r: 0.001 }, { kind: "abs", a: 0.01 }] as ErrorBound[]) {
-    for (const mode of ALL_MODES.filter((m) => m.usePrediction)) {
+    for (const mode of modesFor(h, w, true)) {
       const bytes = encodeBounded(image, { height: h, width: w, bound, prediction, modes: [mode] });
       assert.equal(readBoundedHeader(bytes).predictionTolerance, Math.fround(eps));
       for (const delta of perturbations) {
@@ -158,18 +179,20 @@ Deno.test("decodeBounded() keeps the bound when its prediction differs by up to 
           return Math.abs(moved - p) <= eps * Math.abs(p) ? moved : p;
         });
         const { image: out } = decodeBounded(bytes, { prediction: other });
-        assert.equal(violation(image, out, bound), null, `${bound.kind} ${JSON.stringify(mode)}`);
+        const where = `${h}×${w} ${bound.kind} ${JSON.stringify(mode)}`;
+        assert.equal(violation(image, out, bound), null, where);
       }
     }
   }
-});
+}
 
 Deno.test("encodeBounded() picks the symmetry an image has and codes mirrored pixels for free", () => {
   const bound: ErrorBound = { kind: "rel", r: 0.01 };
   const cases = [
-    { expect: "centro", image: sasLike(64, 64, 6, 0, 0.4) },
-    { expect: "quadrant", image: sasLike(64, 64, 6) },
-    { expect: "octant", image: sasLike(64, 64, 6, 0, 0, true) },
+    { expect: "centro", image: sasLike(64, 64, 6, 0, "centro") },
+    { expect: "quadrant", image: sasLike(64, 64, 6, 0, "quadrant") },
+    { expect: "octant", image: sasLike(64, 64, 6, 0, "octant") },
+    { expect: "isotropic", image: sasLike(64, 64, 6, 0, "isotropic") },
   ];
   for (const { expect, image } of cases) {
     const plain = encodeBounded(image, {
@@ -180,7 +203,7 @@ Deno.test("encodeBounded() picks the symmetry an image has and codes mirrored pi
     });
     const { bytes, header, image: out } = roundTrip(image, 64, 64, bound);
     assert.equal(header.mode.symmetry, expect);
-    const share = { centro: 0.6, quadrant: 0.35, octant: 0.25 }[expect]!;
+    const share = { centro: 0.6, quadrant: 0.35, octant: 0.25, isotropic: 0.2 }[expect]!;
     assert.ok(bytes.length < share * plain.length, `${expect}: ${bytes.length} vs ${plain.length}`);
     for (let i = 0; i < 2048; i++) assert.equal(out[i], out[4095 - i]);
   }
