@@ -4,7 +4,8 @@
  *
  * Per step, the pixel's kind, then for a value its sign (LOG only) and quantization code q:
  * - kind: "value" (adaptive bit, context: previous step's kind), else "zero" (LOG only; raw
- *   sign-of-zero bit) or "exact" (32 raw bits: the float32 itself, any bit pattern);
+ *   sign-of-zero bit) or "exact" (the float32 itself, any bit pattern: its ordinal's difference
+ *   from the previous exact pixel's, or 32 raw bits when that is over 2^24);
  * - value: r̂ = p + 2δ′q, where p is the plan's predictor over decoded residuals r̂ of earlier
  *   steps and the output is reconstruct(P[base] + r̂). Zero and exact pixels keep r̂ = p.
  * Residuals r̂ depend on the codes only, never on the prediction P, so a decoder whose P
@@ -12,6 +13,7 @@
  * @module
  */
 
+import { FormatError } from "../../pipeline/errors.ts";
 import type { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { BitModels, CodeModels, MAX_CODE, readRaw, writeRaw } from "./_adaptive_bits.ts";
 import type { CodingPlan } from "./_coding_plan.ts";
@@ -49,13 +51,26 @@ const KIND_EXACT = 2;
 const M_VALUE = 0;
 const M_ZERO = 2;
 const M_SIGN = 3;
+const M_NEAR = 6;
+
+/** Monotone, injective map of float32 bit patterns to integers (−0 → −1, +0 → 0). */
+function ordinal(bits: number): number {
+  return bits >= 0x80000000 ? -1 - (bits - 0x80000000) : bits;
+}
+
+function fromOrdinal(o: number): number {
+  return o >= 0 ? o : 0x80000000 + (-1 - o);
+}
 
 /** Per-pass scratch: decoded residuals, codes and signs of every pixel. */
 class PassState {
   readonly rhat: Float64Array;
   readonly code: Int32Array;
   readonly sign: Int8Array;
-  readonly kinds = new BitModels(6);
+  readonly kinds = new BitModels(7);
+  readonly exacts = new CodeModels();
+  /** Ordinal of the last exact pixel: exact values are coded as differences from it. */
+  lastExact = 0;
   readonly codes = new CodeModels();
   prevKind = KIND_VALUE;
 
@@ -150,8 +165,25 @@ function codeKind(enc: RangeEncoder, st: PassState, kind: number, bits: number):
   st.prevKind = kind;
   if (kind === KIND_VALUE) return;
   st.kinds.encode(enc, M_ZERO, kind === KIND_ZERO ? 0 : 1);
-  if (kind === KIND_ZERO) writeRaw(enc, bits >>> 31, 1);
+  if (kind === KIND_ZERO) return writeRaw(enc, bits >>> 31, 1);
+  const o = ordinal(bits);
+  const d = o - st.lastExact;
+  st.lastExact = o;
+  const near = Math.abs(d) <= MAX_CODE;
+  st.kinds.encode(enc, M_NEAR, near ? 0 : 1);
+  if (near) st.exacts.encode(enc, 0, 0, d);
   else writeRaw(enc, bits, 32);
+}
+
+function decodeExact(dec: RangeDecoder, st: PassState): number {
+  const o = st.kinds.decode(dec, M_NEAR) === 0
+    ? st.lastExact + st.exacts.decode(dec, 0, 0)
+    : ordinal(readRaw(dec, 32));
+  if (o < -0x80000000 || o > 0x7fffffff) {
+    throw new FormatError(`bounded stream: exact value out of range`);
+  }
+  st.lastExact = o;
+  return fromOrdinal(o);
 }
 
 /** Decodes a body into `out` (float32 of every pixel). */
@@ -181,7 +213,7 @@ export function decodeBody(dec: RangeDecoder, shape: BodyShape, out: Float32Arra
       st.code[i] = q;
       st.sign[i] = sign;
     } else {
-      outBits[i] = kind === KIND_ZERO ? readRaw(dec, 1) * 0x80000000 : readRaw(dec, 32);
+      outBits[i] = kind === KIND_ZERO ? readRaw(dec, 1) * 0x80000000 : decodeExact(dec, st);
       st.rhat[i] = p;
     }
   }

@@ -255,6 +255,19 @@ Deno.test("encodeBounded() rejects NaN and infinite pixels naming the index, unl
   assert.equal(out[13], -Infinity);
 });
 
+Deno.test("encodeBounded() codes a bound finer than float32 resolution losslessly, well below raw size", () => {
+  // Values 1e-3 · (1 + a few ulp): A = 1e-13 is below half an ulp, so only exact values meet it.
+  const rand = mulberry32(13);
+  const image = Float32Array.from(
+    { length: 64 * 64 },
+    () => Math.fround(1e-3 * (1 + 1e-6 * rand())),
+  );
+  const bound: ErrorBound = { kind: "abs", a: 1e-13 };
+  const { bytes, image: out } = roundTrip(image, 64, 64, bound);
+  assert.deepEqual(out, image);
+  assert.ok(bytes.length < 0.5 * 4 * image.length, `${bytes.length} bytes`);
+});
+
 Deno.test("encodeBounded() stores masked pixels bit for bit, NaN payloads included", () => {
   const image = sasLike(6, 6, 10);
   const bits = new Uint32Array(image.buffer);
