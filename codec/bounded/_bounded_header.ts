@@ -9,7 +9,7 @@ import { FormatError } from "../../pipeline/errors.ts";
 /** Stream version written by this code; readers reject others. */
 export const BOUNDED_VERSION = 1;
 
-/** Bound kinds as stored (bits 6–7 of the mode byte). */
+/** Bound kinds as stored (bits 4–5 of the third byte). */
 export const BOUND_CODES = { rel: 0, abs: 1, pointwise: 2 } as const;
 const BOUND_NAMES = ["rel", "abs", "pointwise"] as const;
 
@@ -21,7 +21,7 @@ export interface RawHeader {
   usePrediction: boolean;
   /** Symmetry prior id (0 none, 1 centro, 2 quadrant, 3 octant, 4 isotropic). */
   symmetry: number;
-  /** Transform id (0 log, 1 linear), implied by the bound kind. */
+  /** Transform id (0 log, 1 linear). */
   transform: number;
   /** Bound kind. */
   boundKind: "rel" | "abs" | "pointwise";
@@ -42,9 +42,8 @@ export interface RawHeader {
 /** Serializes `h` (bodyOffset ignored). */
 export function writeHeader(h: RawHeader): Uint8Array {
   const out: number[] = [BOUNDED_VERSION];
-  out.push(
-    h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetry << 3) | (BOUND_CODES[h.boundKind] << 6),
-  );
+  out.push(h.predictor | (h.usePrediction ? 4 : 0) | (h.symmetry << 3));
+  out.push(h.transform | (BOUND_CODES[h.boundKind] << 4));
   varint(out, h.height);
   varint(out, h.width);
   const view = new DataView(new ArrayBuffer(4));
@@ -68,22 +67,25 @@ export function readHeader(bytes: Uint8Array): RawHeader {
       throw new FormatError(`bounded stream: truncated in ${what} at byte ${at.pos}`);
     }
   };
-  need(2, "header");
+  need(3, "header");
   const version = bytes[0];
   if (version !== BOUNDED_VERSION) {
     throw new FormatError(`bounded stream: version ${version}, expected ${BOUNDED_VERSION}`);
   }
-  const mode = bytes[1];
-  at.pos = 2;
+  const [mode, domain] = [bytes[1], bytes[2]];
+  at.pos = 3;
   const predictor = mode & 3;
   const symmetry = (mode >> 3) & 7;
-  const boundCode = mode >> 6;
-  if (predictor > 1 || symmetry > 4 || boundCode > 2) {
+  if (predictor > 1 || symmetry > 4 || mode >> 6 !== 0) {
     throw new FormatError(`bounded stream: invalid mode byte 0x${mode.toString(16)}`);
   }
+  const transform = domain & 15;
+  const boundCode = domain >> 4;
+  // Version 1 pairs the log transform with relative bounds and the linear one with the others.
+  if (boundCode > 2 || transform !== (boundCode === 0 ? 0 : 1)) {
+    throw new FormatError(`bounded stream: invalid transform/bound byte 0x${domain.toString(16)}`);
+  }
   const boundKind = BOUND_NAMES[boundCode];
-  // The transform follows from the bound: log for relative bounds, linear otherwise.
-  const transform = boundKind === "rel" ? 0 : 1;
   const height = readVarint(bytes, at, need);
   const width = readVarint(bytes, at, need);
   if (height < 1 || width < 1 || height * width > 2 ** 28) {
