@@ -9,12 +9,8 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  decodeBounded,
-  encodeBounded,
-  type ErrorBound,
-  sigmaTolerance,
-} from "../codec/bounded/bounded_codec.ts";
+import { decodeBounded, encodeBounded, type ErrorBound } from "../codec/bounded/bounded_codec.ts";
+import { sigmaTolerance } from "../codec/bounded/sigma_tolerance.ts";
 import { zfpAvailable, zfpCompress, zfpDecompress } from "../codec/zfp_baseline.ts";
 import { readAllRecords } from "../pipeline/record_stream.ts";
 

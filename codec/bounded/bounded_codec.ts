@@ -17,7 +17,8 @@
  * @module
  */
 
-import { FormatError, UsageError } from "../../pipeline/errors.ts";
+import { UsageError } from "../../pipeline/errors.ts";
+import { checkArray, checkImage, checkShape, checkTolerance } from "./_bounded_checks.ts";
 import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { decodeBody, encodeBody } from "./_bounded_body.ts";
 import { float32Below, type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
@@ -105,15 +106,7 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
   if (mask !== null && mask.length !== n) {
     throw new UsageError(`mask has ${mask.length} entries, expected ${n}`);
   }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(image[i]) && (mask === null || mask[i] === 0)) {
-      throw new FormatError(
-        `image pixel ${i} (row ${Math.floor(i / opts.width)}, column ${i % opts.width}) is ${
-          image[i]
-        }; only masked pixels may be non-finite`,
-      );
-    }
-  }
+  checkImage(image, opts.width, mask);
   const { bound } = opts;
   const tolerance = bound.kind === "pointwise" ? checkTolerance(bound.tolerance, n) : null;
   const asked = bound.kind === "rel" ? bound.r : bound.kind === "abs" ? bound.a : NaN;
@@ -219,39 +212,6 @@ export function readBoundedHeader(bytes: Uint8Array): BoundedHeader {
   return publicHeader(readHeader(bytes));
 }
 
-/**
- * Per-pixel tolerances for |Î−I| ≤ k·σ when only σ̂, coded with relative bound `sigmaRel`, is
- * known to the decoder: the largest float32 ≤ k·σ̂/(1 + sigmaRel) ≤ k·σ.
- */
-export function sigmaTolerance(
-  sigmaDecoded: Float32Array,
-  k: number,
-  sigmaRel: number,
-): Float32Array {
-  if (!(k > 0 && k < Infinity) || !(sigmaRel >= 0 && sigmaRel < Infinity)) {
-    throw new UsageError(
-      `sigmaTolerance: k = ${k} and sigmaRel = ${sigmaRel} must be finite, k > 0`,
-    );
-  }
-  const out = new Float32Array(sigmaDecoded.length);
-  for (let i = 0; i < out.length; i++) {
-    const s = Math.abs(sigmaDecoded[i]);
-    if (!Number.isFinite(s)) throw new FormatError(`sigma at pixel ${i} is ${sigmaDecoded[i]}`);
-    const t = (k * s) / (1 + sigmaRel);
-    let f = Math.fround(t);
-    if (f > t) f = nextDown32(f);
-    out[i] = f;
-  }
-  return out;
-}
-
-function nextDown32(f: number): number {
-  const a = new Float32Array([f]);
-  const u = new Uint32Array(a.buffer);
-  if (f > 0) u[0]--;
-  return a[0];
-}
-
 function allModes(withPrediction: boolean, height: number, width: number): BoundedMode[] {
   const modes: BoundedMode[] = [];
   for (const usePrediction of withPrediction ? [false, true] : [false]) {
@@ -289,34 +249,6 @@ function halfWidths(h: RawHeader, tolerance: Float32Array | null): Float64Array 
 
 function bases(transform: number, prediction: Float32Array): Float64Array {
   return Float64Array.from(prediction, (p) => predictionBase(transform, p));
-}
-
-function checkShape(image: Float32Array, height: number, width: number): number {
-  for (const [name, v] of [["height", height], ["width", width]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 2 ** 16) {
-      throw new UsageError(`${name} must be an integer in [1, 65536], got ${v}`);
-    }
-  }
-  const n = height * width;
-  if (image.length !== n) {
-    throw new UsageError(`image has ${image.length} values, expected ${height} × ${width} = ${n}`);
-  }
-  return n;
-}
-
-function checkArray(a: Float32Array, n: number, what: string): void {
-  if (a.length !== n) throw new UsageError(`${what} has ${a.length} values, expected ${n}`);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(a[i])) throw new FormatError(`${what} pixel ${i} is ${a[i]}`);
-  }
-}
-
-function checkTolerance(t: Float32Array, n: number): Float32Array {
-  checkArray(t, n, "tolerance");
-  for (let i = 0; i < n; i++) {
-    if (!(t[i] >= 0)) throw new FormatError(`tolerance pixel ${i} is ${t[i]}, expected ≥ 0`);
-  }
-  return t;
 }
 
 function publicHeader(raw: RawHeader): BoundedHeader {

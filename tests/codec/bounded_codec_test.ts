@@ -5,9 +5,9 @@ import {
   encodeBounded,
   type ErrorBound,
   readBoundedHeader,
-  sigmaTolerance,
   type Symmetry,
 } from "../../codec/bounded/bounded_codec.ts";
+import { sigmaTolerance } from "../../codec/bounded/sigma_tolerance.ts";
 import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
