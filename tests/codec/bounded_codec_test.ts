@@ -318,6 +318,27 @@ Deno.test("encodeBounded() and decodeBounded() reject bad options and malformed 
   assert.throws(() => decodeBounded(withPrediction), /needs the prediction/);
 });
 
+Deno.test("decodeBounded() answers garbage bodies with an image or a FormatError, never another error", () => {
+  const image = sasLike(16, 16, 14, 0.2);
+  const bytes = encodeBounded(image, { height: 16, width: 16, bound: { kind: "rel", r: 0.01 } });
+  const bodyStart = 10; // version, mode, domain, H, W, float32 bound, margin exponent
+  const rand = mulberry32(15);
+  for (let trial = 0; trial < 300; trial++) {
+    const bad = bytes.slice();
+    for (let j = bodyStart; j < bad.length; j++) {
+      if (rand() < 0.3) bad[j] = Math.floor(256 * rand());
+    }
+    const cut = rand() < 0.3
+      ? bad.subarray(0, bodyStart + Math.floor(rand() * (bad.length - bodyStart)))
+      : bad;
+    try {
+      assert.equal(decodeBounded(cut).image.length, 256);
+    } catch (e) {
+      assert.ok(e instanceof FormatError, `trial ${trial}: ${e}`);
+    }
+  }
+});
+
 Deno.test("sigmaTolerance() never exceeds k·σ for any σ within the coded relative bound", () => {
   const rand = mulberry32(12);
   const sigma = Float32Array.from({ length: 1000 }, () => 10 ** (8 * rand() - 4));
