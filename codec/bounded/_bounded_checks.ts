@@ -10,6 +10,7 @@ export function checkShape(image: Float32Array, height: number, width: number): 
     }
   }
   const n = height * width;
+  if (n > 2 ** 28) throw new UsageError(`${height} × ${width} is over 2^28 pixels`);
   if (image.length !== n) {
     throw new UsageError(`image has ${image.length} values, expected ${height} × ${width} = ${n}`);
   }
