@@ -28,7 +28,11 @@ import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pix
 /** Symmetry priors of SAS images on a grid symmetric about q = 0. */
 export type Symmetry = (typeof SYMMETRIES)[number];
 
-/** The per-pixel guarantee: |Î−I| ≤ r·|I|, |Î−I| ≤ a, or |Î−I| ≤ tolerance[i]. */
+/**
+ * The per-pixel guarantee: |Î−I| ≤ r·|I|, |Î−I| ≤ a, or |Î−I| ≤ tolerance[i], for the float32
+ * output Î, evaluated in float64 exactly as written (`Math.abs(out - x) <= r * Math.abs(x)`),
+ * with r or a the largest float32 not above the requested value.
+ */
 export type ErrorBound =
   | { kind: "rel"; r: number }
   | { kind: "abs"; a: number }
@@ -41,8 +45,10 @@ export interface BoundedMode {
   /** Residuals against the caller's prediction (the autoencoder's reconstruction). */
   usePrediction: boolean;
   /**
-   * Symmetry prior: "centro" I(q) = I(−q); "quadrant" also I(qx, qy) = I(−qx, qy); "octant"
-   * (square grids) also I(qx, qy) = I(qy, qx). Pixels are predicted from decoded partners.
+   * Symmetry prior, for a grid symmetric about q = 0 with layout [iy][ix]: "centro"
+   * I(q) = I(−q); "quadrant" also I(qx, qy) = I(−qx, qy); "octant" (square grids) also
+   * I(qx, qy) = I(qy, qx); "isotropic" (square grids) I depends on |q| only. Pixels are predicted
+   * from decoded partners; the encoder verifies every pixel, so a wrong prior costs bytes only.
    */
   symmetry: Symmetry;
 }
@@ -62,7 +68,10 @@ export interface BoundedEncodeOptions {
    * the bound still holding; default {@link DEFAULT_PREDICTION_TOLERANCE}.
    */
   predictionTolerance?: number;
-  /** Pixels (non-zero entries) stored bit-exactly and never used as evidence; any value. */
+  /**
+   * Pixels (non-zero entries) stored bit-exactly, any value (NaN, ±Infinity), and kept out of
+   * the predictors' evidence. The decoder does not need the mask.
+   */
   mask?: Uint8Array;
   /** Modes to try (default: all that apply); the smallest stream wins. */
   modes?: BoundedMode[];
