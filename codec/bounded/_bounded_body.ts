@@ -16,7 +16,7 @@
 import { FormatError } from "../../pipeline/errors.ts";
 import type { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { BitModels, CodeModels, MAX_CODE, readRaw, writeRaw } from "./_adaptive_bits.ts";
-import type { CodingPlan } from "./_coding_plan.ts";
+import { type CodingPlan, SLOTS } from "./_coding_plan.ts";
 import { LOG, reconstruct } from "./_pixel_transform.ts";
 
 /** What both sides know: the plan, transform, half-widths δ′ and the bases P. */
@@ -83,7 +83,7 @@ class PassState {
   /** Predictor value p of step k. */
   predict(plan: CodingPlan, k: number): number {
     let p = 0;
-    for (let j = 4 * k, end = j + 4; j < end; j++) {
+    for (let j = SLOTS * k, end = j + SLOTS; j < end; j++) {
       const nb = plan.neighbour[j];
       if (nb < 0) break;
       p += plan.weight[j] * this.rhat[nb];

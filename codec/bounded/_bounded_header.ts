@@ -15,7 +15,7 @@ const BOUND_NAMES = ["rel", "abs", "pointwise"] as const;
 
 /** Decoded header fields, in stored (numeric) form. */
 export interface RawHeader {
-  /** Predictor id (0 Lorenzo, 1 interpolation). */
+  /** Predictor id (0 Lorenzo, 1 interpolation, 2 smooth interpolation). */
   predictor: number;
   /** Whether the residual is taken against a caller-given prediction. */
   usePrediction: boolean;
@@ -76,7 +76,7 @@ export function readHeader(bytes: Uint8Array): RawHeader {
   at.pos = 3;
   const predictor = mode & 3;
   const symmetry = (mode >> 3) & 7;
-  if (predictor > 1 || symmetry > 4 || mode >> 6 !== 0) {
+  if (predictor > 2 || symmetry > 4 || mode >> 6 !== 0) {
     throw new FormatError(`bounded stream: invalid mode byte 0x${mode.toString(16)}`);
   }
   const transform = domain & 15;

@@ -8,7 +8,10 @@
  * - Lorenzo (0): raster order, 2-D Lorenzo a + b − c (Tao et al., SZ 1.4, IPDPS 2017);
  * - interpolation (1): SZ3-style multilevel interpolation (Zhao et al., ICDE 2021), cubic
  *   (−1, 9, 9, −1)/16 where four neighbours exist, else linear, else linear extrapolation or
- *   copy; along x, then y, at each stride from the coarsest down to 1.
+ *   copy; along x, then y, at each stride from the coarsest down to 1;
+ * - smooth (2): the same order for noisy (measured) data: linear along x, and across y the
+ *   average (1, 2, 1)/8 of the three nearest pixels in each of the rows ±s, which halves the
+ *   noise a prediction carries (the residual's noise drops from ~1.28σ to ~1.08σ).
  * Symmetry priors of SAS images on a grid symmetric about q = 0 (ids stored in the header):
  * - none (0);
  * - centro (1): I(q) = I(−q), pixel (iy, ix) ↔ (H−1−iy, W−1−ix) — every SAS image;
@@ -27,6 +30,10 @@
 export const LORENZO = 0;
 /** SZ3-style multilevel interpolation. */
 export const INTERPOLATION = 1;
+/** Interpolation for noisy data: linear along x, a 6-point (1, 2, 1)/8 average across y. */
+export const SMOOTH = 2;
+/** Predictor neighbours per step. */
+export const SLOTS = 6;
 /** Symmetry ids as stored in the header. */
 export const SYMMETRIES = ["none", "centro", "quadrant", "octant", "isotropic"] as const;
 const ISOTROPIC = 4;
@@ -43,7 +50,7 @@ export const STEP_CLASSES = 4;
 export interface CodingPlan {
   /** Pixel coded at step k. */
   readonly pixel: Int32Array;
-  /** Up to 4 predictor neighbours per step (pixel indices, −1 = unused). */
+  /** Up to SLOTS predictor neighbours per step (pixel indices, −1 = unused). */
   readonly neighbour: Int32Array;
   /** Weights of those neighbours (exact binary fractions). */
   readonly weight: Float64Array;
@@ -92,8 +99,8 @@ class PlanBuilder {
 
   constructor(n: number, partners: (i: number) => number[]) {
     this.pixel = new Int32Array(n);
-    this.neighbour = new Int32Array(4 * n).fill(-1);
-    this.weight = new Float64Array(4 * n);
+    this.neighbour = new Int32Array(SLOTS * n).fill(-1);
+    this.weight = new Float64Array(SLOTS * n);
     this.base = new Int32Array(n);
     this.context = new Int32Array(2 * n).fill(-1);
     this.stepClass = new Uint8Array(n);
@@ -113,8 +120,8 @@ class PlanBuilder {
     const k = this.k++;
     this.pixel[k] = i;
     for (let j = 0; j < nbrs.length; j++) {
-      this.neighbour[4 * k + j] = nbrs[j];
-      this.weight[4 * k + j] = weights[j];
+      this.neighbour[SLOTS * k + j] = nbrs[j];
+      this.weight[SLOTS * k + j] = weights[j];
     }
     this.base[k] = base;
     this.context[2 * k] = ctx[0] ?? -1;
@@ -146,7 +153,7 @@ function buildPlan(h: number, w: number, predictor: number, symmetry: number): C
   const rows = symmetry === 0 ? h : Math.ceil(h / 2);
   const cols = symmetry >= 2 ? Math.ceil(w / 2) : w;
   if (predictor === LORENZO) lorenzo(b, rows, cols, w, 1, CLASS_FINE);
-  else interpolation(b, rows, cols, w);
+  else interpolation(b, rows, cols, w, predictor === SMOOTH);
   for (let i = 0; i < n; i++) if (!b.added[i]) b.add(i, [], [], [], CLASS_MIRROR);
   if (b.k !== n) throw new Error(`coding plan covers ${b.k} of ${n} pixels`);
   return b;
@@ -167,7 +174,7 @@ function lorenzo(b: PlanBuilder, h: number, cols: number, w: number, s: number, 
   }
 }
 
-function interpolation(b: PlanBuilder, h: number, cols: number, w: number): void {
+function interpolation(b: PlanBuilder, h: number, cols: number, w: number, smooth: boolean) {
   let top = 1;
   while (top * 2 < Math.max(h, cols)) top *= 2;
   lorenzo(b, h, cols, w, top, CLASS_COARSE);
@@ -177,14 +184,20 @@ function interpolation(b: PlanBuilder, h: number, cols: number, w: number): void
     for (let iy = 0; iy < h; iy += 2 * s) {
       for (let ix = s; ix < cols; ix += 2 * s) {
         const i = iy * w + ix;
-        line(b, i, 1, ix, cols, s, cls, iy >= 2 * s ? i - 2 * s * w : -1);
+        line(b, i, 1, ix, cols, s, cls, iy >= 2 * s ? i - 2 * s * w : -1, !smooth);
       }
     }
     // Along y: new rows at odd multiples of s, every column at stride s.
     for (let iy = s; iy < h; iy += 2 * s) {
       for (let ix = 0; ix < cols; ix += s) {
         const i = iy * w + ix;
-        line(b, i, w, iy, h, s, cls, ix >= s ? i - s : -1);
+        const previous = ix >= s ? i - s : -1;
+        if (smooth && iy + s < h && ix >= s && ix + s < cols) {
+          const up = i - s * w;
+          const down = i + s * w;
+          const nbrs = [up - s, up, up + s, down - s, down, down + s];
+          b.add(i, nbrs, [1 / 8, 1 / 4, 1 / 8, 1 / 8, 1 / 4, 1 / 8], [up, previous], cls);
+        } else line(b, i, w, iy, h, s, cls, previous, !smooth);
       }
     }
   }
@@ -192,7 +205,7 @@ function interpolation(b: PlanBuilder, h: number, cols: number, w: number): void
 
 /**
  * Interpolates pixel `i` at coordinate `c` (of `len`) along a line with element step `unit`
- * from neighbours at ±s, ±3s; `previous` is a pixel coded earlier in this pass (or −1).
+ * from neighbours at ±s, ±3s (cubic) or ±s; `previous` is a pixel coded earlier in this pass.
  */
 function line(
   b: PlanBuilder,
@@ -203,11 +216,12 @@ function line(
   s: number,
   cls: number,
   previous: number,
+  cubic: boolean,
 ): void {
   const d = s * unit;
   const hasNext = c + s < len;
   const ctx = [i - d, previous];
-  if (hasNext && c >= 3 * s && c + 3 * s < len) {
+  if (cubic && hasNext && c >= 3 * s && c + 3 * s < len) {
     b.add(i, [i - 3 * d, i - d, i + d, i + 3 * d], [-1 / 16, 9 / 16, 9 / 16, -1 / 16], ctx, cls);
   } else if (hasNext) {
     b.add(i, [i - d, i + d], [0.5, 0.5], ctx, cls);
@@ -249,8 +263,11 @@ function radialPlan(h: number, w: number, predictor: number): CodingPlan {
   for (let s = top / 2; s >= 1; s /= 2) {
     const cls = s === 1 ? CLASS_FINE : s === 2 ? CLASS_MID : CLASS_COARSE;
     for (let j = s; j < m; j += 2 * s) {
-      const at = [j - 3 * s, j - s, j + s, j + 3 * s].filter((t) => t >= 0 && t < m);
-      const use = at.length === 4 || at.length === 1 ? at : at.filter((t) => Math.abs(t - j) === s);
+      const reach = predictor === SMOOTH ? [j - s, j + s] : [j - 3 * s, j - s, j + s, j + 3 * s];
+      const at = reach.filter((t) => t >= 0 && t < m);
+      const use = at.length === reach.length || at.length === 1
+        ? at
+        : at.filter((t) => Math.abs(t - j) === s);
       const ctx = [pix[j - s], j >= 2 * s ? pix[j - 2 * s] : -1];
       b.add(pix[j], use.map((t) => pix[t]), lagrange(x, use, x[j]), ctx, cls);
     }

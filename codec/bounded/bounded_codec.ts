@@ -22,7 +22,7 @@ import { checkArray, checkImage, checkShape, checkTolerance } from "./_bounded_c
 import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { decodeBody, encodeBody } from "./_bounded_body.ts";
 import { float32Below, type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
-import { codingPlan, INTERPOLATION, LORENZO, SYMMETRIES, symmetryFits } from "./_coding_plan.ts";
+import { codingPlan, SYMMETRIES, symmetryFits } from "./_coding_plan.ts";
 import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pixel_transform.ts";
 
 /** Symmetry priors of SAS images on a grid symmetric about q = 0. */
@@ -40,8 +40,11 @@ export type ErrorBound =
 
 /** How pixels are predicted; one is recorded in each stream. */
 export interface BoundedMode {
-  /** Spatial predictor over decoded residuals. */
-  predictor: "lorenzo" | "interpolation";
+  /**
+   * Spatial predictor over decoded residuals: Lorenzo, SZ3-style cubic interpolation, or
+   * "smooth" interpolation (linear, plus a 6-point average across rows) for noisy data.
+   */
+  predictor: (typeof PREDICTORS)[number];
   /** Residuals against the caller's prediction (the autoencoder's reconstruction). */
   usePrediction: boolean;
   /**
@@ -106,7 +109,7 @@ export interface BoundedHeader {
 /** Default ε: float32 kernels on different backends agree to ~1e-6 relative. */
 export const DEFAULT_PREDICTION_TOLERANCE = 1e-5;
 const LINEAR_MARGIN_EXPONENT = 8;
-const PREDICTORS = ["lorenzo", "interpolation"] as const;
+const PREDICTORS = ["lorenzo", "interpolation", "smooth"] as const;
 
 /** Encodes `image` so that every decoded pixel meets `opts.bound`. */
 export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): Uint8Array {
@@ -141,6 +144,11 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
     if (mode.usePrediction && opts.prediction === undefined) {
       throw new UsageError(`mode uses a prediction but none was given`);
     }
+    if (!PREDICTORS.includes(mode.predictor)) {
+      throw new UsageError(
+        `unknown predictor '${mode.predictor}' (expected ${PREDICTORS.join(", ")})`,
+      );
+    }
     const symmetry = SYMMETRIES.indexOf(mode.symmetry);
     if (symmetry < 0 || !symmetryFits(opts.height, opts.width, symmetry)) {
       throw new UsageError(
@@ -151,7 +159,7 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
     const slackEps = mode.usePrediction ? epsilon : 0;
     const marginExponent = chooseMargin(transform, boundValue, slackEps);
     const header: RawHeader = {
-      predictor: mode.predictor === "lorenzo" ? LORENZO : INTERPOLATION,
+      predictor: PREDICTORS.indexOf(mode.predictor),
       usePrediction: mode.usePrediction,
       symmetry,
       transform,

@@ -12,7 +12,7 @@ import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
 const ALL_MODES: BoundedMode[] = [];
-for (const predictor of ["lorenzo", "interpolation"] as const) {
+for (const predictor of ["lorenzo", "interpolation", "smooth"] as const) {
   for (const symmetry of ["none", "centro", "quadrant", "octant", "isotropic"] as const) {
     for (const usePrediction of [false, true]) {
       ALL_MODES.push({ predictor, symmetry, usePrediction });
