@@ -307,6 +307,15 @@ Deno.test("encodeBounded() and decodeBounded() reject bad options and malformed 
   const bytes = encodeBounded(image, { height: 4, width: 4, bound: { kind: "rel", r: 0.1 } });
   assert.throws(() => decodeBounded(Uint8Array.of(2, ...bytes.subarray(1))), FormatError);
   assert.throws(() => decodeBounded(bytes.subarray(0, 3)), FormatError);
+  const corrupt = (at: number, value: number) => {
+    const copy = bytes.slice();
+    copy[at] = value;
+    return copy;
+  };
+  assert.throws(() => decodeBounded(corrupt(1, 3)), /invalid mode byte 0x3/); // predictor 3
+  assert.throws(() => decodeBounded(corrupt(1, 5 << 3)), /invalid mode byte/); // symmetry 5
+  assert.throws(() => decodeBounded(corrupt(2, 0x01)), /invalid transform\/bound byte 0x1/);
+  assert.throws(() => decodeBounded(corrupt(2, 0x30)), /invalid transform\/bound byte/);
   assert.throws(() => decodeBounded(Uint8Array.of(...bytes, 1, 2, 3, 4, 5, 6)), FormatError);
   const withPrediction = encodeBounded(image, {
     height: 4,
