@@ -22,7 +22,8 @@ import { checkArray, checkImage, checkShape, checkTolerance } from "./_bounded_c
 import { RangeDecoder, RangeEncoder } from "../range_coder.ts";
 import { decodeBody, encodeBody } from "./_bounded_body.ts";
 import { float32Below, type RawHeader, readHeader, writeHeader } from "./_bounded_header.ts";
-import { codingPlan, SYMMETRIES, symmetryFits } from "./_coding_plan.ts";
+import { codingPlan, SYMMETRIES } from "./_coding_plan.ts";
+import { allModes, checkMode, greedySearch, PREDICTORS, smallest } from "./_mode_search.ts";
 import { baseTolerance, ENGINE_SLACK, LINEAR, LOG, predictionBase } from "./_pixel_transform.ts";
 
 /** Symmetry priors of SAS images on a grid symmetric about q = 0. */
@@ -76,8 +77,13 @@ export interface BoundedEncodeOptions {
    * the predictors' evidence. The decoder does not need the mask.
    */
   mask?: Uint8Array;
-  /** Modes to try (default: all that apply); the smallest stream wins. */
+  /** Modes to try, all of them; the smallest stream wins (default: see `search`). */
   modes?: BoundedMode[];
+  /**
+   * Without `modes`: "greedy" (default) tries every symmetry under interpolation, then the
+   * other predictors under the best one; "exhaustive" tries every mode that applies.
+   */
+  search?: "greedy" | "exhaustive";
 }
 
 /** What the decoder must be given besides the bytes. */
@@ -109,7 +115,6 @@ export interface BoundedHeader {
 /** Default ε: float32 kernels on different backends agree to ~1e-6 relative. */
 export const DEFAULT_PREDICTION_TOLERANCE = 1e-5;
 const LINEAR_MARGIN_EXPONENT = 8;
-const PREDICTORS = ["lorenzo", "interpolation", "smooth"] as const;
 
 /** Encodes `image` so that every decoded pixel meets `opts.bound`. */
 export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): Uint8Array {
@@ -138,26 +143,11 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
     : bound.kind === "abs"
     ? (i: number, out: number) => Math.abs(out - image[i]) <= boundValue
     : (i: number, out: number) => Math.abs(out - image[i]) <= tolerance![i];
-  let best: Uint8Array | null = null;
-  const modes = opts.modes ?? allModes(opts.prediction !== undefined, opts.height, opts.width);
-  for (const mode of modes) {
-    if (mode.usePrediction && opts.prediction === undefined) {
-      throw new UsageError(`mode uses a prediction but none was given`);
-    }
-    if (!PREDICTORS.includes(mode.predictor)) {
-      throw new UsageError(
-        `unknown predictor '${mode.predictor}' (expected ${PREDICTORS.join(", ")})`,
-      );
-    }
-    const symmetry = SYMMETRIES.indexOf(mode.symmetry);
-    if (symmetry < 0 || !symmetryFits(opts.height, opts.width, symmetry)) {
-      throw new UsageError(
-        `symmetry '${mode.symmetry}' does not fit ${opts.height} × ${opts.width}`,
-      );
-    }
-    const base = mode.usePrediction ? bases(transform, opts.prediction!) : null;
+  const predictionBases = opts.prediction === undefined ? null : bases(transform, opts.prediction);
+  const codeMode = (mode: BoundedMode): Uint8Array => {
+    const symmetry = checkMode(mode, opts, predictionBases !== null);
+    const base = mode.usePrediction ? predictionBases : null;
     const slackEps = mode.usePrediction ? epsilon : 0;
-    const marginExponent = chooseMargin(transform, boundValue, slackEps);
     const header: RawHeader = {
       predictor: PREDICTORS.indexOf(mode.predictor),
       usePrediction: mode.usePrediction,
@@ -167,11 +157,10 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
       height: opts.height,
       width: opts.width,
       boundValue,
-      marginExponent,
+      marginExponent: chooseMargin(transform, boundValue, slackEps),
       predictionTolerance: Math.fround(slackEps),
       bodyOffset: 0,
     };
-    const head = writeHeader(header);
     const plan = codingPlan(opts.height, opts.width, header.predictor, symmetry);
     const enc = new RangeEncoder(4 * n);
     const baseSlack = base === null
@@ -179,15 +168,19 @@ export function encodeBounded(image: Float32Array, opts: BoundedEncodeOptions): 
       : (j: number) => baseTolerance(transform, slackEps, base[j]) + Math.abs(base[j]) * 2 ** -50;
     const halfWidth = halfWidths(header, tolerance);
     encodeBody(enc, { plan, transform, halfWidth, base }, { image, mask, within, baseSlack });
+    const head = writeHeader(header);
     const body = enc.finish();
-    if (best === null || head.length + body.length < best.length) {
-      best = new Uint8Array(head.length + body.length);
-      best.set(head);
-      best.set(body, head.length);
-    }
+    const bytes = new Uint8Array(head.length + body.length);
+    bytes.set(head);
+    bytes.set(body, head.length);
+    return bytes;
+  };
+  if (opts.modes !== undefined || opts.search === "exhaustive") {
+    const modes = opts.modes ?? allModes(predictionBases !== null, opts.height, opts.width);
+    if (modes.length === 0) throw new UsageError(`modes is empty`);
+    return smallest(modes.map(codeMode));
   }
-  if (best === null) throw new UsageError(`modes is empty`);
-  return best;
+  return greedySearch(codeMode, predictionBases !== null, opts.height, opts.width);
 }
 
 /** Decodes a stream made by {@link encodeBounded}. */
@@ -227,18 +220,6 @@ export function decodeBounded(
 /** Reads a stream's header (mode, bound, grid) without decoding the body. */
 export function readBoundedHeader(bytes: Uint8Array): BoundedHeader {
   return publicHeader(readHeader(bytes));
-}
-
-function allModes(withPrediction: boolean, height: number, width: number): BoundedMode[] {
-  const modes: BoundedMode[] = [];
-  for (const usePrediction of withPrediction ? [false, true] : [false]) {
-    for (const predictor of PREDICTORS) {
-      SYMMETRIES.forEach((symmetry, id) => {
-        if (symmetryFits(height, width, id)) modes.push({ predictor, usePrediction, symmetry });
-      });
-    }
-  }
-  return modes;
 }
 
 /**

@@ -220,6 +220,22 @@ Deno.test("encodeBounded() picks the symmetry an image has and codes mirrored pi
   );
 });
 
+Deno.test("encodeBounded() greedy search is never smaller than exhaustive and picks the same symmetry here", () => {
+  for (const shape of ["centro", "isotropic"] as const) {
+    const image = sasLike(32, 32, 16, 0, shape);
+    const opts = { height: 32, width: 32, bound: { kind: "rel", r: 0.01 } as ErrorBound };
+    const greedy = encodeBounded(image, opts);
+    const exhaustive = encodeBounded(image, { ...opts, search: "exhaustive" });
+    assert.ok(
+      exhaustive.length <= greedy.length,
+      `${shape}: ${exhaustive.length} > ${greedy.length}`,
+    );
+    assert.equal(readBoundedHeader(greedy).mode.symmetry, shape);
+    assert.equal(readBoundedHeader(exhaustive).mode.symmetry, shape);
+    assert.equal(violation(image, decodeBounded(greedy).image, opts.bound), null);
+  }
+});
+
 Deno.test("encodeBounded() is deterministic and records its mode, bound and grid in the header", () => {
   const image = sasLike(10, 12, 8, 0.1);
   const opts = { height: 10, width: 12, bound: { kind: "rel", r: 0.02 } as ErrorBound };
