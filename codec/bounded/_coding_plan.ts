@@ -75,8 +75,9 @@ export function codingPlan(
   let plan = cache.get(key);
   if (plan === undefined) {
     plan = buildPlan(height, width, predictor, symmetry);
-    if (cache.size > 64) cache.clear();
-    cache.set(key, plan);
+    // A plan costs ~80 bytes a pixel: keep a few detector-sized ones, not large mosaics.
+    if (cache.size >= 32) cache.clear();
+    if (height * width <= 2 ** 18) cache.set(key, plan);
   }
   return plan;
 }
