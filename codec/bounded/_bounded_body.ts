@@ -208,7 +208,12 @@ export function decodeBody(dec: RangeDecoder, shape: BodyShape, out: Float32Arra
       const q = st.codes.decode(dec, st.context(plan, k), st.codeSignContext(plan, k));
       const rhat = p + 2 * halfWidth[i] * q;
       const b = base === null ? 0 : base[plan.base[k]];
-      out[i] = reconstruct(transform, b + rhat, sign);
+      const value = reconstruct(transform, b + rhat, sign);
+      // A valid stream's values were verified within a finite bound: anything else is damage.
+      if (!Number.isFinite(value)) {
+        throw new FormatError(`bounded stream: pixel ${i} decodes to ${value} (corrupt stream)`);
+      }
+      out[i] = value;
       st.rhat[i] = rhat;
       st.code[i] = q;
       st.sign[i] = sign;
