@@ -43,6 +43,13 @@ export {
 } from "./codec/bounded/bounded_codec.ts";
 export { sigmaTolerance } from "./codec/bounded/sigma_tolerance.ts";
 export {
+  decodeWithUncertainty,
+  DEFAULT_SIGMA_REL,
+  encodeWithUncertainty,
+  type UncertaintyOptions,
+  type UncertaintyStreams,
+} from "./codec/bounded/uncertainty.ts";
+export {
   CompressStream,
   DecompressStream,
   type ModelCodec,

@@ -8,6 +8,7 @@ import {
   type Symmetry,
 } from "../../codec/bounded/bounded_codec.ts";
 import { sigmaTolerance } from "../../codec/bounded/sigma_tolerance.ts";
+import { decodeWithUncertainty, encodeWithUncertainty } from "../../codec/bounded/uncertainty.ts";
 import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
 
@@ -375,4 +376,25 @@ Deno.test("sigmaTolerance() never exceeds k·σ for any σ within the coded rela
     assert.ok(tol[i] <= 0.5 * worstSigma && tol[i] <= 0.5 * sigma[i], `pixel ${i}`);
     assert.ok(tol[i] > 0.5 * worstSigma * (1 - 1e-6), `pixel ${i} not tight`);
   }
+});
+
+Deno.test("encodeWithUncertainty() keeps |Î−I| ≤ K·σ for the original σ, zeros and negatives included", () => {
+  const h = 30;
+  const w = 30;
+  const rand = mulberry32(17);
+  const clean = sasLike(h, w, 17);
+  const sigma = Float32Array.from(clean, (v, i) => (i % 97 === 0 ? 0 : 0.3 * Math.sqrt(v) + 1e-3));
+  const image = Float32Array.from(
+    clean,
+    (v, i) => (i % 50 === 0 ? 0 : v + sigma[i] * 3 * (rand() - 0.5)),
+  );
+  image[5] = -2.5;
+  const k = 0.5;
+  const coded = encodeWithUncertainty(image, sigma, { height: h, width: w, k });
+  const { image: out, sigma: sigmaOut } = decodeWithUncertainty(coded, k);
+  for (let i = 0; i < image.length; i++) {
+    assert.ok(Math.abs(out[i] - image[i]) <= k * sigma[i], `pixel ${i}`);
+    assert.ok(Math.abs(sigmaOut[i] - sigma[i]) <= 0.01 * sigma[i], `sigma ${i}`);
+  }
+  assert.equal(out[0], 0); // σ = 0 there: stored exactly
 });
