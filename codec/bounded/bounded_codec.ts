@@ -112,8 +112,13 @@ export interface BoundedHeader {
   predictionTolerance: number;
 }
 
-/** Default ε: float32 kernels on different backends agree to ~1e-6 relative. */
-export const DEFAULT_PREDICTION_TOLERANCE = 1e-5;
+/**
+ * Default ε. Stock tfjs and OpenBLAS kernels differ by ~1e-6 relative on a small decoder layer
+ * (tests/codec/bounded_backends_test.ts), and the project's kernel tests allow 1e-4 on network
+ * outputs; a caller whose prediction goes through 10^(t·std + mean) should measure its own
+ * backends and pass ε, since that map multiplies differences in t by ln(10)·std·|t|.
+ */
+export const DEFAULT_PREDICTION_TOLERANCE = 1e-4;
 const LINEAR_MARGIN_EXPONENT = 8;
 
 /** Encodes `image` so that every decoded pixel meets `opts.bound`. */

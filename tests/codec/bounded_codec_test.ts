@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type BoundedMode,
   decodeBounded,
+  DEFAULT_PREDICTION_TOLERANCE,
   encodeBounded,
   type ErrorBound,
   readBoundedHeader,
@@ -163,7 +164,7 @@ function checkPerturbed(h: number, w: number): void {
   const rand = mulberry32(5);
   // The encoder's "autoencoder reconstruction": the image off by a few percent.
   const prediction = Float32Array.from(image, (v) => v * (1 + 0.05 * (rand() - 0.5)));
-  const eps = 1e-5;
+  const eps = DEFAULT_PREDICTION_TOLERANCE; // what the encoder assumes when not told
   const perturbations: Array<(i: number) => number> = [
     () => eps,
     () => -eps,
