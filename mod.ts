@@ -38,6 +38,26 @@ export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";
 export {
+  type BoundedDecodeOptions,
+  type BoundedEncodeOptions,
+  type BoundedHeader,
+  type BoundedMode,
+  decodeBounded,
+  DEFAULT_PREDICTION_TOLERANCE,
+  encodeBounded,
+  type ErrorBound,
+  readBoundedHeader,
+  type Symmetry,
+} from "./codec/bounded/bounded_codec.ts";
+export { sigmaTolerance } from "./codec/bounded/sigma_tolerance.ts";
+export {
+  decodeWithUncertainty,
+  DEFAULT_SIGMA_REL,
+  encodeWithUncertainty,
+  type UncertaintyOptions,
+  type UncertaintyStreams,
+} from "./codec/bounded/uncertainty.ts";
+export {
   CompressStream,
   DecompressStream,
   type ModelCodec,
