@@ -9,6 +9,12 @@ import type { Collected } from "./report_sink.ts";
 import { zfpBaseline } from "../baselines/zfp_baseline.ts";
 import { examplesFigure, gapFigure, logDensityFigure } from "./figures.ts";
 import { htmlReport } from "./html_report.ts";
+import {
+  type EpochLine,
+  readTrainingLog,
+  trainingCurveFigure,
+  trainingSummary,
+} from "./training_curves.ts";
 import type { SUMMARY_METRICS } from "../evaluate/metrics_report.ts";
 
 /** A model as the summary describes it. */
@@ -73,14 +79,16 @@ export async function writeReport(
       ...c.knn.describe(),
       labels: "SAS model family (label.model)",
       latent_space: "latent ẑ decoded from the code bytes",
-      image_space: "log10-standardized intensity (the model's input transform)",
+      image_space: `the model's network input (transform ${inputs.model.codec.model.transform.kind})`,
       latent_accuracy: c.knn.accuracy("latent", inputs.knnK),
       image_accuracy: c.knn.accuracy("image", inputs.knnK),
       seconds: +((performance.now() - t0) / 1000).toFixed(2),
     };
   }
   summary.baselines = await baselines(c, inputs);
-  summary.figures = await writeFigures(c, inputs);
+  const log = await readTrainingLog(inputs.model.dir);
+  if (log) summary.training = trainingSummary(log);
+  summary.figures = await writeFigures(c, inputs, log);
   await writeFileAtomic(`${inputs.out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
   await writeFileAtomic(`${inputs.out}/index.html`, htmlReport(summary));
   return summary;
@@ -102,7 +110,11 @@ async function baselines(c: Collected, inputs: ReportInputs) {
   return out;
 }
 
-async function writeFigures(c: Collected, inputs: ReportInputs): Promise<string[]> {
+async function writeFigures(
+  c: Collected,
+  inputs: ReportInputs,
+  log: EpochLine[] | null,
+): Promise<string[]> {
   const named = (metric: (typeof SUMMARY_METRICS)[number]) => {
     const s = [{ name: "sparse AE", values: c.model.values(metric) }];
     if (c.baseline) s.push({ name: "hourglass", values: c.baseline.values(metric) });
@@ -135,6 +147,7 @@ async function writeFigures(c: Collected, inputs: ReportInputs): Promise<string[
     "gap_distribution.svg": gapFigure(c.model.gapCounts, inputs.model.codec.gapModel),
     "examples.svg": await examplesFigure(c.examples, inputs.model.codec.model.meta.image_shape),
   };
+  if (log && log.length > 0) figures["training_curves.svg"] = trainingCurveFigure(log);
   for (const [name, svg] of Object.entries(figures)) {
     await writeFileAtomic(`${inputs.out}/${name}`, svg);
   }

@@ -135,6 +135,14 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
   assert.deepEqual(svgs.sort(), [...summary.figures].sort());
   assert.ok(svgs.length >= 4);
   for (const f of svgs) assert.match(await Deno.readTextFile(`${out}/${f}`), /^<svg[^>]*>/);
+  // The model's training run: its 2-epoch log is summarized and drawn.
+  assert.ok(svgs.includes("training_curves.svg"));
+  const log = (await Deno.readTextFile(`${dir}/model/log.ndjson`)).trim().split("\n");
+  assert.equal(summary.training.epochs, 2);
+  assert.deepEqual(summary.training.last, JSON.parse(log[1]));
+  const curves = await Deno.readTextFile(`${out}/training_curves.svg`);
+  assert.match(curves, /Training curves \(2 epochs\)/);
+  assert.match(curves, /validation RMS pointwise rel\./);
 });
 
 Deno.test("the metrics are those of the real code bytes, as compress/decompress give", async () => {
