@@ -12,8 +12,10 @@ export {
   TrainedModelError,
   UsageError,
 } from "./pipeline/errors.ts";
+export { atomicWritable, writeFileAtomic } from "./pipeline/atomic_file.ts";
 export {
   type Chunk,
+  chunkToFloat32,
   type DType,
   type ImageLabel,
   makeChunk,
@@ -28,7 +30,9 @@ export {
 } from "./pipeline/record_stream.ts";
 export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
 export { encodeNpy, parseNpy } from "./pipeline/npy.ts";
-export { Progress } from "./pipeline/progress.ts";
+export { Progress, ProgressCountStream } from "./pipeline/progress.ts";
+export { type ImageErrors, imageErrors, meanImageErrors } from "./pipeline/image_error.ts";
+export { mulberry32, seededPermutation } from "./pipeline/seeded_random.ts";
 export { type Grid, type ModelInfo, SasHost } from "./generators/host/pyodide_host.ts";
 export { imageStream } from "./generators/host/image_stream.ts";
 export { type GenerationSettings } from "./generators/host/image_job.ts";
@@ -70,6 +74,9 @@ export {
   SparseAutoencoder,
   train,
   TrainedModel,
+  trainStep,
+  type TransformName,
+  TRANSFORMS,
 } from "./models/mod.ts";
 export { loadFashionMnist, loadMnistDigits, parseIdx } from "./datasets/mod.ts";
 export { EvaluateStream } from "./evaluate/evaluate_stream.ts";

@@ -17,6 +17,7 @@ export {
 } from "./autoencoder.ts";
 export { Adam, type AdamConfig, type AdamState } from "./adam.ts";
 export { trainStep } from "./train_step.ts";
+export { learningRateAt, type Schedule, type ScheduleName, SCHEDULES } from "./lr_schedule.ts";
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 export { type BackendChoice, type BackendName, BACKENDS, selectBackend } from "./backend.ts";
 export { loadMeta, loadModel, type ModelMeta, saveModel } from "./model_io.ts";
