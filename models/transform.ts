@@ -5,9 +5,9 @@
  * carries it in the image's code:
  *
  * - `log-image` (`log10-per-image`): t = (log10 max(I, floor) − oᵢ) / std, oᵢ the image's mean
- *   log10 intensity rounded to 1/2048 decade;
+ *   log10 intensity rounded to 1/256 decade;
  * - `linear-max` (`linear-per-image-max`): t = I / sᵢ, sᵢ ≥ max |I| a power of 10 on the same
- *   1/2048-decade grid (the paper's likely setting);
+ *   1/256-decade grid (the paper's likely setting);
  * - `log-global` (`log10-standardized`): t = (log10 max(I, floor) − mean) / std over the data set
  *   (the first models' transform; no per-image side information).
  *
@@ -49,8 +49,12 @@ export const TRANSFORMS = ["log-image", "linear-max", "log-global"] as const;
 /** A `--transform` value. */
 export type TransformName = typeof TRANSFORMS[number];
 
-/** Grid points per decade of the per-image side information. */
-export const SCALE_STEPS_PER_DECADE = 2048;
+/**
+ * Grid points per decade of the per-image side information. 1/256 decade is far finer than
+ * anything the network resolves (the encoder uses the rounded value anyway), and an int16 then
+ * spans ±128 decades: every finite float32 (1e−45 … 3.4e38) fits.
+ */
+export const SCALE_STEPS_PER_DECADE = 256;
 
 /** Bytes of per-image side information in each code of a model with transform `t`. */
 export function sideInfoBytes(t: InputTransform): number {
@@ -114,7 +118,7 @@ export function fitTransform(
 /**
  * The per-image side information of `images` ([count × pixels]): grid indices of each image's
  * mean log10 intensity (`log10-per-image`) or of log10 of its scale (`linear-per-image-max`);
- * zeros for `log10-standardized`. An image outside ±16 decades is a FormatError naming it.
+ * zeros for `log10-standardized`. (No finite float32 image falls outside the int16 range.)
  */
 export function imageScales(
   t: InputTransform,
@@ -143,7 +147,7 @@ export function imageScales(
       throw new FormatError(
         `${source}: image ${k}: intensity scale 1e${
           (value / SCALE_STEPS_PER_DECADE).toFixed(1)
-        } is outside the ±16 decades a code can carry`,
+        } is outside the ±128 decades a code can carry`,
       );
     }
     out[k] = value;
