@@ -14,6 +14,7 @@ import {
   readBoundedHeader,
 } from "./bounded/bounded_codec.ts";
 import { joinImageCode, splitImageCode } from "./image_code.ts";
+import { prefixWithLength, splitAtLength } from "./_length_prefix.ts";
 import { decodeLatent, encodeLatent } from "./sparse_code.ts";
 import { type ModelCodec, withQuant } from "./model_codec.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
@@ -76,15 +77,7 @@ export function boundedSqzHeader(
 
 /** Joins a record's model code (possibly empty) and its bounded stream. */
 export function joinBoundedCode(modelCode: Uint8Array, stream: Uint8Array): Uint8Array {
-  const prefix: number[] = [];
-  let rest = modelCode.length;
-  for (; rest >= 0x80; rest = Math.floor(rest / 128)) prefix.push((rest & 0x7f) | 0x80);
-  prefix.push(rest);
-  const out = new Uint8Array(prefix.length + modelCode.length + stream.length);
-  out.set(prefix);
-  out.set(modelCode, prefix.length);
-  out.set(stream, prefix.length + modelCode.length);
-  return out;
+  return prefixWithLength(modelCode, stream);
 }
 
 /** Splits a record's code; FormatError names `where`. */
@@ -92,18 +85,8 @@ export function splitBoundedCode(
   code: Uint8Array,
   where: string,
 ): { modelCode: Uint8Array; stream: Uint8Array } {
-  let length = 0;
-  let q = 0;
-  for (let shift = 1;; shift *= 128) {
-    if (q >= code.length || q >= 4) throw new FormatError(`${where}: bad model code length`);
-    const b = code[q++];
-    length += (b & 0x7f) * shift;
-    if (b < 0x80) break;
-  }
-  if (length > code.length - q) {
-    throw new FormatError(`${where}: model code of ${length} bytes overruns the record`);
-  }
-  return { modelCode: code.subarray(q, q + length), stream: code.subarray(q + length) };
+  const { first, rest } = splitAtLength(code, where, "model code");
+  return { modelCode: first, stream: rest };
 }
 
 /** Throws a FormatError naming the image and pixel of the first non-finite intensity. */

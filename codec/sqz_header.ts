@@ -51,7 +51,12 @@ export interface SqzHeader {
   gapModelId: number;
   /** Record kind; absent means "sparse" (a version-1 header). */
   records?: SqzRecordKind;
+  /** Labels travel in deflated blocks inside the codes (codec/label_blocks.ts); version 2. */
+  packedLabels?: boolean;
 }
+
+/** Bit of the version-2 record-kind byte that says labels are packed in blocks. */
+const PACKED_LABELS_BIT = 0x80;
 
 /** Serializes a header (validating every field). */
 export function encodeSqzHeader(h: SqzHeader): Uint8Array {
@@ -65,7 +70,8 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   // A bounded file without a model prediction has no latent size.
   checkUint(h.ell, kind === "bounded" && n === 0 ? 0 : 1, 0xffffffff, "ell");
   checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
-  const extra = kind === "sparse" ? 0 : 1; // version 2: one record-kind byte after the model id
+  // version 2: one record-kind byte after the model id
+  const extra = kind === "sparse" && !h.packedLabels ? 0 : 1;
   const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + extra + 4);
   const v = new DataView(bytes.buffer);
   bytes.set(SQZ_MAGIC, 0);
@@ -80,7 +86,10 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   v.setUint32(16, h.ell, true);
   v.setUint32(20, h.gapModelId, true);
   bytes.set(h.modelId, SQZ_FIXED_HEADER);
-  if (extra === 1) v.setUint8(SQZ_FIXED_HEADER + n, codeOf(RECORD_CODES, kind, "records"));
+  if (extra === 1) {
+    const packed = h.packedLabels ? PACKED_LABELS_BIT : 0;
+    v.setUint8(SQZ_FIXED_HEADER + n, codeOf(RECORD_CODES, kind, "records") | packed);
+  }
   const body = SQZ_FIXED_HEADER + n + extra;
   v.setUint32(body, crc32(bytes.subarray(0, body)), true);
   return bytes;
@@ -134,7 +143,11 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     gapModelId: v.getUint32(20, true),
     modelId: bytes.slice(SQZ_FIXED_HEADER, SQZ_FIXED_HEADER + n),
   };
-  if (extra === 1) header.records = fieldOf(RECORD_CODES, v.getUint8(body - 1), "records", name);
+  if (extra === 1) {
+    const byte = v.getUint8(body - 1);
+    header.records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
+    header.packedLabels = (byte & PACKED_LABELS_BIT) !== 0;
+  }
   const noLatent = header.records === "bounded" && n === 0;
   if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {
     throw new FormatError(`${name}: header: zero image size or latent size`);

@@ -11,7 +11,8 @@ import {
   type RecordBound,
 } from "../codec/bounded_records.ts";
 import { CodeCountStream } from "../codec/code_count_stream.ts";
-import { SqzWriterStream } from "../codec/sqz_container.ts";
+import { PackLabelsStream } from "../codec/label_blocks.ts";
+import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -64,6 +65,11 @@ const spec = {
       default: "auto",
       choices: ["auto", "model"] as const,
     },
+    "inline-labels": {
+      type: "boolean",
+      help:
+        "one JSON label per record instead of deflated blocks of 64 (version-1 files for AE codes)",
+    },
     ...CODE_FLAGS,
   },
   examples: [
@@ -100,11 +106,14 @@ if (import.meta.main) {
     });
     const counted = new ProgressCountStream(progress);
     const codes = new CodeCountStream();
+    const packed = !flags["inline-labels"];
+    const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
     let encoded: ReadableStream;
     let describe = () => "";
     if (bound === null) {
       encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, flags.in))
-        .pipeThrough(codes).pipeThrough(new SqzWriterStream(codec!.header));
+        .pipeThrough(codes).pipeThrough(pack())
+        .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
     } else {
       const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
       if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
@@ -125,8 +134,9 @@ if (import.meta.main) {
         predictionTolerance: flags["prediction-tolerance"],
         prediction: flags.prediction,
       }, flags.in);
+      const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
       encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
-        .pipeThrough(new SqzWriterStream(boundedSqzHeader(height, width, codec)));
+        .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
       describe = () =>
         codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
     }

@@ -5,7 +5,8 @@ import { writeRecords } from "../pipeline/record_stream.ts";
 import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
 import { DecompressStream, type ModelCodec, openModelCodec } from "../codec/model_codec.ts";
 import { BoundedDecompressStream } from "../codec/bounded_records.ts";
-import { SqzReaderStream } from "../codec/sqz_container.ts";
+import { SqzReaderStream, type SqzRecord } from "../codec/sqz_container.ts";
+import { UnpackLabelsStream } from "../codec/label_blocks.ts";
 import { readSqzFileHeader } from "../codec/sqz_file_header.ts";
 import { hexId } from "../codec/sqz_header.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
@@ -50,7 +51,10 @@ if (import.meta.main) {
       throw new FormatError(`${flags.in}: cannot open`);
     }
     const reader = new SqzReaderStream({ name: flags.in, expectModelId: codec?.modelId });
-    const records = file.readable.pipeThrough(reader);
+    const unpack = fileHeader.packedLabels
+      ? new UnpackLabelsStream(flags.in)
+      : new TransformStream<SqzRecord, SqzRecord>();
+    const records = file.readable.pipeThrough(reader).pipeThrough(unpack);
     reader.header.catch(() => {}); // its error also ends the record stream, reported there
     const progress = new Progress("decompress", undefined, {
       quiet: flags.quiet || flags.out === "-",

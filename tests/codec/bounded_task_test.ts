@@ -5,6 +5,7 @@ import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
 import { splitBoundedCode } from "../../codec/bounded_records.ts";
+import { unpackLabels } from "../../codec/label_blocks.ts";
 import { hexId } from "../../codec/sqz_header.ts";
 import { openBlas } from "../../models/openblas.ts";
 import { mulberry32 } from "../../pipeline/seeded_random.ts";
@@ -151,7 +152,9 @@ Deno.test("compress --model --max-rel-error uses the prediction, and decoding wi
   const { header, records } = decodeSqz(await Deno.readFile(`${dir}/m.sqz`));
   assert.equal(header.records, "bounded");
   assert.equal(hexId(header.modelId).length, 64);
-  const withCode = records.filter((rec) => splitBoundedCode(rec.code, "t").modelCode.length > 0);
+  const withCode = unpackLabels(records).filter((rec) =>
+    splitBoundedCode(rec.code, "t").modelCode.length > 0
+  );
   assert.equal(withCode.length, used);
 
   const native = await run("decompress", [

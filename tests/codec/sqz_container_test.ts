@@ -204,6 +204,7 @@ Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 o
     quant: "fp16",
     gapModelId: 0,
     records: "bounded",
+    packedLabels: false,
   };
   const bytes = encodeSqzHeader(free);
   assert.equal(bytes[4], 2);
@@ -214,6 +215,11 @@ Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 o
   assert.deepEqual(decodeSqzHeader(encodeSqzHeader(withModel), "t"), withModel);
   assert.throws(() => encodeSqzHeader({ ...withModel, ell: 0 }), /ell = 0/);
   assert.throws(() => encodeSqzHeader({ ...free, records: undefined }), /ell = 0/);
+  const packed = { ...withModel, records: "sparse" as const, packedLabels: true };
+  const packedBytes = encodeSqzHeader(packed);
+  assert.equal(packedBytes[4], 2);
+  assert.equal(packedBytes[24 + 3], 0x80);
+  assert.deepEqual(decodeSqzHeader(packedBytes, "t"), packed);
   bytes[24] = 9; // an unknown record kind, with a CRC that matches
   new DataView(bytes.buffer).setUint32(25, crc32(bytes.subarray(0, 25)), true);
   assert.throws(
