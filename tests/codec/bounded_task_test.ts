@@ -183,6 +183,14 @@ Deno.test("compress --model --max-rel-error uses the prediction, and decoding wi
   const b = await readImages("m2.ndjson");
   assertWithin(b, near, "rel", 0.001);
   assert.ok(a.some((v, i) => v !== b[i]), "the two backends' decodes differ somewhere");
+  // One OpenBLAS thread instead of the default pool: another summation split, same guarantee.
+  const one = await run(
+    "decompress",
+    ["--model", "@model", "--in", "@m.sqz", "--out", "@m3.ndjson", "--quiet"],
+    { OPENBLAS_NUM_THREADS: "1" },
+  );
+  assert.equal(one.code, 0, one.stderr);
+  assertWithin(await readImages("m3.ndjson"), near, "rel", 0.001);
 });
 
 Deno.test("a file made with a prediction needs its model: none or another is a one-line error", async () => {
