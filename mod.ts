@@ -41,6 +41,15 @@ export { applyPoissonNoise } from "./generators/host/detector.ts";
 export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";
+export { readSqzFileHeader } from "./codec/sqz_file_header.ts";
+export { PackLabelsStream, unpackLabels, UnpackLabelsStream } from "./codec/label_blocks.ts";
+export {
+  BoundedCompressStream,
+  BoundedDecompressStream,
+  boundedSqzHeader,
+  MODEL_PREDICTION_TOLERANCE,
+  type RecordBound,
+} from "./codec/bounded_records.ts";
 export {
   type BoundedDecodeOptions,
   type BoundedEncodeOptions,

@@ -11,8 +11,10 @@ import type { LatentTransform } from "./sparse_code.ts";
 
 /** First four bytes of every `.sqz` file (0x89 keeps it from passing as text). */
 export const SQZ_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x53, 0x51, 0x5a);
-/** The format version this code writes and reads. */
+/** The format version of files of sparse codes (written and read). */
 export const SQZ_VERSION = 1;
+/** The format version of files whose header names a record kind (error-bounded records). */
+export const SQZ_VERSION_KINDS = 2;
 /** Bytes of the header before the model id. */
 export const SQZ_FIXED_HEADER = 24;
 /** Longest model id (bytes) a header can hold. */
@@ -21,6 +23,13 @@ export const MAX_MODEL_ID = 255;
 const F_CODES: readonly LatentTransform[] = ["z", "grad"];
 const QUANT_CODES: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 const DTYPE_CODES = ["float32"] as const;
+const RECORD_CODES: readonly SqzRecordKind[] = ["sparse", "bounded"];
+
+/**
+ * What each record's code is: a sparse code of z (version 1 files) or an error-bounded image
+ * stream, optionally after the sparse code of the autoencoder's prediction (version 2).
+ */
+export type SqzRecordKind = "sparse" | "bounded";
 
 /** Everything a `.sqz` reader needs to decode the codes that follow. */
 export interface SqzHeader {
@@ -40,7 +49,14 @@ export interface SqzHeader {
   quant: QuantName;
   /** `GapModel.id` of the gap model the codes were written with. */
   gapModelId: number;
+  /** Record kind; absent means "sparse" (a version-1 header). */
+  records?: SqzRecordKind;
+  /** Labels travel in deflated blocks inside the codes (codec/label_blocks.ts); version 2. */
+  packedLabels?: boolean;
 }
+
+/** Bit of the version-2 record-kind byte that says labels are packed in blocks. */
+const PACKED_LABELS_BIT = 0x80;
 
 /** Serializes a header (validating every field). */
 export function encodeSqzHeader(h: SqzHeader): Uint8Array {
@@ -50,12 +66,16 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   }
   checkUint(h.height, 1, 0xffff, "height");
   checkUint(h.width, 1, 0xffff, "width");
-  checkUint(h.ell, 1, 0xffffffff, "ell");
+  const kind = h.records ?? "sparse";
+  // A bounded file without a model prediction has no latent size.
+  checkUint(h.ell, kind === "bounded" && n === 0 ? 0 : 1, 0xffffffff, "ell");
   checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
-  const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + 4);
+  // version 2: one record-kind byte after the model id
+  const extra = kind === "sparse" && !h.packedLabels ? 0 : 1;
+  const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + extra + 4);
   const v = new DataView(bytes.buffer);
   bytes.set(SQZ_MAGIC, 0);
-  v.setUint16(4, SQZ_VERSION, true);
+  v.setUint16(4, extra === 0 ? SQZ_VERSION : SQZ_VERSION_KINDS, true);
   v.setUint16(6, bytes.length, true);
   v.setUint8(8, codeOf(DTYPE_CODES, h.dtype, "dtype"));
   v.setUint8(9, codeOf(F_CODES, h.f, "f"));
@@ -66,7 +86,12 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   v.setUint32(16, h.ell, true);
   v.setUint32(20, h.gapModelId, true);
   bytes.set(h.modelId, SQZ_FIXED_HEADER);
-  v.setUint32(SQZ_FIXED_HEADER + n, crc32(bytes.subarray(0, SQZ_FIXED_HEADER + n)), true);
+  if (extra === 1) {
+    const packed = h.packedLabels ? PACKED_LABELS_BIT : 0;
+    v.setUint8(SQZ_FIXED_HEADER + n, codeOf(RECORD_CODES, kind, "records") | packed);
+  }
+  const body = SQZ_FIXED_HEADER + n + extra;
+  v.setUint32(body, crc32(bytes.subarray(0, body)), true);
   return bytes;
 }
 
@@ -80,13 +105,16 @@ export function sqzHeaderLength(first8: Uint8Array, name: string): number {
   }
   const v = new DataView(first8.buffer, first8.byteOffset, 8);
   const version = v.getUint16(4, true);
-  if (version !== SQZ_VERSION) {
+  if (version !== SQZ_VERSION && version !== SQZ_VERSION_KINDS) {
     throw new FormatError(
-      `${name}: .sqz version ${version} is not supported (expected ${SQZ_VERSION})`,
+      `${name}: .sqz version ${version} is not supported (expected ${SQZ_VERSION} or ${SQZ_VERSION_KINDS})`,
     );
   }
   const length = v.getUint16(6, true);
-  if (length < SQZ_FIXED_HEADER + 4 || length > SQZ_FIXED_HEADER + MAX_MODEL_ID + 4) {
+  const extra = version === SQZ_VERSION ? 0 : 1;
+  if (
+    length < SQZ_FIXED_HEADER + extra + 4 || length > SQZ_FIXED_HEADER + MAX_MODEL_ID + extra + 4
+  ) {
     throw new FormatError(`${name}: header length ${length} out of range`);
   }
   return length;
@@ -101,7 +129,8 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     throw new FormatError(`${name}: header at byte 0: CRC mismatch`);
   }
   const n = v.getUint8(11);
-  if (SQZ_FIXED_HEADER + n !== body) {
+  const extra = v.getUint16(4, true) === SQZ_VERSION ? 0 : 1;
+  if (SQZ_FIXED_HEADER + n + extra !== body) {
     throw new FormatError(`${name}: header: model id length ${n} disagrees with header length`);
   }
   const header: SqzHeader = {
@@ -112,9 +141,15 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     width: v.getUint16(14, true),
     ell: v.getUint32(16, true),
     gapModelId: v.getUint32(20, true),
-    modelId: bytes.slice(SQZ_FIXED_HEADER, body),
+    modelId: bytes.slice(SQZ_FIXED_HEADER, SQZ_FIXED_HEADER + n),
   };
-  if (header.height === 0 || header.width === 0 || header.ell === 0) {
+  if (extra === 1) {
+    const byte = v.getUint8(body - 1);
+    header.records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
+    header.packedLabels = (byte & PACKED_LABELS_BIT) !== 0;
+  }
+  const noLatent = header.records === "bounded" && n === 0;
+  if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {
     throw new FormatError(`${name}: header: zero image size or latent size`);
   }
   return header;

@@ -1,24 +1,36 @@
-/** `deno task compress`: images → `.sqz` sparse codes with a trained model. */
+/** `deno task compress`: images → `.sqz` sparse codes, or error-bounded codes with a bound. */
 import { readRecords } from "../pipeline/record_stream.ts";
 import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
 import { atomicWritable } from "../pipeline/atomic_file.ts";
-import { CompressStream, openModelCodec } from "../codec/model_codec.ts";
-import { SqzWriterStream } from "../codec/sqz_container.ts";
+import { UsageError } from "../pipeline/errors.ts";
+import { CompressStream, type ModelCodec, openModelCodec } from "../codec/model_codec.ts";
+import {
+  BoundedCompressStream,
+  boundedSqzHeader,
+  MODEL_PREDICTION_TOLERANCE,
+  type RecordBound,
+} from "../codec/bounded_records.ts";
+import { CodeCountStream } from "../codec/code_count_stream.ts";
+import { PackLabelsStream } from "../codec/label_blocks.ts";
+import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "compress",
-  usage: "--model DIR --in data.ndjson[.gz] --out data.sqz",
+  usage:
+    "[--model DIR] --in data.ndjson[.gz] --out data.sqz [--max-rel-error R | --max-abs-error A]",
   summary:
     "Encode every image with the trained model and write its sparse code (index gaps range-\n" +
-    "coded under the model's gap distribution, non-zero values quantized) to a .sqz container.",
+    "coded under the model's gap distribution, non-zero values quantized) to a .sqz container.\n" +
+    "With --max-rel-error or --max-abs-error every decoded pixel is guaranteed within the bound\n" +
+    "(|Î−I| ≤ R·|I| or ≤ A); the model's reconstruction, when given and when it helps, is the\n" +
+    "prediction, otherwise spatial and symmetry predictors alone (no model needed).",
   flags: {
     model: {
       type: "string",
-      help: "trained model folder (deno task train --out)",
+      help: "trained model folder (deno task train --out); optional with a bound",
       arg: "DIR",
-      required: true,
     },
     in: {
       type: "string",
@@ -27,33 +39,115 @@ const spec = {
       required: true,
     },
     out: { type: "string", help: "output .sqz", arg: "FILE", required: true },
+    "max-rel-error": {
+      type: "number",
+      help: "error-bounded: every pixel within R·|I|",
+      arg: "R",
+      above: 0,
+    },
+    "max-abs-error": {
+      type: "number",
+      help: "error-bounded: every pixel within A",
+      arg: "A",
+      above: 0,
+    },
+    "prediction-tolerance": {
+      type: "number",
+      help: "relative difference ε of another backend's model prediction the bound survives",
+      arg: "EPS",
+      default: MODEL_PREDICTION_TOLERANCE,
+      min: 0,
+      below: 0.5,
+    },
+    prediction: {
+      type: "string",
+      help: "with --model and a bound: per image whichever is smaller (auto), or always the model",
+      default: "auto",
+      choices: ["auto", "model"] as const,
+    },
+    "inline-labels": {
+      type: "boolean",
+      help:
+        "one JSON label per record instead of deflated blocks of 64 (version-1 files for AE codes)",
+    },
     ...CODE_FLAGS,
   },
-  examples: ["deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz"],
+  examples: [
+    "deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz",
+    "deno task compress --max-rel-error 0.01 --in test.ndjson.gz --out test.sqz",
+    "deno task compress --model runs/cpu --max-abs-error 1e-3 --in test.ndjson.gz --out test.sqz",
+  ],
 } satisfies TaskSpec;
+
+/** The bound asked for, or null for plain sparse codes. */
+function boundOf(rel: number | undefined, abs: number | undefined): RecordBound | null {
+  if (rel !== undefined && abs !== undefined) {
+    throw new UsageError("--max-rel-error and --max-abs-error exclude each other; give one");
+  }
+  if (rel !== undefined) return { kind: "rel", r: rel };
+  return abs === undefined ? null : { kind: "abs", a: abs };
+}
 
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
-    const codec = await openModelCodec(flags.model, {
-      quant: flags.quant,
-      threshold: flags.threshold,
-    });
+    const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
+    if (bound === null && flags.model === undefined) {
+      throw new UsageError(
+        "--model is required unless --max-rel-error or --max-abs-error is given",
+      );
+    }
+    const settings = { quant: flags.quant, threshold: flags.threshold };
+    let codec: ModelCodec | null = flags.model === undefined
+      ? null
+      : await openModelCodec(flags.model, settings);
     const { header, chunks } = await readRecords(flags.in);
     const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
       quiet: flags.quiet,
     });
     const counted = new ProgressCountStream(progress);
-    await chunks
-      .pipeThrough(counted)
-      .pipeThrough(new CompressStream(codec, flags.in))
-      .pipeThrough(new SqzWriterStream(codec.header))
-      .pipeTo(atomicWritable(flags.out));
+    const codes = new CodeCountStream();
+    const packed = !flags["inline-labels"];
+    const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
+    let encoded: ReadableStream;
+    let describe = () => "";
+    if (bound === null) {
+      encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, flags.in))
+        .pipeThrough(codes).pipeThrough(pack())
+        .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
+    } else {
+      const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
+      if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
+        if (!flags.quiet) {
+          console.error(
+            `compress: ${flags.in}: images are [${header.shape}], the model expects ` +
+              `[${codec.model.meta.image_shape}]: model-free prediction`,
+          );
+        }
+        codec.model.dispose();
+        codec = null;
+      }
+      const stream = new BoundedCompressStream({
+        height,
+        width,
+        bound,
+        codec,
+        predictionTolerance: flags["prediction-tolerance"],
+        prediction: flags.prediction,
+      }, flags.in);
+      const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
+      encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
+        .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
+      describe = () =>
+        codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
+    }
+    await encoded.pipeTo(atomicWritable(flags.out));
     const size = (await Deno.stat(flags.out)).size;
+    const ratio = (bytes: number) => (counted.bytes / bytes).toFixed(1);
     progress.done(
-      `${counted.bytes} → ${size} bytes (ratio ${
-        (counted.bytes / size).toFixed(1)
-      }×) → ${flags.out}`,
+      `${codes.records} images${describe()}: ${counted.bytes} → ${size} bytes (file ratio ${
+        ratio(size)
+      }×; code only ${codes.bytes} bytes, ratio ${ratio(codes.bytes)}×) → ${flags.out}`,
     );
-    codec.model.dispose();
+    codec?.model.dispose();
   });
 }

@@ -1,24 +1,27 @@
-/** `deno task decompress`: `.sqz` sparse codes → reconstructed images in the stream format. */
-import { FormatError } from "../pipeline/errors.ts";
+/** `deno task decompress`: `.sqz` codes → reconstructed images in the stream format. */
+import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import { makeHeader } from "../pipeline/record_format.ts";
 import { writeRecords } from "../pipeline/record_stream.ts";
 import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
-import { DecompressStream, openModelCodec } from "../codec/model_codec.ts";
-import { SqzReaderStream } from "../codec/sqz_container.ts";
+import { DecompressStream, type ModelCodec, openModelCodec } from "../codec/model_codec.ts";
+import { BoundedDecompressStream } from "../codec/bounded_records.ts";
+import { SqzReaderStream, type SqzRecord } from "../codec/sqz_container.ts";
+import { UnpackLabelsStream } from "../codec/label_blocks.ts";
+import { readSqzFileHeader } from "../codec/sqz_file_header.ts";
 import { hexId } from "../codec/sqz_header.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "decompress",
-  usage: "--model DIR --in data.sqz --out recon.ndjson[.gz]",
-  summary: "Decode a .sqz file made by `deno task compress` with the same model into images.\n" +
-    "A file made with another model, a bad checksum or a truncated file is a clear error.",
+  usage: "[--model DIR] --in data.sqz --out recon.ndjson[.gz]",
+  summary: "Decode a .sqz file made by `deno task compress` into images. Sparse codes and\n" +
+    "error-bounded files made with a model prediction need that model; model-free error-bounded\n" +
+    "files need none. Another model, a bad checksum or a truncated file is a clear error.",
   flags: {
     model: {
       type: "string",
-      help: "the trained model folder the file was made with",
+      help: "the trained model folder the file was made with (when it was made with one)",
       arg: "DIR",
-      required: true,
     },
     in: { type: "string", help: "input .sqz", arg: "FILE", required: true },
     out: {
@@ -32,25 +35,39 @@ const spec = {
 
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
+    const fileHeader = await readSqzFileHeader(flags.in);
+    const bounded = fileHeader.records === "bounded";
+    const needsModel = !bounded || fileHeader.modelId.length > 0;
+    if (needsModel && flags.model === undefined) {
+      throw new TrainedModelError(
+        `${flags.in}: made with model ${hexId(fileHeader.modelId)}; pass its folder with --model`,
+      );
+    }
+    const codec: ModelCodec | null = needsModel ? await openModelCodec(flags.model!) : null;
     let file: Deno.FsFile;
     try {
       file = await Deno.open(flags.in, { read: true });
     } catch {
       throw new FormatError(`${flags.in}: cannot open`);
     }
-    const codec = await openModelCodec(flags.model);
-    const reader = new SqzReaderStream({ name: flags.in, expectModelId: codec.modelId });
-    const records = file.readable.pipeThrough(reader);
+    const reader = new SqzReaderStream({ name: flags.in, expectModelId: codec?.modelId });
+    const unpack = fileHeader.packedLabels
+      ? new UnpackLabelsStream(flags.in)
+      : new TransformStream<SqzRecord, SqzRecord>();
+    const records = file.readable.pipeThrough(reader).pipeThrough(unpack);
     reader.header.catch(() => {}); // its error also ends the record stream, reported there
     const progress = new Progress("decompress", undefined, {
       quiet: flags.quiet || flags.out === "-",
     });
-    const out = makeHeader([codec.header.height, codec.header.width], {
-      source: { sqz: flags.in, model: hexId(codec.modelId) },
+    const out = makeHeader([fileHeader.height, fileHeader.width], {
+      source: { sqz: flags.in, model: hexId(fileHeader.modelId) },
     });
-    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header, 256, flags.in))
-      .pipeThrough(new ProgressCountStream(progress));
+    const decoder = bounded
+      ? new BoundedDecompressStream(fileHeader, codec, 256, flags.in)
+      : new DecompressStream(codec!, reader.header, 256, flags.in);
+    const chunks = records.pipeThrough(decoder).pipeThrough(new ProgressCountStream(progress));
     const { images } = await writeRecords(flags.out, out, chunks);
     progress.done(`${images} images → ${flags.out}`);
+    codec?.model.dispose();
   });
 }

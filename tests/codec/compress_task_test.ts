@@ -4,6 +4,7 @@ import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
+import { unpackLabels } from "../../codec/label_blocks.ts";
 import { splitImageCode } from "../../codec/image_code.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
@@ -46,9 +47,11 @@ Deno.test("compress → decompress reconstructs exactly decode(quantized z), lab
   const codec = await openModelCodec(`${dir}/model`);
   const { ell } = codec.model.arch;
   const z = await codec.model.encode(images);
-  const { records, header } = decodeSqz(await Deno.readFile(`${dir}/x.sqz`), {
-    expectModelId: codec.modelId,
-  });
+  const file = decodeSqz(await Deno.readFile(`${dir}/x.sqz`), { expectModelId: codec.modelId });
+  const { header } = file;
+  assert.equal(header.packedLabels, true);
+  const records = unpackLabels(file.records);
+  assert.deepEqual(records.map((r) => r.label), labels);
   assert.equal(header.ell, ell);
   assert.equal(records.length, 48);
   const zq = new Float32Array(48 * ell);
@@ -101,7 +104,8 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
   await saveGapModel(`${dir}/model`, gapModel);
   const r = await run("compress", "model", "in.ndjson", "l.sqz");
   assert.equal(r.code, 0, r.stderr);
-  const { header, records } = decodeSqz(await Deno.readFile(`${dir}/l.sqz`));
+  const { header, records: packed } = decodeSqz(await Deno.readFile(`${dir}/l.sqz`));
+  const records = unpackLabels(packed);
   assert.equal(header.gapModelId, gapModel.id);
   assert.equal(records.reduce((a, rec) => a + rec.code.length - 2, 0), learnedBytes);
   await Deno.remove(`${dir}/model/gap_model.json`);
@@ -131,4 +135,34 @@ Deno.test("float64 and float16 streams compress like the float32 stream they con
     assert.equal(r.code, 0, r.stderr);
   }
   assert.deepEqual(await Deno.readFile(`${dir}/h.sqz`), await Deno.readFile(`${dir}/h32.sqz`));
+});
+
+Deno.test("compress --inline-labels writes a version-1 file that decompresses the same", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${TASKS}compress.ts`,
+      "--quiet",
+      "--inline-labels",
+      "--model",
+      `${dir}/model`,
+      "--in",
+      `${dir}/in.ndjson`,
+      "--out",
+      `${dir}/v1.sqz`,
+    ],
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const bytes = await Deno.readFile(`${dir}/v1.sqz`);
+  assert.equal(bytes[4], 1, "format version 1");
+  const { records } = decodeSqz(bytes);
+  assert.deepEqual(records.map((r) => r.label), labels);
+  const r = await run("decompress", "model", "v1.sqz", "v1.ndjson");
+  assert.equal(r.code, 0, r.stderr);
+  const a = await readAllRecords(`${dir}/v1.ndjson`);
+  const b = await readAllRecords(`${dir}/y.ndjson`);
+  assert.deepEqual(a.chunks, b.chunks);
+  assert.ok(bytes.length > (await Deno.stat(`${dir}/x.sqz`)).size, "packed labels are smaller");
 });

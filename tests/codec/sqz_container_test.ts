@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
 import { CodecModelError, FormatError, ModelError } from "../../pipeline/errors.ts";
 import {
   decodeSqz,
@@ -165,7 +166,64 @@ Deno.test("header round-trips every field combination and rejects a future versi
     }
   }
   const bytes = encodeSqzHeader(header);
-  bytes[4] = 2;
-  assert.throws(() => decodeSqzHeader(bytes, "t"), /version 2 is not supported/);
+  bytes[4] = 3;
+  assert.throws(() => decodeSqzHeader(bytes, "t"), /version 3 is not supported/);
   assert.throws(() => encodeSqzHeader({ ...header, height: 0 }), FormatError);
+});
+
+/** A version-1 file as written before version 2 existed (model id ab cd, one record). */
+const V1_FILE =
+  "8953515a01001e0000000002080008000400000007000000abcdf00ec2670f0000000b7b22696e6465" +
+  "78223a307d0102039c1b485800000000010000000cb89edd";
+
+Deno.test("a version-1 file still decodes, and sparse headers are still written as version 1", () => {
+  const bytes = Uint8Array.from(V1_FILE.match(/../g)!, (h) => parseInt(h, 16));
+  const { header: h, records } = decodeSqz(bytes, { expectModelId: Uint8Array.of(0xab, 0xcd) });
+  assert.equal(h.records, undefined);
+  assert.deepEqual([h.height, h.width, h.ell, h.gapModelId, h.f, h.quant], [
+    8,
+    8,
+    4,
+    7,
+    "z",
+    "fp16",
+  ]);
+  assert.deepEqual(records, [{ index: 0, code: Uint8Array.of(1, 2, 3), label: { index: 0 } }]);
+  const again = encodeSqz(h, [{ code: Uint8Array.of(1, 2, 3), label: { index: 0 } }]);
+  assert.deepEqual(again, bytes);
+});
+
+Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 only without a model", () => {
+  const free: SqzHeader = {
+    modelId: new Uint8Array(0),
+    height: 64,
+    width: 64,
+    dtype: "float32",
+    ell: 0,
+    f: "z",
+    quant: "fp16",
+    gapModelId: 0,
+    records: "bounded",
+    packedLabels: false,
+  };
+  const bytes = encodeSqzHeader(free);
+  assert.equal(bytes[4], 2);
+  assert.equal(bytes.length, 24 + 1 + 4);
+  assert.equal(bytes[24], 1);
+  assert.deepEqual(decodeSqzHeader(bytes, "t"), free);
+  const withModel = { ...free, modelId: Uint8Array.of(1, 2, 3), ell: 16 };
+  assert.deepEqual(decodeSqzHeader(encodeSqzHeader(withModel), "t"), withModel);
+  assert.throws(() => encodeSqzHeader({ ...withModel, ell: 0 }), /ell = 0/);
+  assert.throws(() => encodeSqzHeader({ ...free, records: undefined }), /ell = 0/);
+  const packed = { ...withModel, records: "sparse" as const, packedLabels: true };
+  const packedBytes = encodeSqzHeader(packed);
+  assert.equal(packedBytes[4], 2);
+  assert.equal(packedBytes[24 + 3], 0x80);
+  assert.deepEqual(decodeSqzHeader(packedBytes, "t"), packed);
+  bytes[24] = 9; // an unknown record kind, with a CRC that matches
+  new DataView(bytes.buffer).setUint32(25, crc32(bytes.subarray(0, 25)), true);
+  assert.throws(
+    () => decodeSqzHeader(bytes, "t.sqz"),
+    /^FormatError: t\.sqz: header: unknown records code 9$/,
+  );
 });

@@ -4,6 +4,7 @@ import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
+import { unpackLabels } from "../../codec/label_blocks.ts";
 import { codedIndices } from "../../codec/sparse_code.ts";
 import { gapHistogram } from "../../codec/gap_model.ts";
 import { zfpAvailable } from "../../baselines/zfp.ts";
@@ -160,7 +161,9 @@ Deno.test("the metrics are those of the real code bytes, as compress/decompress 
     );
     assert.equal(r.code, 0, r.stderr);
   }
-  const { records } = decodeSqz(await Deno.readFile(`${dir}/x.sqz`));
+  const file = decodeSqz(await Deno.readFile(`${dir}/x.sqz`));
+  assert.equal(file.header.packedLabels, true);
+  const records = unpackLabels(file.records);
   const back = await readAllRecords(`${dir}/y.ndjson`);
   const decompressed = new Float32Array(COUNT * 64);
   let at = 0;
