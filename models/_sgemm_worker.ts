@@ -1,0 +1,31 @@
+/**
+ * A worker of the portable sgemm (`portable_sgemm.ts`): it instantiates the sgemm module on the
+ * shared memory, says it is ready, then sleeps on the control block and computes its share of
+ * each job it is given. Private to `models/`.
+ * @module
+ */
+
+import { parentPort, workerData } from "node:worker_threads";
+import { CONTROL, runShare, type SgemmExports } from "./_sgemm_job.ts";
+
+const { module, memory, id } = workerData as {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  id: number;
+};
+const exports = new WebAssembly.Instance(module, { env: { memory } })
+  .exports as unknown as SgemmExports;
+const control = new Int32Array(memory.buffer, 0, CONTROL.length);
+let seen = Atomics.load(control, CONTROL.generation);
+parentPort!.postMessage("ready");
+for (;;) {
+  Atomics.wait(control, CONTROL.generation, seen);
+  seen = Atomics.load(control, CONTROL.generation);
+  if (seen < 0) break;
+  const share = Atomics.load(control, CONTROL.shares + id);
+  if (share < 0) continue;
+  runShare(exports, memory, share);
+  if (Atomics.add(control, CONTROL.done, 1) + 1 === Atomics.load(control, CONTROL.workers)) {
+    Atomics.notify(control, CONTROL.done);
+  }
+}
