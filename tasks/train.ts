@@ -6,6 +6,8 @@ import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
+import { activeKernels } from "../models/native_kernels.ts";
+import { describeKernels } from "../models/kernel_choice.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnGapModel, saveGapModel } from "../codec/learn_gap_model.ts";
 import { loadTrainedModel } from "../models/trained_model.ts";
@@ -134,7 +136,7 @@ if (import.meta.main) {
     if (!flags.quiet) {
       console.error(
         `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
-          `${backend.backend}${backend.native ? " (native OpenBLAS kernels)" : ""}`,
+          `${backend.backend}${backend.native ? ` (${describeKernels(activeKernels())})` : ""}`,
       );
     }
     try {
