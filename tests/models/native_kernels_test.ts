@@ -47,7 +47,7 @@ const random = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "
 
 // Fails on purpose without libopenblas (.ci/run installs it) unless SASQUASH_KERNELS says
 // otherwise: the OpenBLAS comparisons below could not run.
-Deno.test("the default kernels are OpenBLAS (libopenblas is installed)", () => {
+Deno.test("the default kernels are OpenBLAS unless SASQUASH_KERNELS names others", () => {
   assert.equal(nativeKernelsActive(), forcedKernels() !== "stock");
   assert.equal(activeKernels().kernels, forcedKernels() ?? "openblas");
 });
