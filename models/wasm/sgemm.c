@@ -19,17 +19,37 @@
 // KC×NC floats of packed B (512 KiB) stay in a 1 MiB L2 cache with the packed A block.
 #define NC 512
 
+// Stores the transpose of the 4×4 block with rows r0..r3 as 4 vectors, `stride` floats apart.
+static void store_transposed(v128_t r0, v128_t r1, v128_t r2, v128_t r3, float *out, int stride) {
+  v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(out, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+  wasm_v128_store(out + stride, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+  wasm_v128_store(out + 2 * stride, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+  wasm_v128_store(out + 3 * stride, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [i0, i0+mc) and depth [p0, p0+kc) of op(A) into MR-row strips, zero-padded.
 static void pack_a(int trans, const float *a, int lda, int i0, int p0, int mc, int kc,
                    float *out) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
-    for (int p = 0; p < kc; p++) {
+    int p = 0;
+    if (rows == MR && trans) {
+      for (; p < kc; p++, out += MR) wasm_v128_store(out, wasm_v128_load(a + (p0 + p) * lda + i0 + ir));
+    } else if (rows == MR) {
+      const float *row = a + (i0 + ir) * lda + p0;
+      for (; p + 4 <= kc; p += 4, out += 4 * MR) {
+        store_transposed(wasm_v128_load(row + p), wasm_v128_load(row + lda + p),
+                         wasm_v128_load(row + 2 * lda + p), wasm_v128_load(row + 3 * lda + p), out,
+                         MR);
+      }
+    }
+    for (; p < kc; p++, out += MR) {
       for (int r = 0; r < MR; r++) {
         int i = i0 + ir + r, k = p0 + p;
         out[r] = r < rows ? (trans ? a[k * lda + i] : a[i * lda + k]) : 0.0f;
       }
-      out += MR;
     }
   }
 }
@@ -39,18 +59,27 @@ static void pack_b(int trans, const float *b, int ldb, int p0, int j0, int kc, i
                    float *out) {
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = nc - jr < NR ? nc - jr : NR;
-    for (int p = 0; p < kc; p++) {
-      int k = p0 + p;
-      if (!trans && cols == NR) {
-        const float *row = b + k * ldb + j0 + jr;
+    int p = 0;
+    if (cols == NR && !trans) {
+      for (; p < kc; p++, out += NR) {
+        const float *row = b + (p0 + p) * ldb + j0 + jr;
         for (int v = 0; v < NR; v += 4) wasm_v128_store(out + v, wasm_v128_load(row + v));
-      } else {
-        for (int c = 0; c < NR; c++) {
-          int j = j0 + jr + c;
-          out[c] = c < cols ? (trans ? b[j * ldb + k] : b[k * ldb + j]) : 0.0f;
+      }
+    } else if (cols == NR) {
+      const float *col = b + (j0 + jr) * ldb + p0;
+      for (; p + 4 <= kc; p += 4, out += 4 * NR) {
+        for (int v = 0; v < NR; v += 4) {
+          const float *c = col + v * ldb + p;
+          store_transposed(wasm_v128_load(c), wasm_v128_load(c + ldb), wasm_v128_load(c + 2 * ldb),
+                           wasm_v128_load(c + 3 * ldb), out + v, NR);
         }
       }
-      out += NR;
+    }
+    for (; p < kc; p++, out += NR) {
+      for (int c = 0; c < NR; c++) {
+        int j = j0 + jr + c, k = p0 + p;
+        out[c] = c < cols ? (trans ? b[j * ldb + k] : b[k * ldb + j]) : 0.0f;
+      }
     }
   }
 }

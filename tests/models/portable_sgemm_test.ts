@@ -67,8 +67,9 @@ Deno.test("portableSgemm multiplies row-major matrices with and without transpos
 });
 
 Deno.test("portableSgemm matches a float64 reference across tile and block edges", () => {
-  // 131, 517 and 300 cross the 4×8 tile, the 128-row and 512-column blocks and the 256 depth.
-  const shapes: [number, number, number][] = [[131, 517, 300], [3, 9, 600], [64, 20, 1]];
+  // 131, 517 and 301 cross the 4×8 tile, the 128-row and 512-column blocks, the 256 depth and
+  // the 4-deep vector packing.
+  const shapes: [number, number, number][] = [[131, 517, 301], [3, 9, 600], [64, 20, 1]];
   for (const [m, n, k] of shapes) {
     for (
       const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
