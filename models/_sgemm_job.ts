@@ -49,46 +49,53 @@ export const CONTROL = {
   scratchBytes: 13,
   /** Threads sharing the job: the workers and the caller. */
   threads: 14,
-  /** Per worker id from here on: its share of the current job, or −1 when it sits out. */
-  shares: 16,
+  /** The next piece of C to compute. */
+  next: 15,
+  /** Per worker id from here on: its scratch index in the current job, or −1: it sits out. */
+  slots: 16,
   length: 16 + 64,
 } as const;
 
 /** Rows or columns of C are split in multiples of this (the kernel's tile is 4 × 8). */
 const GRAIN = 8;
+/** Pieces per thread: enough that a thread slowed by other work on its core takes fewer. */
+const PIECES_PER_THREAD = 4;
 
-/** Rows (or columns, when C is wider than tall) of C in one thread's share. */
-function shareExtent(m: number, n: number, threads: number): number {
-  return Math.ceil(Math.max(m, n) / threads / GRAIN) * GRAIN;
+/** Rows (or columns, when C is wider than tall) of C in one piece of the job. */
+function pieceExtent(m: number, n: number, threads: number): number {
+  const pieces = threads === 1 ? 1 : threads * PIECES_PER_THREAD;
+  return Math.max(GRAIN, Math.ceil(Math.max(m, n) / pieces / GRAIN) * GRAIN);
 }
 
 /**
- * Computes share `index` of the job in the control block: C is split by columns when it is
- * wider than tall, else by rows, so every element sums the same products in the same order
- * whatever the number of threads.
+ * Computes pieces of the job in the control block until none is left, using scratch `index`:
+ * C is cut by columns when it is wider than tall, else by rows, and each thread takes the next
+ * piece from a shared counter. Every element sums the same products in the same order, whoever
+ * computes it, so the result does not depend on the number of threads or on timing.
  */
-export function runShare(exports: SgemmExports, memory: WebAssembly.Memory, index: number) {
+export function runPieces(exports: SgemmExports, memory: WebAssembly.Memory, index: number) {
   const w = new Int32Array(memory.buffer, 0, CONTROL.length);
   const transA = w[CONTROL.transA], transB = w[CONTROL.transB];
   const m = w[CONTROL.m], n = w[CONTROL.n], k = w[CONTROL.k];
-  const threads = w[CONTROL.threads];
   const beta = new Float32Array(memory.buffer, CONTROL.beta * 4, 1)[0];
   const byColumns = n >= m;
   const extent = byColumns ? n : m;
-  const chunk = shareExtent(m, n, threads);
-  const start = Math.min(index * chunk, extent);
-  const end = Math.min(start + chunk, extent);
-  if (start >= end) return;
+  const piece = pieceExtent(m, n, w[CONTROL.threads]);
   const lda = transA ? m : k, ldb = transB ? k : n;
-  let a = w[CONTROL.a], b = w[CONTROL.b], c = w[CONTROL.c];
-  if (byColumns) {
-    b += 4 * (transB ? start * ldb : start);
-    c += 4 * start;
-  } else {
-    a += 4 * (transA ? start : start * lda);
-    c += 4 * start * n;
-  }
-  const rows = byColumns ? m : end - start, cols = byColumns ? end - start : n;
   const scratch = w[CONTROL.scratch] + index * w[CONTROL.scratchBytes];
-  exports.sgemm(transA, transB, rows, cols, k, a, lda, b, ldb, beta, c, n, scratch);
+  for (;;) {
+    const start = Atomics.add(w, CONTROL.next, 1) * piece;
+    if (start >= extent) return;
+    const end = Math.min(start + piece, extent);
+    let a = w[CONTROL.a], b = w[CONTROL.b], c = w[CONTROL.c];
+    if (byColumns) {
+      b += 4 * (transB ? start * ldb : start);
+      c += 4 * start;
+    } else {
+      a += 4 * (transA ? start : start * lda);
+      c += 4 * start * n;
+    }
+    const rows = byColumns ? m : end - start, cols = byColumns ? end - start : n;
+    exports.sgemm(transA, transB, rows, cols, k, a, lda, b, ldb, beta, c, n, scratch);
+  }
 }

@@ -1,12 +1,12 @@
 /**
  * A worker of the portable sgemm (`portable_sgemm.ts`): it instantiates the sgemm module on the
- * shared memory, says it is ready, then sleeps on the control block and computes its share of
- * each job it is given. Private to `models/`.
+ * shared memory, says it is ready, then sleeps on the control block and takes pieces of each
+ * job it is given. Private to `models/`.
  * @module
  */
 
 import { parentPort, workerData } from "node:worker_threads";
-import { CONTROL, runShare, type SgemmExports } from "./_sgemm_job.ts";
+import { CONTROL, runPieces, type SgemmExports } from "./_sgemm_job.ts";
 
 const { module, memory, id } = workerData as {
   module: WebAssembly.Module;
@@ -22,9 +22,9 @@ for (;;) {
   Atomics.wait(control, CONTROL.generation, seen);
   seen = Atomics.load(control, CONTROL.generation);
   if (seen < 0) break;
-  const share = Atomics.load(control, CONTROL.shares + id);
-  if (share < 0) continue;
-  runShare(exports, memory, share);
+  const slot = Atomics.load(control, CONTROL.slots + id);
+  if (slot < 0) continue;
+  runPieces(exports, memory, slot);
   if (Atomics.add(control, CONTROL.done, 1) + 1 === Atomics.load(control, CONTROL.workers)) {
     Atomics.notify(control, CONTROL.done);
   }

@@ -8,7 +8,7 @@
  */
 
 import { Worker } from "node:worker_threads";
-import { CONTROL, MAX_WORKERS, runShare, type SgemmExports } from "./_sgemm_job.ts";
+import { CONTROL, MAX_WORKERS, runPieces, type SgemmExports } from "./_sgemm_job.ts";
 
 /** The committed binary, built from `wasm/sgemm.c`. */
 export const SGEMM_WASM_URL = new URL("./wasm/sgemm.wasm", import.meta.url);
@@ -157,11 +157,12 @@ export function portableSgemm(
     [CONTROL.threads, threads],
     [CONTROL.workers, threads - 1],
     [CONTROL.done, 0],
+    [CONTROL.next, 0],
   ];
   for (const [index, value] of words) control[index] = value;
   new Float32Array(memory.buffer, 4 * CONTROL.beta, 1)[0] = beta;
   if (threads > 1) dispatch(control, portable!, threads);
-  runShare(exports, memory, 0);
+  runPieces(exports, memory, 0);
   if (threads > 1) {
     for (let done; (done = Atomics.load(control, CONTROL.done)) < threads - 1;) {
       Atomics.wait(control, CONTROL.done, done);
@@ -170,11 +171,11 @@ export function portableSgemm(
   c.set(new Float32Array(memory.buffer, cAt, m * n));
 }
 
-/** Gives shares 1… to the ready workers, the rest sit out, and wakes them all. */
+/** Gives scratch slots 1… to the ready workers (the rest sit out) and wakes them all. */
 function dispatch(control: Int32Array, state: Portable, threads: number): void {
-  for (let id = 0; id < state.workers.length; id++) control[CONTROL.shares + id] = -1;
-  for (let share = 1; share < threads; share++) {
-    control[CONTROL.shares + state.ready[share - 1]] = share;
+  for (let id = 0; id < state.workers.length; id++) control[CONTROL.slots + id] = -1;
+  for (let slot = 1; slot < threads; slot++) {
+    control[CONTROL.slots + state.ready[slot - 1]] = slot;
   }
   Atomics.add(control, CONTROL.generation, 1);
   Atomics.notify(control, CONTROL.generation);
