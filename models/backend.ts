@@ -1,7 +1,8 @@
 /**
  * Picks and initializes the tfjs backend for training: `cpu` with native kernels (the default;
- * OpenBLAS, else the portable WebAssembly ones, see `kernel_choice.ts`), `webgpu` (Deno's WebGPU), `wasm` (portable fallback) or `tensorflow`
- * (tfjs-node-gpu / tfjs-node, only when installed).
+ * OpenBLAS, else the portable WebAssembly ones, see `kernel_choice.ts`), `webgpu` (Deno's
+ * WebGPU), `wasm` (tfjs-backend-wasm) or `tensorflow` (tfjs-node-gpu / tfjs-node, only when
+ * installed).
  * @module
  */
 

@@ -36,7 +36,9 @@ static void pack_a(int trans, const float *a, int lda, int i0, int p0, int mc, i
     int rows = mc - ir < MR ? mc - ir : MR;
     int p = 0;
     if (rows == MR && trans) {
-      for (; p < kc; p++, out += MR) wasm_v128_store(out, wasm_v128_load(a + (p0 + p) * lda + i0 + ir));
+      for (; p < kc; p++, out += MR) {
+        wasm_v128_store(out, wasm_v128_load(a + (p0 + p) * lda + i0 + ir));
+      }
     } else if (rows == MR) {
       const float *row = a + (i0 + ir) * lda + p0;
       for (; p + 4 <= kc; p += 4, out += 4 * MR) {
