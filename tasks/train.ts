@@ -136,7 +136,7 @@ if (import.meta.main) {
     if (!flags.quiet) {
       console.error(
         `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
-          `${backend.backend}${backend.native ? ` (${describeKernels(activeKernels())})` : ""}`,
+          `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
     try {
