@@ -51,9 +51,11 @@ export const CONTROL = {
   threads: 14,
   /** The next piece of C to compute. */
   next: 15,
+  /** Set by a worker whose computation threw. */
+  failed: 16,
   /** Per worker id from here on: its scratch index in the current job, or −1: it sits out. */
-  slots: 16,
-  length: 16 + 64,
+  slots: 17,
+  length: 17 + 64,
 } as const;
 
 /** Rows or columns of C are split in multiples of this (the kernel's tile is 4 × 8). */

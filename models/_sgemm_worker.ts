@@ -24,8 +24,15 @@ for (;;) {
   if (seen < 0) break;
   const slot = Atomics.load(control, CONTROL.slots + id);
   if (slot < 0) continue;
-  runPieces(exports, memory, slot);
-  if (Atomics.add(control, CONTROL.done, 1) + 1 === Atomics.load(control, CONTROL.workers)) {
-    Atomics.notify(control, CONTROL.done);
+  try {
+    runPieces(exports, memory, slot);
+  } catch (error) {
+    Atomics.store(control, CONTROL.failed, 1);
+    parentPort!.postMessage({ error: String(error) });
+  } finally {
+    // the caller waits for every worker it gave a slot, whatever happened
+    if (Atomics.add(control, CONTROL.done, 1) + 1 === Atomics.load(control, CONTROL.workers)) {
+      Atomics.notify(control, CONTROL.done);
+    }
   }
 }

@@ -3,7 +3,8 @@
  * by `models/wasm/build.ts`) run on every core by workers sharing one `WebAssembly.Memory`.
  * Same contract as `sgemm` in `openblas.ts`; the `cpu` kernels use it when OpenBLAS is missing.
  * Operands are copied into the shared memory and the product out again: O(mk + kn + mn) against
- * the O(mnk) arithmetic. Every result is the same for any thread count and on any machine.
+ * the O(mnk) arithmetic. Every result is the same for any thread count, and on any machine whose
+ * CPU has FMA (docs/FORMAT.md, "Which kernels ran").
  * @module
  */
 
@@ -54,7 +55,10 @@ export function loadPortable(threads?: number): boolean {
     const workerUrl = new URL("./_sgemm_worker.ts", import.meta.url);
     for (let id = 0; id < requestedThreads - 1; id++) {
       const worker = new Worker(workerUrl, { workerData: { module, memory, id } });
-      worker.on("message", () => state.ready.push(id));
+      worker.on("message", (message: "ready" | { error: string }) => {
+        if (message === "ready") state.ready.push(id);
+        else loadError = `portable sgemm worker ${id}: ${message.error}`;
+      });
       worker.on("error", (error) => {
         loadError = `portable sgemm worker ${id}: ${error.message}`;
       });
@@ -158,16 +162,20 @@ export function portableSgemm(
     [CONTROL.workers, threads - 1],
     [CONTROL.done, 0],
     [CONTROL.next, 0],
+    [CONTROL.failed, 0],
   ];
   for (const [index, value] of words) control[index] = value;
   new Float32Array(memory.buffer, 4 * CONTROL.beta, 1)[0] = beta;
   if (threads > 1) dispatch(control, portable!, threads);
-  runPieces(exports, memory, 0);
-  if (threads > 1) {
+  try {
+    runPieces(exports, memory, 0);
+  } finally {
+    // even when this thread failed: the next job must not start under running workers
     for (let done; (done = Atomics.load(control, CONTROL.done)) < threads - 1;) {
       Atomics.wait(control, CONTROL.done, done);
     }
   }
+  if (control[CONTROL.failed]) throw new Error(`portable sgemm: ${loadError || "a worker failed"}`);
   c.set(new Float32Array(memory.buffer, cAt, m * n));
 }
 
