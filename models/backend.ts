@@ -1,13 +1,16 @@
 /**
- * Picks and initializes the tfjs backend for training: `cpu` with native OpenBLAS kernels
- * (the default), `webgpu` (Deno's WebGPU), `wasm` (portable fallback) or `tensorflow`
- * (tfjs-node-gpu / tfjs-node, only when installed).
+ * Picks and initializes the tfjs backend for training: `cpu` with native kernels (the default;
+ * OpenBLAS, else the portable WebAssembly ones, see `kernel_choice.ts`), `webgpu` (Deno's
+ * WebGPU), `wasm` (tfjs-backend-wasm) or `tensorflow` (tfjs-node-gpu / tfjs-node, only when
+ * installed).
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../pipeline/errors.ts";
-import { setNativeKernels } from "./native_kernels.ts";
+import { activeKernels, setNativeKernels } from "./native_kernels.ts";
+import type { KernelsName } from "./kernel_choice.ts";
+import { portableReady } from "./portable_sgemm.ts";
 import { pinGpuDrivers } from "./_native_pin.ts";
 
 /** Backend names accepted by `--backend`. */
@@ -16,10 +19,12 @@ export const BACKENDS = ["auto", "cpu", "webgpu", "wasm", "tensorflow"] as const
 /** A `--backend` value. */
 export type BackendName = typeof BACKENDS[number];
 
-/** What was selected: the tfjs backend name and whether native cpu kernels are on. */
+/** What was selected: the tfjs backend, whether native cpu kernels are on, and which. */
 export interface BackendChoice {
   backend: string;
   native: boolean;
+  /** The cpu matMul kernels ("stock" on other backends). */
+  kernels: KernelsName;
 }
 
 /** Initializes `name` and returns what runs; UsageError when it cannot start. */
@@ -45,14 +50,18 @@ export async function selectBackend(name: string): Promise<BackendChoice> {
     throw new UsageError(`--backend ${name}: tfjs could not initialize it`);
   }
   await tf.ready();
-  return { backend: tf.getBackend(), native: false };
+  return { backend: tf.getBackend(), native: false, kernels: "stock" };
 }
 
 async function useCpu(): Promise<BackendChoice> {
   await tf.setBackend("cpu");
   // The cpu backend prints a tfjs-node advertisement on first use under Deno; not useful here.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return { backend: "cpu", native: setNativeKernels(true) };
+  const native = setNativeKernels(true);
+  const { kernels } = activeKernels();
+  // Workers start in the background; training should not begin on one thread.
+  if (kernels === "portable") await portableReady();
+  return { backend: "cpu", native, kernels };
 }
 
 /** The folder holding tfjs-backend-wasm's .wasm binaries (a file URL ending in "/"). */

@@ -21,7 +21,15 @@ export { learningRateAt, type Schedule, type ScheduleName, SCHEDULES } from "./l
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 export { type BackendChoice, type BackendName, BACKENDS, selectBackend } from "./backend.ts";
 export { loadMeta, loadModel, type ModelMeta, saveModel } from "./model_io.ts";
-export { nativeKernelsActive, setNativeKernels } from "./native_kernels.ts";
+export { activeKernels, nativeKernelsActive, setNativeKernels } from "./native_kernels.ts";
+export {
+  chooseKernels,
+  describeKernels,
+  type KernelChoice,
+  KERNELS,
+  type KernelsName,
+} from "./kernel_choice.ts";
+export { portableSgemm } from "./portable_sgemm.ts";
 export { dense, nativeOpsUsable, sparseLoss } from "./native_ops.ts";
 export { loadTrainedModel, TrainedModel } from "./trained_model.ts";
 export {

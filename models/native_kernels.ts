@@ -1,12 +1,20 @@
 /**
- * Native kernels for the tfjs `cpu` backend: `BatchMatMul` and `_FusedMatMul` run OpenBLAS
- * `cblas_sgemm` directly on the backend's own Float32Arrays. Gradients need no extra code:
- * tfjs differentiates matMul into further matMuls, which land here too.
+ * Native kernels for the tfjs `cpu` backend: `BatchMatMul` and `_FusedMatMul` run an sgemm on
+ * the backend's own Float32Arrays: OpenBLAS `cblas_sgemm`, or the portable WebAssembly one
+ * (`kernel_choice.ts` picks). Gradients need no extra code: tfjs differentiates matMul into
+ * further matMuls, which land here too.
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { openBlas, openBlasError, sgemm } from "./openblas.ts";
+import {
+  chooseKernels,
+  describeKernels,
+  type KernelChoice,
+  type KernelsName,
+  openBlasHint,
+  type Sgemm,
+} from "./kernel_choice.ts";
 import { allocate, installPool } from "./_buffer_pool.ts";
 
 type TensorInfo = tf.TensorInfo;
@@ -23,27 +31,40 @@ type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid" 
 const KERNEL_NAMES = ["BatchMatMul", "_FusedMatMul"] as const;
 const stock = new Map<string, tf.KernelConfig>();
 let nativeActive = false;
+let gemm: Sgemm | null = null;
+let choice: KernelChoice = { kernels: "stock", sgemm: null, reason: "not chosen yet" };
 let warned = false;
 
-/** Whether the native OpenBLAS kernels are the ones registered for `cpu` right now. */
+/** Whether native (OpenBLAS or portable) kernels are the ones registered for `cpu` right now. */
 export function nativeKernelsActive(): boolean {
   return nativeActive;
 }
 
+/** The kernels `cpu` matMuls run on now, with the reason they were chosen. */
+export function activeKernels(): KernelChoice {
+  return nativeActive ? choice : { kernels: "stock", sgemm: null, reason: choice.reason };
+}
+
 /**
  * Registers the native kernels for `cpu` (true) or restores the stock ones (false).
- * Returns whether native kernels are active; warns once when libopenblas is missing.
+ * `kernels` forces a family (default: `SASQUASH_KERNELS`, else the fastest that loads).
+ * Returns whether native kernels are active; says once on stderr when OpenBLAS is missing.
  */
-export function setNativeKernels(enabled: boolean): boolean {
+export function setNativeKernels(enabled: boolean, kernels?: KernelsName): boolean {
   if (stock.size === 0) {
     for (const name of KERNEL_NAMES) stock.set(name, tf.getKernel(name, "cpu")!);
   }
-  if (enabled && openBlas() === null) {
-    if (!warned) {
-      console.warn(`sasquash: OpenBLAS not found, stock tfjs kernels (${openBlasError()})`);
+  if (enabled) {
+    choice = chooseKernels(kernels);
+    gemm = choice.sgemm;
+    if (gemm === null) enabled = false;
+    if (choice.kernels !== "openblas" && !warned && kernels === undefined) {
+      const hint = choice.reason.startsWith("SASQUASH_KERNELS")
+        ? ""
+        : `; faster: ${openBlasHint()}`;
+      console.warn(`sasquash: ${describeKernels(choice)}${hint}`);
+      warned = true;
     }
-    warned = true;
-    enabled = false;
   }
   if (enabled === nativeActive) return nativeActive;
   const funcs: Record<string, KernelFunc> = enabled
@@ -107,7 +128,7 @@ function multiply(args: MatMulArgs): { shape: number[]; values: Float32Array } |
   for (let i = 0; i < batch; i++) {
     const ao = (i % batchA) * m * k;
     const bo = (i % batchB) * k * n;
-    sgemm(
+    gemm!(
       transposeA,
       transposeB,
       m,

@@ -33,39 +33,58 @@ const SYMBOLS = {
   openblas_get_num_threads: { parameters: [], result: "i32" },
 } as const;
 
-/** Candidate locations of libopenblas, tried in order unless `SASQUASH_OPENBLAS` names one. */
-const CANDIDATES = [
-  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
-  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
-  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
-  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
-  "libopenblas.so.0",
-  "libopenblas.dylib",
-  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
-];
+/** Where libopenblas lives on each OS, tried in order unless `SASQUASH_OPENBLAS` names one. */
+const CANDIDATES: Partial<Record<typeof Deno.build.os, string[]>> = {
+  linux: [
+    `/usr/lib/${Deno.build.arch}-linux-gnu/openblas-pthread/libopenblas.so.0`,
+    `/usr/lib/${Deno.build.arch}-linux-gnu/libopenblas.so.0`,
+    "/usr/lib64/libopenblas.so.0",
+    "libopenblas.so.0",
+  ],
+  darwin: [
+    "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+    "/usr/local/opt/openblas/lib/libopenblas.dylib",
+    "libopenblas.dylib",
+  ],
+  windows: ["libopenblas.dll", "openblas.dll"],
+};
+
+/** The libopenblas paths tried on this OS (just `SASQUASH_OPENBLAS` when it is set). */
+export function openBlasCandidates(): string[] {
+  const override = Deno.env.get("SASQUASH_OPENBLAS");
+  return override ? [override] : CANDIDATES[Deno.build.os] ?? [];
+}
 
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
 let library: Library | null | undefined;
 let loadError = "";
+let loadedPath = "";
 
 /** Opens libopenblas once; returns null (and remembers why) when it is not available. */
 export function openBlas(): Library | null {
   if (library !== undefined) return library;
-  const override = Deno.env.get("SASQUASH_OPENBLAS");
-  // An explicit path is the only one tried, so a bad one shows the stock-kernel fallback.
-  const paths = override ? [override] : CANDIDATES;
+  // An explicit path is the only one tried, so a bad one shows the fallback.
+  const paths = openBlasCandidates();
   library = null;
+  loadError = paths.length ? "" : `no known libopenblas location on ${Deno.build.os}`;
   for (const path of paths) {
     try {
       library = Deno.dlopen(path, SYMBOLS);
       // never unloaded with the runtime that opened it (see _native_pin.ts)
       pinLibrary(path);
+      loadedPath = path;
+      loadError = "";
       return library;
     } catch (error) {
       loadError = `${path}: ${(error as Error).message}`;
     }
   }
   return library;
+}
+
+/** The path libopenblas was loaded from (empty when it is not loaded). */
+export function openBlasPath(): string {
+  return loadedPath;
 }
 
 /** Why the last `openBlas()` failed (empty when it succeeded or was not tried). */

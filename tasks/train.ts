@@ -12,6 +12,8 @@ import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { TRANSFORMS } from "../models/transform.ts";
 import { SCHEDULES } from "../models/lr_schedule.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
+import { activeKernels } from "../models/native_kernels.ts";
+import { describeKernels } from "../models/kernel_choice.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
@@ -159,7 +161,7 @@ if (import.meta.main) {
     if (!flags.quiet) {
       console.error(
         `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
-          `${backend.backend}${backend.native ? " (native OpenBLAS kernels)" : ""}`,
+          `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
     try {

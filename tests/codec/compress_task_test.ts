@@ -1,4 +1,4 @@
-import "../fixtures/tfjs_setup.ts";
+import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
@@ -15,7 +15,13 @@ const dir = await Deno.makeTempDir();
 const images = sasImages(48, 8, 3);
 
 /** Runs the compress or decompress task with `model`, from `input` to `output` (under dir). */
-async function run(name: "compress" | "decompress", model: string, input: string, output: string) {
+async function run(
+  name: "compress" | "decompress",
+  model: string,
+  input: string,
+  output: string,
+  env: Record<string, string> = {},
+) {
   const args = [
     "--model",
     `${dir}/${model}`,
@@ -26,6 +32,7 @@ async function run(name: "compress" | "decompress", model: string, input: string
   ];
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
+    env,
     stderr: "piped",
   }).output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
@@ -67,6 +74,24 @@ Deno.test("compress → decompress reconstructs exactly decode(quantized z), lab
   const recon = await codec.model.decode(zq, "codes", scales);
   assert.deepEqual(back.chunks[0].data, recon);
   codec.model.dispose();
+});
+
+Deno.test("a .sqz file decompresses to the same images, up to float32 rounding, on every kernel family", async () => {
+  assert.equal((await run("compress", "model", "in.ndjson", "k.sqz")).code, 0);
+  const images: Float32Array[] = [];
+  for (const kernels of ["openblas", "portable", "stock"]) {
+    const r = await run("decompress", "model", "k.sqz", `k-${kernels}.ndjson`, {
+      SASQUASH_KERNELS: kernels,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    if (kernels !== "openblas") assert.match(r.stderr, new RegExp(`SASQUASH_KERNELS=${kernels}`));
+    images.push(
+      (await readAllRecords(`${dir}/k-${kernels}.ndjson`)).chunks[0].data as Float32Array,
+    );
+  }
+  // the network's float32 sums differ in order only (docs/FORMAT.md, "Which kernels ran")
+  for (const other of images.slice(1)) assert.ok(maxRelativeDifference(other, images[0]) < 1e-4);
+  assert.ok(images[0].some((v) => v > 0));
 });
 
 Deno.test("decompress with another model and a corrupt file fail with one clear line", async () => {

@@ -1,37 +1,55 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
-import { nativeKernelsActive, setNativeKernels } from "../../models/native_kernels.ts";
+import {
+  activeKernels,
+  nativeKernelsActive,
+  setNativeKernels,
+} from "../../models/native_kernels.ts";
+import { forcedKernels, type KernelsName } from "../../models/kernel_choice.ts";
 import { dense, sparseLoss } from "../../models/native_ops.ts";
 
-/** Runs `f` with stock kernels, then native ones, returning both results as flat arrays. */
-function stockAndNative(f: () => tf.Tensor | tf.Tensor[]): [Float32Array[], Float32Array[]] {
-  const run = (native: boolean) => {
-    setNativeKernels(native);
+/** The native families compared with stock: OpenBLAS (required, see below) and portable. */
+const FAMILIES: KernelsName[] = ["openblas", "portable"];
+
+/**
+ * Runs `f` with stock kernels, then with each native family, returning flat arrays: stock's,
+ * then one list per family. Leaves the default kernels registered.
+ */
+function stockAndNative(f: () => tf.Tensor | tf.Tensor[]): [Float32Array[], Float32Array[][]] {
+  const run = (family: KernelsName | null) => {
+    setNativeKernels(family !== null, family ?? undefined);
     return tf.tidy(() => {
       const out = f();
       return (Array.isArray(out) ? out : [out]).map((t) => (t.dataSync() as Float32Array).slice());
     });
   };
-  const stock = run(false);
-  const native = run(true);
+  const stock = run(null);
+  const native = FAMILIES.map(run);
+  setNativeKernels(true);
   return [stock, native];
 }
 
-function assertClose(stock: Float32Array[], native: Float32Array[], what: string) {
-  assert.equal(stock.length, native.length);
-  stock.forEach((s, i) => {
-    const difference = maxRelativeDifference(native[i], s);
-    assert.ok(difference <= 1e-4, `${what} output ${i}: relative difference ${difference}`);
+function assertClose(stock: Float32Array[], native: Float32Array[][], what: string) {
+  native.forEach((family, f) => {
+    assert.equal(stock.length, family.length);
+    stock.forEach((s, i) => {
+      const difference = maxRelativeDifference(family[i], s);
+      assert.ok(
+        difference <= 1e-4,
+        `${what} output ${i} on ${FAMILIES[f]}: relative difference ${difference}`,
+      );
+    });
   });
 }
 
 const random = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
 
-// Fails on purpose without libopenblas (.ci/run installs it): the comparisons below would
-// otherwise compare the stock kernels with themselves.
-Deno.test("native kernels are active (libopenblas is installed)", () => {
-  assert.equal(nativeKernelsActive(), true);
+// Fails on purpose without libopenblas (.ci/run installs it) unless SASQUASH_KERNELS says
+// otherwise: the OpenBLAS comparisons below could not run.
+Deno.test("the default kernels are OpenBLAS unless SASQUASH_KERNELS names others", () => {
+  assert.equal(nativeKernelsActive(), forcedKernels() !== "stock");
+  assert.equal(activeKernels().kernels, forcedKernels() ?? "openblas");
 });
 
 Deno.test("native BatchMatMul agrees with stock for every transpose and batch layout", () => {

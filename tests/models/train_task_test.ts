@@ -126,18 +126,29 @@ Deno.test("deno task train rejects a wrong dtype or a missing file in one line, 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("without libopenblas, training warns once and runs on stock kernels", async () => {
+Deno.test("without libopenblas, training says once that it runs on the portable kernels, and why", async () => {
   const dir = await Deno.makeTempDir();
   const data = await stream(dir, "train.ndjson", sasImages(48, 8, 6), [8, 8]);
   const args = ["--data", data, "--arch", "1,2", "--epochs", "1", "--batch", "16", "--quiet"];
+  const missing = "/nonexistent/libopenblas.so";
   const result = await trainTaskWith(
-    { SASQUASH_OPENBLAS: "/nonexistent/libopenblas.so" },
+    { SASQUASH_OPENBLAS: missing, SASQUASH_KERNELS: "" },
     ...args,
     "--out",
     `${dir}/run`,
   );
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stderr.match(/OpenBLAS not found/g)?.length, 1, result.stderr);
+  const line =
+    /portable WebAssembly SIMD kernels \(OpenBLAS not found: \/nonexistent\/libopenblas/g;
+  assert.equal(result.stderr.match(line)?.length, 1, result.stderr);
   assert.ok((await Deno.stat(`${dir}/run/model.json`)).isFile);
+  const stock = await trainTaskWith(
+    { SASQUASH_OPENBLAS: missing, SASQUASH_KERNELS: "stock" },
+    ...args,
+    "--out",
+    `${dir}/stock`,
+  );
+  assert.equal(stock.code, 0, stock.stderr);
+  assert.match(stock.stderr, /stock tfjs kernels \(SASQUASH_KERNELS=stock\)/);
   await Deno.remove(dir, { recursive: true });
 });
