@@ -6,7 +6,7 @@
  *
  *   deno run -A bench/sqz_parser.ts
  */
-import { encodeSqzHeader } from "../codec/sqz_header.ts";
+import { encodeSqzHeader, sqzRecordSeed } from "../codec/sqz_header.ts";
 import { encodeSqzEnd, encodeSqzRecord, SqzParser } from "../codec/sqz_container.ts";
 
 const header = encodeSqzHeader({
@@ -23,8 +23,14 @@ const record = encodeSqzRecord({ code: new Uint8Array(1000) });
 const records = Math.floor((64 * 2 ** 20 - header.length - 12) / record.length);
 const intact = new Uint8Array(header.length + records * record.length + 12);
 intact.set(header);
-for (let i = 0; i < records; i++) intact.set(record, header.length + i * record.length);
-intact.set(encodeSqzEnd(records), header.length + records * record.length);
+for (let i = 0; i < records; i++) {
+  const bound = encodeSqzRecord({ code: new Uint8Array(1000) }, sqzRecordSeed(header, i));
+  intact.set(bound, header.length + i * record.length);
+}
+intact.set(
+  encodeSqzEnd(records, sqzRecordSeed(header, records)),
+  header.length + records * record.length,
+);
 const damaged = intact.slice();
 new DataView(damaged.buffer).setUint32(header.length, 60_000_000, true);
 

@@ -4,6 +4,7 @@
  * when present, else the paper's discretized Gaussian (σ² = 1e3).
  * @module
  */
+import { FormatError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
@@ -107,7 +108,7 @@ export function withQuant(codec: ModelCodec, quant: QuantName): ModelCodec {
  * settings of the file's header (awaited when the first record arrives).
  */
 export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
-  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256) {
+  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256, name = "sqz stream") {
     const { ell } = model.model.arch;
     const shape = [model.header.height, model.header.width];
     let codec: ModelCodec | undefined;
@@ -124,7 +125,12 @@ export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
       async transform(record, controller) {
         codec ??= withQuant(model, (await fileHeader).quant);
         const at = labels.length * ell;
-        decodeLatent(record.code, ell, codec.options, latents.subarray(at, at + ell));
+        try {
+          decodeLatent(record.code, ell, codec.options, latents.subarray(at, at + ell));
+        } catch (e) {
+          if (!(e instanceof FormatError)) throw e;
+          throw new FormatError(`${name}: record ${record.index}: ${e.message}`);
+        }
         labels.push((record.label ?? { index: record.index }) as ImageLabel);
         if (labels.length === batch) await flush(controller);
       },

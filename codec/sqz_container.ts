@@ -14,6 +14,8 @@ import {
   hexId,
   type SqzHeader,
   sqzHeaderLength,
+  sqzRecordSeed,
+  sqzVersion,
 } from "./sqz_header.ts";
 
 /** Largest record payload accepted (guards against a corrupt length asking for gigabytes). */
@@ -46,8 +48,11 @@ export interface SqzReadOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Serializes one record. */
-export function encodeSqzRecord(input: SqzInput): Uint8Array {
+/**
+ * Serializes one record; `seed` is {@linkcode sqzRecordSeed} of its header and index (version 2),
+ * 0 for a version-1 record.
+ */
+export function encodeSqzRecord(input: SqzInput, seed = 0): Uint8Array {
   const label = input.label === undefined
     ? new Uint8Array(0)
     : encoder.encode(JSON.stringify(input.label));
@@ -66,24 +71,35 @@ export function encodeSqzRecord(input: SqzInput): Uint8Array {
   bytes[p++] = rest;
   bytes.set(label, p);
   bytes.set(input.code, p + label.length);
-  v.setUint32(payload + 4, crc32(bytes.subarray(0, payload + 4)), true);
+  v.setUint32(payload + 4, crc32(bytes.subarray(0, payload + 4), seed), true);
   return bytes;
 }
 
-/** Serializes the end record after `count` records. */
-export function encodeSqzEnd(count: number): Uint8Array {
+/** Serializes the end record after `count` records (`seed` as for the record at `count`). */
+export function encodeSqzEnd(count: number, seed = 0): Uint8Array {
   const bytes = new Uint8Array(12);
   const v = new DataView(bytes.buffer);
   v.setUint32(4, count, true);
-  v.setUint32(8, crc32(bytes.subarray(0, 8)), true);
+  v.setUint32(8, crc32(bytes.subarray(0, 8), seed), true);
   return bytes;
 }
 
-/** Serializes a whole `.sqz` file in memory. */
-export function encodeSqz(header: SqzHeader, inputs: Iterable<SqzInput>): Uint8Array {
-  const parts = [encodeSqzHeader(header)];
-  for (const input of inputs) parts.push(encodeSqzRecord(input));
-  parts.push(encodeSqzEnd(parts.length - 1));
+/** Seeds of the record CRCs of a file with these header bytes (all 0 in version 1). */
+function recordSeeds(header: Uint8Array): (index: number) => number {
+  return sqzVersion(header) === 1 ? () => 0 : (index) => sqzRecordSeed(header, index);
+}
+
+/** Serializes a whole `.sqz` file in memory (`version` 1 only to make old-file fixtures). */
+export function encodeSqz(
+  header: SqzHeader,
+  inputs: Iterable<SqzInput>,
+  version?: number,
+): Uint8Array {
+  const head = encodeSqzHeader(header, version);
+  const seed = recordSeeds(head);
+  const parts = [head];
+  for (const input of inputs) parts.push(encodeSqzRecord(input, seed(parts.length - 1)));
+  parts.push(encodeSqzEnd(parts.length - 1, seed(parts.length - 1)));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) at += (out.set(p, at), p.length);
@@ -115,6 +131,7 @@ export class SqzParser {
   #offset = 0; // file offset of the first unparsed byte
   #index = 0;
   #done = false;
+  #seed: (index: number) => number = () => 0;
 
   /** Creates a parser; see {@link SqzReadOptions}. */
   constructor(opts: SqzReadOptions = {}) {
@@ -178,8 +195,9 @@ export class SqzParser {
       throw this.#fail(`record length ${length} > ${MAX_RECORD_BYTES}`);
     }
     if (avail < length + 8) return this.#wait(length + 8);
-    if (crc32(data.subarray(p, p + 4 + length)) !== v.getUint32(4 + length, true)) {
-      throw this.#fail("CRC mismatch");
+    const seed = this.#seed(this.#index);
+    if (crc32(data.subarray(p, p + 4 + length), seed) !== v.getUint32(4 + length, true)) {
+      throw this.#fail("CRC mismatch (corrupt, moved, or from another file)");
     }
     emit(this.#record(data.subarray(p + 4, p + 4 + length)));
     this.#index++;
@@ -203,11 +221,12 @@ export class SqzParser {
       );
     }
     this.header = header;
+    this.#seed = recordSeeds(data.subarray(p, p + length));
     return length;
   }
 
   #stepEnd(data: Uint8Array, p: number, v: DataView): number {
-    if (crc32(data.subarray(p, p + 8)) !== v.getUint32(8, true)) {
+    if (crc32(data.subarray(p, p + 8), this.#seed(this.#index)) !== v.getUint32(8, true)) {
       throw this.#fail("end record CRC mismatch");
     }
     const count = v.getUint32(4, true);
@@ -253,13 +272,15 @@ export class SqzWriterStream extends TransformStream<SqzInput, Uint8Array> {
   /** Creates a writer for codes described by `header`. */
   constructor(header: SqzHeader) {
     let count = 0;
+    const head = encodeSqzHeader(header);
+    const seed = recordSeeds(head);
     super({
-      start: (controller) => controller.enqueue(encodeSqzHeader(header)),
+      start: (controller) => controller.enqueue(head),
       transform: (input, controller) => {
-        controller.enqueue(encodeSqzRecord(input));
+        controller.enqueue(encodeSqzRecord(input, seed(count)));
         count++;
       },
-      flush: (controller) => controller.enqueue(encodeSqzEnd(count)),
+      flush: (controller) => controller.enqueue(encodeSqzEnd(count, seed(count))),
     });
   }
 }

@@ -11,8 +11,10 @@ import type { LatentTransform } from "./sparse_code.ts";
 
 /** First four bytes of every `.sqz` file (0x89 keeps it from passing as text). */
 export const SQZ_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x53, 0x51, 0x5a);
-/** The format version this code writes and reads. */
-export const SQZ_VERSION = 1;
+/** The format version this code writes (2: record CRCs bound to the header and the index). */
+export const SQZ_VERSION = 2;
+/** Versions this code reads; version 1 records are not bound to their file or position. */
+export const SQZ_READABLE_VERSIONS: readonly number[] = [1, 2];
 /** Bytes of the header before the model id. */
 export const SQZ_FIXED_HEADER = 24;
 /** Longest model id (bytes) a header can hold. */
@@ -42,8 +44,8 @@ export interface SqzHeader {
   gapModelId: number;
 }
 
-/** Serializes a header (validating every field). */
-export function encodeSqzHeader(h: SqzHeader): Uint8Array {
+/** Serializes a header (validating every field); `version` 1 only to make old-file fixtures. */
+export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array {
   const n = h.modelId.length;
   if (n > MAX_MODEL_ID) {
     throw new FormatError(`sqz header: model id of ${n} bytes > ${MAX_MODEL_ID}`);
@@ -55,7 +57,7 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + 4);
   const v = new DataView(bytes.buffer);
   bytes.set(SQZ_MAGIC, 0);
-  v.setUint16(4, SQZ_VERSION, true);
+  v.setUint16(4, version, true);
   v.setUint16(6, bytes.length, true);
   v.setUint8(8, codeOf(DTYPE_CODES, h.dtype, "dtype"));
   v.setUint8(9, codeOf(F_CODES, h.f, "f"));
@@ -80,9 +82,9 @@ export function sqzHeaderLength(first8: Uint8Array, name: string): number {
   }
   const v = new DataView(first8.buffer, first8.byteOffset, 8);
   const version = v.getUint16(4, true);
-  if (version !== SQZ_VERSION) {
+  if (!SQZ_READABLE_VERSIONS.includes(version)) {
     throw new FormatError(
-      `${name}: .sqz version ${version} is not supported (expected ${SQZ_VERSION})`,
+      `${name}: .sqz version ${version} is not supported (expected ${SQZ_READABLE_VERSIONS})`,
     );
   }
   const length = v.getUint16(6, true);
@@ -140,4 +142,22 @@ function codeOf<T>(codes: readonly T[], value: T, field: string): number {
 function fieldOf<T>(codes: readonly T[], code: number, field: string, name: string): T {
   if (code >= codes.length) throw new FormatError(`${name}: header: unknown ${field} code ${code}`);
   return codes[code];
+}
+
+/**
+ * The CRC-32 seed of record `index` in a version-2 file whose header bytes are `header`: the
+ * header's own CRC (every setting and the model ids) extended by the index, so a record moved,
+ * repeated, dropped or taken from another file fails its CRC.
+ */
+export function sqzRecordSeed(header: Uint8Array, index: number): number {
+  const headerCrc = new DataView(header.buffer, header.byteOffset + header.length - 4, 4)
+    .getUint32(0, true);
+  const at = new Uint8Array(4);
+  new DataView(at.buffer).setUint32(0, index, true);
+  return crc32(at, headerCrc);
+}
+
+/** The version field of a complete header. */
+export function sqzVersion(header: Uint8Array): number {
+  return new DataView(header.buffer, header.byteOffset, 8).getUint16(4, true);
 }

@@ -100,6 +100,11 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
   const { header, records } = decodeSqz(await Deno.readFile(`${dir}/l.sqz`));
   assert.equal(header.gapModelId, gapModel.id);
   assert.equal(records.reduce((a, rec) => a + rec.code.length, 0), learnedBytes);
+  // x.sqz was written with the Gaussian gap model: decompress now names both ids, leaves nothing
+  const old = await run("decompress", "model", "x.sqz", "g.ndjson");
+  assert.equal(old.code, 1, old.stderr);
+  assert.match(old.stderr, /^decompress: error: .*x\.sqz: made with gap model \d+, not \d+$/);
+  await assert.rejects(Deno.stat(`${dir}/g.ndjson.partial`), Deno.errors.NotFound);
   await Deno.remove(`${dir}/model/gap_model.json`);
   codec.model.dispose();
 });

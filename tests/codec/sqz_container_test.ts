@@ -125,7 +125,8 @@ Deno.test("errors name the file, record index and byte offset", () => {
   bad[second + 4] ^= 1; // the payload of record 1
   assert.throws(() => decodeSqz(bad, { name: "data.sqz" }), {
     name: "FormatError",
-    message: `data.sqz: record 1 at byte ${second}: CRC mismatch`,
+    message:
+      `data.sqz: record 1 at byte ${second}: CRC mismatch (corrupt, moved, or from another file)`,
   });
   const extra = new Uint8Array(bytes.length + 1);
   extra.set(bytes);
@@ -165,7 +166,77 @@ Deno.test("header round-trips every field combination and rejects a future versi
     }
   }
   const bytes = encodeSqzHeader(header);
-  bytes[4] = 2;
-  assert.throws(() => decodeSqzHeader(bytes, "t"), /version 2 is not supported/);
+  bytes[4] = 3;
+  assert.throws(() => decodeSqzHeader(bytes, "t"), /version 3 is not supported/);
   assert.throws(() => encodeSqzHeader({ ...header, height: 0 }), FormatError);
+});
+
+/** The byte ranges of each record of an encoded file (header, records, end). */
+function split(bytes: Uint8Array): { head: Uint8Array; records: Uint8Array[]; end: Uint8Array } {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headLength = v.getUint16(6, true);
+  const records = [];
+  let p = headLength;
+  for (let n = v.getUint32(p, true); n > 0; n = v.getUint32(p, true)) {
+    records.push(bytes.slice(p, p + n + 8));
+    p += n + 8;
+  }
+  return { head: bytes.slice(0, headLength), records, end: bytes.slice(p) };
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of parts) at += (out.set(x, at), x.length);
+  return out;
+}
+
+Deno.test("records swapped, repeated or dropped (count fixed) or from another quantizer fail their CRC", () => {
+  const many = [0, 1, 2, 3].map((i) => ({ code: Uint8Array.of(i + 1, 7), label: { index: i } }));
+  const { head, records, end } = split(encodeSqz(header, many));
+  const withCount = (n: number) => split(encodeSqz(header, many.slice(0, n))).end;
+  const cases: [Uint8Array, RegExp][] = [
+    [
+      join([head, records[1], records[0], records[2], records[3], end]),
+      /record 0 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[0], records[2], records[3], end]),
+      /record 1 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[2], records[3], withCount(3)]),
+      /record 1 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[1], records[2], withCount(4)]),
+      /record 3 at byte \d+: end record CRC mismatch/,
+    ],
+  ];
+  const bf16 = split(encodeSqz({ ...header, quant: "bf16" }, many));
+  cases.push([
+    join([head, bf16.records[0], ...records.slice(1), end]),
+    /record 0 at byte \d+: CRC mismatch/,
+  ]);
+  for (const [bytes, message] of cases) {
+    assert.throws(
+      () => decodeSqz(bytes, { name: "m.sqz" }),
+      (e: Error) => e instanceof FormatError && message.test(e.message),
+    );
+  }
+  assert.deepEqual(
+    decodeSqz(join([head, ...records, end])).records.map((r) => r.label),
+    many.map((m) => m.label),
+  );
+});
+
+Deno.test("a version-1 file (records not bound to the header) still decodes", () => {
+  const v1 = encodeSqz(header, inputs, 1);
+  assert.equal(new DataView(v1.buffer).getUint16(4, true), 1);
+  const back = decodeSqz(v1, { name: "old.sqz" });
+  assert.deepEqual(
+    back.records.map((r) => Array.from(r.code)),
+    inputs.map((i) => Array.from(i.code)),
+  );
+  assert.deepEqual(back.header, header);
 });
