@@ -255,6 +255,8 @@ export interface WriterOptions {
   resume?: boolean;
   /** Global index of the first item (a shard's start); written as the chunks' `at`. */
   first?: number;
+  /** Keep `<path>.partial` when the write fails, for `--resume` (default true). */
+  journal?: boolean;
 }
 
 /**
@@ -303,7 +305,7 @@ export class RecordFileWriter {
     if (state) checkResumable(partial, state, headerLine, first);
     const out = atomicWritable(path, {
       resumeAt: state?.validBytes,
-      keepOnAbort: true,
+      keepOnAbort: options.journal ?? true,
       finish: path.endsWith(".gz") ? gzipInto : undefined,
     });
     const trailer = state
@@ -393,7 +395,7 @@ export async function writeRecords(
   header: StreamHeader,
   chunks: ReadableStream<Chunk> | AsyncIterable<Chunk> | Iterable<Chunk>,
 ): Promise<{ images: number }> {
-  const writer = await RecordFileWriter.open(path, header);
+  const writer = await RecordFileWriter.open(path, header, { journal: false });
   let images = 0;
   try {
     for await (const chunk of chunks) {
