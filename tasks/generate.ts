@@ -2,7 +2,8 @@
 import { basename } from "node:path";
 import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
-import { RecordFileWriter } from "../pipeline/record_stream.ts";
+import { readRecords, RecordFileWriter } from "../pipeline/record_stream.ts";
+import { encodeHeaderLine, type StreamHeader } from "../pipeline/record_format.ts";
 import {
   generationHeader,
   parseResolution,
@@ -67,7 +68,7 @@ const spec = {
     "deno task generate --n 50000 --out train.ndjson.gz",
     "deno task generate --n 1000 --models sphere,cylinder --noise poisson --flux 1e5 --out s.ndjson",
     "deno task generate --n 1000 --resolution 0.1 --accuracy med --out smeared.ndjson",
-    "deno task generate --n 50000 --shard 2/4 --out part2.ndjson   # tail -n +2 to concatenate",
+    "deno task generate --n 50000 --shard 2/4 --out part2.ndjson   # deno task merge to join",
   ],
 } satisfies TaskSpec;
 
@@ -86,16 +87,48 @@ async function readPlugins(
   return out;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** A complete output counts as done only if it is this run's: same header, same images. */
+async function checkComplete(
+  path: string,
+  header: StreamHeader,
+  first: number,
+  end: number,
+): Promise<void> {
+  const source = await readRecords(path);
+  for await (const _ of source.chunks) { /* verifies every line and the trailer */ }
+  const { first: got = first, items } = source.extent;
+  if (
+    encodeHeaderLine(source.header) !== encodeHeaderLine(header) || got !== first ||
+    items !== end - first
+  ) {
+    throw new UsageError(
+      `--resume: ${path} is complete but was written with other settings ` +
+        `(its header or its images ${got}..${got + items} differ); remove it to regenerate`,
+    );
+  }
+}
+
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const smearing = parseResolution(flags.resolution, flags.accuracy);
     const plugins = await readPlugins(flags.plugin);
     const pluginNames: string[] = [];
+    const catalog = await SasHost.catalog();
     if (plugins.length) {
       const host = await SasHost.create();
-      for (const p of plugins) pluginNames.push(host.registerPlugin(p.source, p.filename));
+      for (const p of plugins) {
+        const name = host.registerPlugin(p.source, p.filename);
+        if (catalog.includes(name)) {
+          throw new UsageError(`--plugin: ${p.filename} is named "${name}", a built-in model`);
+        }
+        pluginNames.push(name);
+      }
     }
-    const models = resolveModels(flags.models, await SasHost.catalog(), pluginNames);
+    const models = resolveModels(flags.models, catalog, pluginNames);
     const settings: GenerationSettings = {
       seed: flags.seed,
       models,
@@ -106,15 +139,15 @@ if (import.meta.main) {
     };
     const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
     const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
-    if (flags.resume && flags.out !== "-") {
-      try {
-        await Deno.stat(flags.out);
-        if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
-        return;
-      } catch { /* not there yet: resume from the partial file */ }
+    const header = generationHeader(settings, flags.n);
+    if (flags.resume && flags.out !== "-" && await exists(flags.out)) {
+      await checkComplete(flags.out, header, first, end);
+      if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
+      return;
     }
-    const writer = await RecordFileWriter.open(flags.out, generationHeader(settings, flags.n), {
+    const writer = await RecordFileWriter.open(flags.out, header, {
       resume: flags.resume,
+      first,
     });
     const start = first + writer.resumedImages;
     const progress = new Progress("generate", end - first, {
