@@ -18,13 +18,15 @@ const spec = {
       type: "string",
       help: "the trained model folder the file was made with",
       arg: "DIR",
+      path: "in-dir",
       required: true,
     },
-    in: { type: "string", help: "input .sqz", arg: "FILE", required: true },
+    in: { type: "string", help: "input .sqz", arg: "FILE", path: "in-file", required: true },
     out: {
       type: "string",
       help: "output .ndjson[.gz] ('-' = stdout)",
       arg: "FILE",
+      path: "out-file",
       required: true,
     },
   },
@@ -39,7 +41,11 @@ if (import.meta.main) {
       throw new FormatError(`${flags.in}: cannot open`);
     }
     const codec = await openModelCodec(flags.model);
-    const reader = new SqzReaderStream({ name: flags.in, expectModelId: codec.modelId });
+    const reader = new SqzReaderStream({
+      name: flags.in,
+      expectModelId: codec.modelId,
+      expectGapModelId: codec.gapModel.id,
+    });
     const records = file.readable.pipeThrough(reader);
     reader.header.catch(() => {}); // its error also ends the record stream, reported there
     const progress = new Progress("decompress", undefined, {
@@ -48,7 +54,7 @@ if (import.meta.main) {
     const out = makeHeader([codec.header.height, codec.header.width], {
       source: { sqz: flags.in, model: hexId(codec.modelId) },
     });
-    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header))
+    const chunks = records.pipeThrough(new DecompressStream(codec, reader.header, 256, flags.in))
       .pipeThrough(new ProgressCountStream(progress));
     const { images } = await writeRecords(flags.out, out, chunks);
     progress.done(`${images} images → ${flags.out}`);

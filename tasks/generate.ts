@@ -29,6 +29,7 @@ const spec = {
       type: "string",
       help: "output .ndjson or .ndjson.gz ('-' = stdout)",
       arg: "FILE",
+      path: "out-file",
       default: "train.ndjson",
     },
     seed: { type: "int", help: "base seed of the stream", default: 1, min: 0 },

@@ -18,6 +18,7 @@ const spec = {
       type: "string",
       help: "output .ndjson[.gz] ('-' = stdout)",
       arg: "FILE",
+      path: "out-file",
       required: true,
     },
   },

@@ -114,3 +114,14 @@ Deno.test("a tiny net lowers its loss and yields exact zeros in z", () => {
   model.dispose();
   x.dispose();
 });
+
+Deno.test("resolveArchitecture() refuses widths whose weights would not fit in memory", () => {
+  assert.throws(
+    () => resolveArchitecture(4096, { arch: "100,100" }),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /^--arch: widths m = 409600, l = 409600 for 4096-pixel images need \d+ weights, more than the limit 134217728$/
+        .test(e.message),
+  );
+  assert.equal(resolveArchitecture(4096, { arch: "1,2" }).ell, 8192);
+});
