@@ -59,8 +59,16 @@ export interface ReadOptions {
  * foreign chunk line, or a file cut at a line boundary, fails with a FormatError at that line.
  */
 export async function readRecords(path: string, options: ReadOptions = {}): Promise<RecordSource> {
-  const name = path === "-" ? "<stdin>" : path;
-  const lines = (await openBytes(path)).pipeThrough(new LineSplitStream()).getReader();
+  return await readRecordBytes(await openBytes(path), path === "-" ? "<stdin>" : path, options);
+}
+
+/** {@linkcode readRecords} of a byte stream already open; `name` is used in messages. */
+export async function readRecordBytes(
+  bytes: ReadableStream<Uint8Array>,
+  name: string,
+  options: ReadOptions = {},
+): Promise<RecordSource> {
+  const lines = bytes.pipeThrough(new LineSplitStream()).getReader();
   const decoder = new TextDecoder();
   let lineNo = 0;
   let crc = 0;
