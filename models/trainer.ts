@@ -6,6 +6,8 @@
  */
 
 import { FormatError } from "../pipeline/errors.ts";
+import { checkResumeSettings, keepLogLines, resumeSettings } from "./_resume_settings.ts";
+import { DivergedError } from "./checkpoint.ts";
 import { type Architecture, countNonzero, macsPerImage, SparseAutoencoder } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
@@ -105,6 +107,8 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     progress = restored.header.progress as Progress;
     model = restored.model;
     adam = restored.adam;
+    checkResumeSettings(checkpointPath, restored.header, resumeSettings(options));
+    await keepLogLines(`${out}/log.ndjson`, progress.epoch);
   } else {
     const transform = fitLogTransform(
       await firstImages(source, n, options.transformSample ?? 1024),
@@ -128,6 +132,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     saveTrainingState(checkpointPath, model, adam, (step) => ({
       arch,
       seed: options.seed,
+      settings: resumeSettings(options),
       progress: { ...progress, step },
     }));
   const trainMacs = 3 * macsPerImage(arch);
@@ -244,6 +249,12 @@ async function runEpoch(
     const start = performance.now();
     const x = toNetwork(progress.transform, batch.subarray(0, rows * n));
     const loss = await trainStep(model, adam, x, progress.lambda);
+    if (!Number.isFinite(loss)) {
+      throw new DivergedError(
+        `training diverged at epoch ${progress.epoch + 1}, batch ${batchIndex} (loss ${loss}); ` +
+          `the last good checkpoint is kept; try a smaller --lr (now ${options.learningRate})`,
+      );
+    }
     progress.seconds += (performance.now() - start) / 1000;
     progress.batchesDone++;
     progress.lossSum += loss * rows;
