@@ -25,6 +25,8 @@ export function parseNpy(bytes: Uint8Array, name = "<npy>"): NpyArray {
     throw new FormatError(`${name}: not a .npy file (bad magic)`);
   }
   const major = bytes[6];
+  if (major < 1 || major > 3) throw new FormatError(`${name}: .npy version ${major} not supported`);
+  if (major > 1 && bytes.length < 12) throw new FormatError(`${name}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [headerLen, at] = major === 1
     ? [view.getUint16(8, true), 10]

@@ -110,3 +110,10 @@ Deno.test("npy: a negative shape, trailing bytes and a prototype dtype are Forma
     /dtype 'toString' not supported/,
   );
 });
+
+Deno.test("npy: a version-2 file cut inside its header length is a FormatError (fuzzer finding)", async () => {
+  const cut = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 16, 0);
+  assert.throws(() => parseNpy(cut, "x.npy"), /x\.npy: truncated \.npy header/);
+  const future = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 16, 0, 0, 0);
+  assert.throws(() => parseNpy(future, "x.npy"), /x\.npy: \.npy version 9 not supported/);
+});
