@@ -89,6 +89,18 @@ function recordSeeds(header: Uint8Array): (index: number) => number {
   return sqzVersion(header) === 1 ? () => 0 : (index) => sqzRecordSeed(header, index);
 }
 
+/**
+ * Seed of the end record's CRC: in version 2 it also covers `chain`, the CRC-32 of every record's
+ * length and payload in order (not its CRC: a message followed by its CRC would cancel out of a
+ * CRC), so records of another file with the same header are refused at the end.
+ */
+export function sqzEndSeed(header: Uint8Array, count: number, chain: number): number {
+  if (sqzVersion(header) === 1) return 0;
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, chain, true);
+  return crc32(bytes, sqzRecordSeed(header, count));
+}
+
 /** Serializes a whole `.sqz` file in memory (`version` 1 only to make old-file fixtures). */
 export function encodeSqz(
   header: SqzHeader,
@@ -98,8 +110,13 @@ export function encodeSqz(
   const head = encodeSqzHeader(header, version);
   const seed = recordSeeds(head);
   const parts = [head];
-  for (const input of inputs) parts.push(encodeSqzRecord(input, seed(parts.length - 1)));
-  parts.push(encodeSqzEnd(parts.length - 1, seed(parts.length - 1)));
+  let chain = 0;
+  for (const input of inputs) {
+    const record = encodeSqzRecord(input, seed(parts.length - 1));
+    chain = crc32(record.subarray(0, record.length - 4), chain);
+    parts.push(record);
+  }
+  parts.push(encodeSqzEnd(parts.length - 1, sqzEndSeed(head, parts.length - 1, chain)));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) at += (out.set(p, at), p.length);
@@ -132,6 +149,8 @@ export class SqzParser {
   #index = 0;
   #done = false;
   #seed: (index: number) => number = () => 0;
+  #headerBytes = new Uint8Array(0);
+  #chain = 0; // CRC-32 of the records so far
 
   /** Creates a parser; see {@link SqzReadOptions}. */
   constructor(opts: SqzReadOptions = {}) {
@@ -199,6 +218,7 @@ export class SqzParser {
     if (crc32(data.subarray(p, p + 4 + length), seed) !== v.getUint32(4 + length, true)) {
       throw this.#fail("CRC mismatch (corrupt, moved, or from another file)");
     }
+    this.#chain = crc32(data.subarray(p, p + 4 + length), this.#chain);
     emit(this.#record(data.subarray(p + 4, p + 4 + length)));
     this.#index++;
     return length + 8;
@@ -221,12 +241,14 @@ export class SqzParser {
       );
     }
     this.header = header;
-    this.#seed = recordSeeds(data.subarray(p, p + length));
+    this.#headerBytes = data.slice(p, p + length);
+    this.#seed = recordSeeds(this.#headerBytes);
     return length;
   }
 
   #stepEnd(data: Uint8Array, p: number, v: DataView): number {
-    if (crc32(data.subarray(p, p + 8), this.#seed(this.#index)) !== v.getUint32(8, true)) {
+    const seed = sqzEndSeed(this.#headerBytes, this.#index, this.#chain);
+    if (crc32(data.subarray(p, p + 8), seed) !== v.getUint32(8, true)) {
       throw this.#fail("end record CRC mismatch");
     }
     const count = v.getUint32(4, true);
@@ -272,15 +294,19 @@ export class SqzWriterStream extends TransformStream<SqzInput, Uint8Array> {
   /** Creates a writer for codes described by `header`. */
   constructor(header: SqzHeader) {
     let count = 0;
+    let chain = 0;
     const head = encodeSqzHeader(header);
     const seed = recordSeeds(head);
     super({
       start: (controller) => controller.enqueue(head),
       transform: (input, controller) => {
-        controller.enqueue(encodeSqzRecord(input, seed(count)));
+        const record = encodeSqzRecord(input, seed(count));
+        chain = crc32(record.subarray(0, record.length - 4), chain);
+        controller.enqueue(record);
         count++;
       },
-      flush: (controller) => controller.enqueue(encodeSqzEnd(count, seed(count))),
+      flush: (controller) =>
+        controller.enqueue(encodeSqzEnd(count, sqzEndSeed(head, count, chain))),
     });
   }
 }

@@ -191,7 +191,7 @@ function join(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-Deno.test("records swapped, repeated or dropped (count fixed) or from another quantizer fail their CRC", () => {
+Deno.test("records swapped, repeated or dropped (count fixed), from another quantizer or another file fail their CRC", () => {
   const many = [0, 1, 2, 3].map((i) => ({ code: Uint8Array.of(i + 1, 7), label: { index: i } }));
   const { head, records, end } = split(encodeSqz(header, many));
   const withCount = (n: number) => split(encodeSqz(header, many.slice(0, n))).end;
@@ -214,6 +214,12 @@ Deno.test("records swapped, repeated or dropped (count fixed) or from another qu
     ],
   ];
   const bf16 = split(encodeSqz({ ...header, quant: "bf16" }, many));
+  // a record of another file with the same header, at the same index: refused at the end record
+  const twin = split(encodeSqz(header, many.map((m) => ({ ...m, code: Uint8Array.of(9, 9) }))));
+  cases.push([
+    join([head, records[0], twin.records[1], records[2], records[3], end]),
+    /record 4 at byte \d+: end record CRC mismatch/,
+  ]);
   cases.push([
     join([head, bf16.records[0], ...records.slice(1), end]),
     /record 0 at byte \d+: CRC mismatch/,
@@ -222,6 +228,7 @@ Deno.test("records swapped, repeated or dropped (count fixed) or from another qu
     assert.throws(
       () => decodeSqz(bytes, { name: "m.sqz" }),
       (e: Error) => e instanceof FormatError && message.test(e.message),
+      `expected ${message}`,
     );
   }
   assert.deepEqual(
