@@ -14,6 +14,7 @@ import {
 import type { GenerationSettings } from "../generators/host/image_job.ts";
 import { imageStream } from "../generators/host/image_stream.ts";
 import { SasHost } from "../generators/host/pyodide_host.ts";
+import { loadPluginNames } from "../generators/host/plugin_loader.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 
@@ -59,6 +60,13 @@ const spec = {
     },
     shard: { type: "string", help: "compute only shard k of N (1 ≤ k ≤ N), e.g. 2/4", arg: "k/N" },
     chunk: { type: "int", help: "images per output line", default: 64, min: 1 },
+    "image-timeout": {
+      type: "number",
+      help:
+        "seconds one image (or loading a plugin) may take, with --workers ≥ 1, before generation stops",
+      default: 120,
+      above: 0,
+    },
     plugin: { type: "string", help: "comma list of SasView plugin model .py files", arg: "FILES" },
     resume: {
       type: "boolean",
@@ -114,72 +122,73 @@ async function checkComplete(
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await runTask(spec, async (flags) => {
-    const smearing = parseResolution(flags.resolution, flags.accuracy);
-    const plugins = await readPlugins(flags.plugin);
-    const pluginNames: string[] = [];
-    const catalog = await SasHost.catalog();
-    if (plugins.length) {
-      const host = await SasHost.create();
-      for (const p of plugins) {
-        const name = host.registerPlugin(p.source, p.filename);
+  // Deno.exit, not exitCode: a worker stuck in a plugin's kernel must not keep the process alive.
+  Deno.exit(
+    await runTask(spec, async (flags) => {
+      const smearing = parseResolution(flags.resolution, flags.accuracy);
+      const plugins = await readPlugins(flags.plugin);
+      const catalog = await SasHost.catalog();
+      const pluginNames = await loadPluginNames(plugins, flags["image-timeout"]);
+      for (const [i, name] of pluginNames.entries()) {
         if (catalog.includes(name)) {
-          throw new UsageError(`--plugin: ${p.filename} is named "${name}", a built-in model`);
+          throw new UsageError(
+            `--plugin: ${plugins[i].filename} is named "${name}", a built-in model`,
+          );
         }
-        pluginNames.push(name);
       }
-    }
-    const models = resolveModels(flags.models, catalog, pluginNames);
-    const settings: GenerationSettings = {
-      seed: flags.seed,
-      models,
-      grid: { qmax: flags.qmax, size: flags.size, ...smearing },
-      noise: flags.noise,
-      flux: flags.flux,
-      plugins,
-    };
-    const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
-    const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
-    const header = generationHeader(settings, flags.n);
-    if (flags.resume && flags.out !== "-" && await exists(flags.out)) {
-      await checkComplete(flags.out, header, first, end);
-      if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
-      return;
-    }
-    const writer = await RecordFileWriter.open(flags.out, header, {
-      resume: flags.resume,
-      first,
-    });
-    const start = first + writer.resumedImages;
-    const progress = new Progress("generate", end - first, {
-      quiet: flags.quiet || flags.out === "-",
-    });
-    progress.add(writer.resumedImages);
-    const onSigint = () => {
-      writer.abort().finally(() => {
-        console.error(`\ngenerate: interrupted; ${flags.out}.partial kept, rerun with --resume`);
-        Deno.exit(130);
-      });
-    };
-    Deno.addSignalListener("SIGINT", onSigint);
-    try {
-      const stream = imageStream(settings, {
-        start,
-        end,
-        chunkSize: flags.chunk,
-        workers: flags.workers,
-      });
-      for await (const chunk of stream) {
-        await writer.write(chunk);
-        progress.add(chunk.count);
+      const models = resolveModels(flags.models, catalog, pluginNames);
+      const settings: GenerationSettings = {
+        seed: flags.seed,
+        models,
+        grid: { qmax: flags.qmax, size: flags.size, ...smearing },
+        noise: flags.noise,
+        flux: flags.flux,
+        plugins,
+      };
+      const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
+      const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
+      const header = generationHeader(settings, flags.n);
+      if (flags.resume && flags.out !== "-" && await exists(flags.out)) {
+        await checkComplete(flags.out, header, first, end);
+        if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
+        return;
       }
-    } catch (e) {
-      await writer.abort();
-      throw e;
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSigint);
-    }
-    await writer.commit();
-    progress.done(`→ ${flags.out}`);
-  });
+      const writer = await RecordFileWriter.open(flags.out, header, {
+        resume: flags.resume,
+        first,
+      });
+      const start = first + writer.resumedImages;
+      const progress = new Progress("generate", end - first, {
+        quiet: flags.quiet || flags.out === "-",
+      });
+      progress.add(writer.resumedImages);
+      const onSigint = () => {
+        writer.abort().finally(() => {
+          console.error(`\ngenerate: interrupted; ${flags.out}.partial kept, rerun with --resume`);
+          Deno.exit(130);
+        });
+      };
+      Deno.addSignalListener("SIGINT", onSigint);
+      try {
+        const stream = imageStream(settings, {
+          start,
+          end,
+          chunkSize: flags.chunk,
+          workers: flags.workers,
+          imageTimeout: flags["image-timeout"],
+        });
+        for await (const chunk of stream) {
+          await writer.write(chunk);
+          progress.add(chunk.count);
+        }
+      } catch (e) {
+        await writer.abort();
+        throw e;
+      } finally {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      }
+      await writer.commit();
+      progress.done(`→ ${flags.out}`);
+    }),
+  );
 }

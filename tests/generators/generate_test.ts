@@ -259,3 +259,28 @@ Deno.test("resume refuses another shard's partial, a finished file of other flag
   assert.match(plugin.stderr, /--plugin: sphere\.py is named "sphere", a built-in model/);
   assert.equal(plugin.stderr.split("\n").length, 1, plugin.stderr);
 });
+
+Deno.test("a plugin whose Iq never returns stops generation after --image-timeout, naming it", async () => {
+  const r = await task(
+    "generate",
+    ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--workers", "1", "--image-timeout", "3"],
+    ...["--plugin", `${PLUGINS}never_returns.py`, "--models", "never_returns"],
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    'generate: error: model "never_returns": image 0 took over 3 s (does its Iq ever return?); ' +
+      "raise --image-timeout if it is only slow",
+  );
+  const load = await task(
+    "generate",
+    ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--image-timeout", "3"],
+    ...["--plugin", `${PLUGINS}never_loads.py`, "--models", "never_loads"],
+  );
+  assert.equal(load.code, 1, load.stderr);
+  assert.equal(
+    load.stderr.trim(),
+    "generate: error: --plugin: never_loads.py: loading it (and one call of its kernels) took " +
+      "over 3 s; does its Iq ever return?",
+  );
+});
