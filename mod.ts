@@ -28,6 +28,7 @@ export {
   RecordFileWriter,
   writeRecords,
 } from "./pipeline/record_stream.ts";
+export { mergeRecordFiles } from "./pipeline/record_merge.ts";
 export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
 export { encodeNpy, parseNpy } from "./pipeline/npy.ts";
 export { Progress, ProgressCountStream } from "./pipeline/progress.ts";

@@ -6,8 +6,9 @@
  *
  *   deno run -A bench/sqz_parser.ts
  */
-import { encodeSqzHeader } from "../codec/sqz_header.ts";
-import { encodeSqzEnd, encodeSqzRecord, SqzParser } from "../codec/sqz_container.ts";
+import { encodeSqzHeader, sqzRecordSeed } from "../codec/sqz_header.ts";
+import { crc32 } from "node:zlib";
+import { encodeSqzEnd, encodeSqzRecord, sqzEndSeed, SqzParser } from "../codec/sqz_container.ts";
 
 const header = encodeSqzHeader({
   modelId: new Uint8Array(32),
@@ -23,8 +24,16 @@ const record = encodeSqzRecord({ code: new Uint8Array(1000) });
 const records = Math.floor((64 * 2 ** 20 - header.length - 12) / record.length);
 const intact = new Uint8Array(header.length + records * record.length + 12);
 intact.set(header);
-for (let i = 0; i < records; i++) intact.set(record, header.length + i * record.length);
-intact.set(encodeSqzEnd(records), header.length + records * record.length);
+let chain = 0;
+for (let i = 0; i < records; i++) {
+  const bound = encodeSqzRecord({ code: new Uint8Array(1000) }, sqzRecordSeed(header, i));
+  chain = crc32(bound.subarray(0, bound.length - 4), chain);
+  intact.set(bound, header.length + i * record.length);
+}
+intact.set(
+  encodeSqzEnd(records, sqzEndSeed(header, records, chain)),
+  header.length + records * record.length,
+);
 const damaged = intact.slice();
 new DataView(damaged.buffer).setUint32(header.length, 60_000_000, true);
 

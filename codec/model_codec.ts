@@ -6,6 +6,7 @@
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
 import { sideInfoBytes } from "../models/transform.ts";
+import { FormatError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
@@ -112,7 +113,7 @@ export function withQuant(codec: ModelCodec, quant: QuantName): ModelCodec {
  * settings of the file's header (awaited when the first record arrives).
  */
 export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
-  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256, name = "input") {
+  constructor(model: ModelCodec, fileHeader: Promise<SqzHeader>, batch = 256, name = "sqz stream") {
     const { ell } = model.model.arch;
     const side = sideInfoBytes(model.model.transform);
     let scales = new Int16Array(batch);
@@ -140,7 +141,12 @@ export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
         const where = `${name}: record ${record.index}`;
         const { scale, sparse } = splitImageCode(record.code, side, where);
         scales[labels.length] = scale;
-        decodeLatent(sparse, ell, codec.options, latents.subarray(at, at + ell));
+        try {
+          decodeLatent(sparse, ell, codec.options, latents.subarray(at, at + ell));
+        } catch (e) {
+          if (!(e instanceof FormatError)) throw e;
+          throw new FormatError(`${where}: ${e.message}`);
+        }
         labels.push((record.label ?? { index: record.index }) as ImageLabel);
         if (labels.length === batch) await flush(controller);
       },

@@ -14,6 +14,8 @@ import {
   hexId,
   type SqzHeader,
   sqzHeaderLength,
+  sqzRecordSeed,
+  sqzVersion,
 } from "./sqz_header.ts";
 
 /** Largest record payload accepted (guards against a corrupt length asking for gigabytes). */
@@ -46,8 +48,11 @@ export interface SqzReadOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Serializes one record. */
-export function encodeSqzRecord(input: SqzInput): Uint8Array {
+/**
+ * Serializes one record; `seed` is {@linkcode sqzRecordSeed} of its header and index (version 2),
+ * 0 for a version-1 record.
+ */
+export function encodeSqzRecord(input: SqzInput, seed = 0): Uint8Array {
   const label = input.label === undefined
     ? new Uint8Array(0)
     : encoder.encode(JSON.stringify(input.label));
@@ -66,24 +71,52 @@ export function encodeSqzRecord(input: SqzInput): Uint8Array {
   bytes[p++] = rest;
   bytes.set(label, p);
   bytes.set(input.code, p + label.length);
-  v.setUint32(payload + 4, crc32(bytes.subarray(0, payload + 4)), true);
+  v.setUint32(payload + 4, crc32(bytes.subarray(0, payload + 4), seed), true);
   return bytes;
 }
 
-/** Serializes the end record after `count` records. */
-export function encodeSqzEnd(count: number): Uint8Array {
+/** Serializes the end record after `count` records (`seed` as for the record at `count`). */
+export function encodeSqzEnd(count: number, seed = 0): Uint8Array {
   const bytes = new Uint8Array(12);
   const v = new DataView(bytes.buffer);
   v.setUint32(4, count, true);
-  v.setUint32(8, crc32(bytes.subarray(0, 8)), true);
+  v.setUint32(8, crc32(bytes.subarray(0, 8), seed), true);
   return bytes;
 }
 
-/** Serializes a whole `.sqz` file in memory. */
-export function encodeSqz(header: SqzHeader, inputs: Iterable<SqzInput>): Uint8Array {
-  const parts = [encodeSqzHeader(header)];
-  for (const input of inputs) parts.push(encodeSqzRecord(input));
-  parts.push(encodeSqzEnd(parts.length - 1));
+/** Seeds of the record CRCs of a file with these header bytes (all 0 in version 1). */
+function recordSeeds(header: Uint8Array): (index: number) => number {
+  return sqzVersion(header) === 1 ? () => 0 : (index) => sqzRecordSeed(header, index);
+}
+
+/**
+ * Seed of the end record's CRC: in version 2 it also covers `chain`, the CRC-32 of every record's
+ * length and payload in order (not its CRC: a message followed by its CRC would cancel out of a
+ * CRC), so records of another file with the same header are refused at the end.
+ */
+export function sqzEndSeed(header: Uint8Array, count: number, chain: number): number {
+  if (sqzVersion(header) === 1) return 0;
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, chain, true);
+  return crc32(bytes, sqzRecordSeed(header, count));
+}
+
+/** Serializes a whole `.sqz` file in memory (`version` 1 only to make old-file fixtures). */
+export function encodeSqz(
+  header: SqzHeader,
+  inputs: Iterable<SqzInput>,
+  version?: number,
+): Uint8Array {
+  const head = encodeSqzHeader(header, version);
+  const seed = recordSeeds(head);
+  const parts = [head];
+  let chain = 0;
+  for (const input of inputs) {
+    const record = encodeSqzRecord(input, seed(parts.length - 1));
+    chain = crc32(record.subarray(0, record.length - 4), chain);
+    parts.push(record);
+  }
+  parts.push(encodeSqzEnd(parts.length - 1, sqzEndSeed(head, parts.length - 1, chain)));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) at += (out.set(p, at), p.length);
@@ -115,6 +148,9 @@ export class SqzParser {
   #offset = 0; // file offset of the first unparsed byte
   #index = 0;
   #done = false;
+  #seed: (index: number) => number = () => 0;
+  #headerBytes = new Uint8Array(0);
+  #chain = 0; // CRC-32 of the records so far
 
   /** Creates a parser; see {@link SqzReadOptions}. */
   constructor(opts: SqzReadOptions = {}) {
@@ -178,9 +214,11 @@ export class SqzParser {
       throw this.#fail(`record length ${length} > ${MAX_RECORD_BYTES}`);
     }
     if (avail < length + 8) return this.#wait(length + 8);
-    if (crc32(data.subarray(p, p + 4 + length)) !== v.getUint32(4 + length, true)) {
-      throw this.#fail("CRC mismatch");
+    const seed = this.#seed(this.#index);
+    if (crc32(data.subarray(p, p + 4 + length), seed) !== v.getUint32(4 + length, true)) {
+      throw this.#fail("CRC mismatch (corrupt, moved, or from another file)");
     }
+    this.#chain = crc32(data.subarray(p, p + 4 + length), this.#chain);
     emit(this.#record(data.subarray(p + 4, p + 4 + length)));
     this.#index++;
     return length + 8;
@@ -203,11 +241,14 @@ export class SqzParser {
       );
     }
     this.header = header;
+    this.#headerBytes = data.slice(p, p + length);
+    this.#seed = recordSeeds(this.#headerBytes);
     return length;
   }
 
   #stepEnd(data: Uint8Array, p: number, v: DataView): number {
-    if (crc32(data.subarray(p, p + 8)) !== v.getUint32(8, true)) {
+    const seed = sqzEndSeed(this.#headerBytes, this.#index, this.#chain);
+    if (crc32(data.subarray(p, p + 8), seed) !== v.getUint32(8, true)) {
       throw this.#fail("end record CRC mismatch");
     }
     const count = v.getUint32(4, true);
@@ -253,13 +294,19 @@ export class SqzWriterStream extends TransformStream<SqzInput, Uint8Array> {
   /** Creates a writer for codes described by `header`. */
   constructor(header: SqzHeader) {
     let count = 0;
+    let chain = 0;
+    const head = encodeSqzHeader(header);
+    const seed = recordSeeds(head);
     super({
-      start: (controller) => controller.enqueue(encodeSqzHeader(header)),
+      start: (controller) => controller.enqueue(head),
       transform: (input, controller) => {
-        controller.enqueue(encodeSqzRecord(input));
+        const record = encodeSqzRecord(input, seed(count));
+        chain = crc32(record.subarray(0, record.length - 4), chain);
+        controller.enqueue(record);
         count++;
       },
-      flush: (controller) => controller.enqueue(encodeSqzEnd(count)),
+      flush: (controller) =>
+        controller.enqueue(encodeSqzEnd(count, sqzEndSeed(head, count, chain))),
     });
   }
 }

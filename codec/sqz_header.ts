@@ -11,10 +11,13 @@ import type { LatentTransform } from "./sparse_code.ts";
 
 /** First four bytes of every `.sqz` file (0x89 keeps it from passing as text). */
 export const SQZ_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x53, 0x51, 0x5a);
-/** The format version of files of sparse codes (written and read). */
-export const SQZ_VERSION = 1;
-/** The format version of files whose header names a record kind (error-bounded records). */
-export const SQZ_VERSION_KINDS = 2;
+/**
+ * The format version this code writes: 2, whose header names the record kind (one byte after
+ * the model id) and whose record CRCs are bound to the header and the record's index.
+ */
+export const SQZ_VERSION = 2;
+/** Versions this code reads; version 1 (sparse codes only) records are not bound to their file. */
+export const SQZ_READABLE_VERSIONS: readonly number[] = [1, 2];
 /** Bytes of the header before the model id. */
 export const SQZ_FIXED_HEADER = 24;
 /** Longest model id (bytes) a header can hold. */
@@ -49,7 +52,7 @@ export interface SqzHeader {
   quant: QuantName;
   /** `GapModel.id` of the gap model the codes were written with. */
   gapModelId: number;
-  /** Record kind; absent means "sparse" (a version-1 header). */
+  /** Record kind; absent means "sparse". */
   records?: SqzRecordKind;
   /** Labels travel in deflated blocks inside the codes (codec/label_blocks.ts); version 2. */
   packedLabels?: boolean;
@@ -58,8 +61,8 @@ export interface SqzHeader {
 /** Bit of the version-2 record-kind byte that says labels are packed in blocks. */
 const PACKED_LABELS_BIT = 0x80;
 
-/** Serializes a header (validating every field). */
-export function encodeSqzHeader(h: SqzHeader): Uint8Array {
+/** Serializes a header (validating every field); `version` 1 only to make old-file fixtures. */
+export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array {
   const n = h.modelId.length;
   if (n > MAX_MODEL_ID) {
     throw new FormatError(`sqz header: model id of ${n} bytes > ${MAX_MODEL_ID}`);
@@ -70,12 +73,20 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   // A bounded file without a model prediction has no latent size.
   checkUint(h.ell, kind === "bounded" && n === 0 ? 0 : 1, 0xffffffff, "ell");
   checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
+  if (!SQZ_READABLE_VERSIONS.includes(version)) {
+    throw new FormatError(
+      `sqz header: version ${version}, expected one of ${SQZ_READABLE_VERSIONS}`,
+    );
+  }
+  if (version === 1 && (kind !== "sparse" || h.packedLabels)) {
+    throw new FormatError("sqz header: version 1 holds only sparse codes with inline labels");
+  }
   // version 2: one record-kind byte after the model id
-  const extra = kind === "sparse" && !h.packedLabels ? 0 : 1;
+  const extra = version === 1 ? 0 : 1;
   const bytes = new Uint8Array(SQZ_FIXED_HEADER + n + extra + 4);
   const v = new DataView(bytes.buffer);
   bytes.set(SQZ_MAGIC, 0);
-  v.setUint16(4, extra === 0 ? SQZ_VERSION : SQZ_VERSION_KINDS, true);
+  v.setUint16(4, version, true);
   v.setUint16(6, bytes.length, true);
   v.setUint8(8, codeOf(DTYPE_CODES, h.dtype, "dtype"));
   v.setUint8(9, codeOf(F_CODES, h.f, "f"));
@@ -105,13 +116,13 @@ export function sqzHeaderLength(first8: Uint8Array, name: string): number {
   }
   const v = new DataView(first8.buffer, first8.byteOffset, 8);
   const version = v.getUint16(4, true);
-  if (version !== SQZ_VERSION && version !== SQZ_VERSION_KINDS) {
+  if (!SQZ_READABLE_VERSIONS.includes(version)) {
     throw new FormatError(
-      `${name}: .sqz version ${version} is not supported (expected ${SQZ_VERSION} or ${SQZ_VERSION_KINDS})`,
+      `${name}: .sqz version ${version} is not supported (expected ${SQZ_READABLE_VERSIONS})`,
     );
   }
   const length = v.getUint16(6, true);
-  const extra = version === SQZ_VERSION ? 0 : 1;
+  const extra = version === 1 ? 0 : 1;
   if (
     length < SQZ_FIXED_HEADER + extra + 4 || length > SQZ_FIXED_HEADER + MAX_MODEL_ID + extra + 4
   ) {
@@ -129,7 +140,7 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     throw new FormatError(`${name}: header at byte 0: CRC mismatch`);
   }
   const n = v.getUint8(11);
-  const extra = v.getUint16(4, true) === SQZ_VERSION ? 0 : 1;
+  const extra = v.getUint16(4, true) === 1 ? 0 : 1;
   if (SQZ_FIXED_HEADER + n + extra !== body) {
     throw new FormatError(`${name}: header: model id length ${n} disagrees with header length`);
   }
@@ -145,8 +156,10 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
   };
   if (extra === 1) {
     const byte = v.getUint8(body - 1);
-    header.records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
-    header.packedLabels = (byte & PACKED_LABELS_BIT) !== 0;
+    // Defaults stay absent, so a header reads back equal to the one it was written from.
+    const records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
+    if (records !== "sparse") header.records = records;
+    if ((byte & PACKED_LABELS_BIT) !== 0) header.packedLabels = true;
   }
   const noLatent = header.records === "bounded" && n === 0;
   if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {
@@ -175,4 +188,22 @@ function codeOf<T>(codes: readonly T[], value: T, field: string): number {
 function fieldOf<T>(codes: readonly T[], code: number, field: string, name: string): T {
   if (code >= codes.length) throw new FormatError(`${name}: header: unknown ${field} code ${code}`);
   return codes[code];
+}
+
+/**
+ * The CRC-32 seed of record `index` in a version-2 file whose header bytes are `header`: the
+ * header's own CRC (every setting and the model ids) extended by the index, so a record moved,
+ * repeated, dropped or taken from another file fails its CRC.
+ */
+export function sqzRecordSeed(header: Uint8Array, index: number): number {
+  const headerCrc = new DataView(header.buffer, header.byteOffset + header.length - 4, 4)
+    .getUint32(0, true);
+  const at = new Uint8Array(4);
+  new DataView(at.buffer).setUint32(0, index, true);
+  return crc32(at, headerCrc);
+}
+
+/** The version field of a complete header. */
+export function sqzVersion(header: Uint8Array): number {
+  return new DataView(header.buffer, header.byteOffset, 8).getUint16(4, true);
 }

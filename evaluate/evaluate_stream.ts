@@ -3,7 +3,7 @@
  * bytes → reconstruction, so every metric is of what a user of `.sqz` files gets.
  * @module
  */
-import { TrainedModelError } from "../pipeline/errors.ts";
+import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
@@ -81,6 +81,7 @@ export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
       async transform(chunk, controller) {
         if (chunk.count === 0) return;
         const images = chunkToFloat32(chunk, shape, source);
+        checkNonZero(images, chunk.count, first, source);
         const result: EvaluatedBatch = {
           first,
           count: chunk.count,
@@ -92,6 +93,24 @@ export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
         first += chunk.count;
         controller.enqueue(result);
       },
+      flush() {
+        if (first === 0) throw new FormatError(`${source}: no images to evaluate`);
+      },
     });
+  }
+}
+
+/** Relative errors divide by ‖x‖: an all-zero image has none, so it is refused by index. */
+function checkNonZero(images: Float32Array, count: number, first: number, source: string): void {
+  const n = images.length / count;
+  for (let k = 0; k < count; k++) {
+    let any = false;
+    for (let i = k * n, end = i + n; i < end && !any; i++) any = images[i] !== 0;
+    if (!any) {
+      throw new FormatError(
+        `${source}: image ${first + k} is all zeros: its relative error is undefined; ` +
+          `leave it out of the evaluation`,
+      );
+    }
   }
 }

@@ -48,6 +48,9 @@ export interface ArchitectureOptions {
   f?: string;
 }
 
+/** Most weights a model may have (2^27, 512 MiB of float32; Adam keeps two more copies). */
+export const MAX_WEIGHTS = 2 ** 27;
+
 /** Resolves preset + overrides for images of n pixels; throws UsageError naming the flag. */
 export function resolveArchitecture(n: number, options: ArchitectureOptions): Architecture {
   const presetName = options.preset ?? "cpu";
@@ -73,7 +76,22 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
   if (f !== "z" && f !== "grad") throw new UsageError(`--f: expected z or grad, got "${f}"`);
   const m = Math.max(1, Math.round(mRatio * n));
   const ell = Math.max(2, Math.round(ellRatio * n));
-  return { n, m, ell, lambda, f, preset: options.arch === undefined ? presetName : undefined };
+  const arch: Architecture = {
+    n,
+    m,
+    ell,
+    lambda,
+    f,
+    preset: options.arch === undefined ? presetName : undefined,
+  };
+  const weights = weightShapes(arch).reduce((sum, shape) => sum + shape.reduce((a, b) => a * b), 0);
+  if (weights > MAX_WEIGHTS) {
+    throw new UsageError(
+      `--arch: widths m = ${m}, l = ${ell} for ${n}-pixel images need ${weights} weights, ` +
+        `more than the limit ${MAX_WEIGHTS}`,
+    );
+  }
+  return arch;
 }
 
 /** Shapes of the eight weight arrays, in order [W1, b1, W2, b2, W3, b3, W4, b4]. */

@@ -9,6 +9,9 @@ import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { type Architecture, SparseAutoencoder, weightShapes } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
 
+/** Training produced non-finite weights or loss (names the epoch and --lr); nothing is saved. */
+export class DivergedError extends UsageError {}
+
 /** A checkpoint: a JSON header plus named Float32Arrays. */
 export interface Checkpoint {
   header: Record<string, unknown>;
@@ -50,10 +53,21 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     throw new TrainedModelError(`${path}: not a checkpoint`);
   }
   const length = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
-  const lengths = header.lengths as number[];
+  if (8 + length > bytes.byteLength) throw new TrainedModelError(`${path}: truncated checkpoint`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  } catch {
+    throw new TrainedModelError(`${path}: damaged checkpoint header`);
+  }
+  const lengths = header?.lengths;
+  if (
+    !Array.isArray(lengths) || !lengths.every((l) => Number.isSafeInteger(l) && l >= 0)
+  ) {
+    throw new TrainedModelError(`${path}: damaged checkpoint header`);
+  }
   const start = 8 + Math.ceil(length / 4) * 4;
-  const floats = lengths.reduce((n, l) => n + l, 0);
+  const floats = (lengths as number[]).reduce((n, l) => n + l, 0);
   if (bytes.byteLength !== start + floats * 4) {
     throw new TrainedModelError(`${path}: truncated checkpoint`);
   }
@@ -61,7 +75,10 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.byteLength),
   );
   let offset = 0;
-  return { header, arrays: lengths.map((l) => body.subarray(offset, offset += l)) };
+  return {
+    header,
+    arrays: (lengths as number[]).map((l) => body.subarray(offset, offset += l)),
+  };
 }
 
 /** Model and optimizer restored from a checkpoint, with the header it was saved under. */
@@ -83,6 +100,9 @@ export async function restoreTrainingState(
 ): Promise<Restored> {
   const checkpoint = await loadCheckpoint(path);
   const saved = checkpoint.header.arch as Architecture;
+  if (typeof saved !== "object" || saved === null) {
+    throw new TrainedModelError(`${path}: damaged checkpoint header (no architecture)`);
+  }
   if (saved.n !== arch.n || saved.m !== arch.m || saved.ell !== arch.ell || saved.f !== arch.f) {
     throw new UsageError(`--resume: ${path} holds a different architecture`);
   }
@@ -113,6 +133,14 @@ export async function saveTrainingState(
 ): Promise<void> {
   const state = await adam.state();
   const weights = await model.readWeights();
+  for (const [i, w] of weights.entries()) {
+    if (!w.every(Number.isFinite)) {
+      throw new DivergedError(
+        `training diverged: weight array ${i} is not finite; ${path} keeps the last good ` +
+          `state; try a smaller --lr`,
+      );
+    }
+  }
   await saveCheckpoint(path, {
     header: header(state.step),
     arrays: [...weights, ...state.m, ...state.v],

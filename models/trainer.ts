@@ -6,6 +6,8 @@
  */
 
 import { FormatError } from "../pipeline/errors.ts";
+import { checkResumeSettings, keepLogLines, resumeSettings } from "./_resume_settings.ts";
+import { DivergedError } from "./checkpoint.ts";
 import { type Architecture, countNonzero, macsPerImage, SparseAutoencoder } from "./autoencoder.ts";
 import { Adam } from "./adam.ts";
 import { ShuffleBuffer } from "./_shuffle.ts";
@@ -137,6 +139,8 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     progress = restored.header.progress as Progress;
     model = restored.model;
     adam = restored.adam;
+    checkResumeSettings(checkpointPath, restored.header, resumeSettings(options));
+    await keepLogLines(`${out}/log.ndjson`, progress.epoch);
   } else {
     const transform = fitTransform(
       options.transform ?? "log-image",
@@ -162,6 +166,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     saveTrainingState(checkpointPath, model, adam, (step) => ({
       arch,
       seed: options.seed,
+      settings: resumeSettings(options),
       progress: { ...progress, step },
     }));
   const trainMacs = 3 * macsPerImage(arch);
@@ -312,6 +317,12 @@ async function runEpoch(
     const images = batch.subarray(0, rows * n);
     const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
     const loss = await trainStep(model, adam, x, progress.lambda);
+    if (!Number.isFinite(loss)) {
+      throw new DivergedError(
+        `training diverged at epoch ${progress.epoch + 1}, batch ${batchIndex} (loss ${loss}); ` +
+          `the last good checkpoint is kept; try a smaller --lr (now ${options.learningRate})`,
+      );
+    }
     const seconds = (performance.now() - start) / 1000;
     progress.seconds += seconds;
     progress.totalSeconds = (progress.totalSeconds ?? 0) + seconds;

@@ -40,15 +40,20 @@ export function atomicWritable(
 ): WritableStream<Uint8Array> {
   const temp = `${path}${options.suffix ?? ".partial"}`;
   let file: Deno.FsFile | undefined;
-  const release = () => {
+  let locked = false;
+  const release = async () => {
     try {
       file?.close();
     } catch { /* already closed */ }
     file = undefined;
+    if (locked) await Deno.remove(`${temp}.lock`).catch(() => {});
+    locked = false;
   };
   return new WritableStream<Uint8Array>({
     async start() {
       await checkTarget(path);
+      await acquireLock(`${temp}.lock`, path);
+      locked = true;
       try {
         file = await Deno.open(temp, {
           write: true,
@@ -56,6 +61,7 @@ export function atomicWritable(
           truncate: options.resumeAt === undefined,
         });
       } catch (e) {
+        await release();
         throw new UsageError(`cannot write ${temp}: ${(e as Error).message}`);
       }
       if (options.resumeAt !== undefined) {
@@ -67,11 +73,16 @@ export function atomicWritable(
       for (let done = 0; done < bytes.length;) done += await file!.write(bytes.subarray(done));
     },
     async close() {
-      release();
-      await (options.finish ?? Deno.rename)(temp, path);
+      try {
+        file!.close();
+        file = undefined;
+        await (options.finish ?? Deno.rename)(temp, path);
+      } finally {
+        await release();
+      }
     },
     async abort() {
-      release();
+      await release();
       if (!options.keepOnAbort) await Deno.remove(temp).catch(() => {});
     },
   });
@@ -91,4 +102,38 @@ async function checkTarget(path: string): Promise<void> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+}
+
+/**
+ * Takes `<temp>.lock` with O_EXCL, holding this process's pid, so that one process at a time
+ * writes `path`; a lock whose process is gone (a killed run) is taken over.
+ */
+async function acquireLock(lock: string, path: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await Deno.writeTextFile(lock, `${Deno.pid}\n`, { createNew: true });
+      return;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) {
+        throw new UsageError(`cannot write ${lock.slice(0, -5)}: ${(e as Error).message}`);
+      }
+    }
+    const owner = Number.parseInt(await Deno.readTextFile(lock).catch(() => ""), 10);
+    if (Number.isInteger(owner) && owner > 0 && await processAlive(owner)) {
+      throw new UsageError(
+        `cannot write ${path}: process ${owner} is writing it (lock ${lock})`,
+      );
+    }
+    await Deno.remove(lock).catch(() => {});
+  }
+  throw new UsageError(`cannot write ${path}: another process keeps taking its lock ${lock}`);
+}
+
+async function processAlive(pid: number): Promise<boolean> {
+  if (pid === Deno.pid) return true;
+  if (Deno.build.os === "windows") return true;
+  return await Deno.stat(`/proc/${pid}`).then(
+    () => true,
+    (e) => !(e instanceof Deno.errors.NotFound),
+  );
 }

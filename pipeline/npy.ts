@@ -25,6 +25,8 @@ export function parseNpy(bytes: Uint8Array, name = "<npy>"): NpyArray {
     throw new FormatError(`${name}: not a .npy file (bad magic)`);
   }
   const major = bytes[6];
+  if (major < 1 || major > 3) throw new FormatError(`${name}: .npy version ${major} not supported`);
+  if (major > 1 && bytes.length < 12) throw new FormatError(`${name}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [headerLen, at] = major === 1
     ? [view.getUint16(8, true), 10]
@@ -37,7 +39,7 @@ export function parseNpy(bytes: Uint8Array, name = "<npy>"): NpyArray {
   if (!descr || !fortran || shapeText === undefined) {
     throw new FormatError(`${name}: unreadable .npy header ${JSON.stringify(header.trim())}`);
   }
-  const dtype = DESCR[descr];
+  const dtype = Object.hasOwn(DESCR, descr) ? DESCR[descr] : undefined;
   if (!dtype) {
     throw new FormatError(
       `${name}: dtype '${descr}' not supported (use ${Object.keys(DESCR).join(", ")})`,
@@ -48,14 +50,19 @@ export function parseNpy(bytes: Uint8Array, name = "<npy>"): NpyArray {
       `${name}: Fortran-order arrays are not supported; save with np.ascontiguousarray`,
     );
   }
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+  const dims = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (!dims.every((d) => /^\d{1,12}$/.test(d))) {
+    throw new FormatError(`${name}: shape (${shapeText}) must hold non-negative integers`);
+  }
+  const shape = dims.map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const ctor = DTYPE_ARRAYS[dtype];
   const start = at + headerLen;
-  if (bytes.length - start < count * ctor.BYTES_PER_ELEMENT) {
+  const needed = count * ctor.BYTES_PER_ELEMENT;
+  if (bytes.length - start !== needed) {
+    const what = bytes.length - start < needed ? "truncated data" : "trailing bytes";
     throw new FormatError(
-      `${name}: truncated data: shape (${shape}) needs ${count * ctor.BYTES_PER_ELEMENT} bytes, ` +
-        `file has ${bytes.length - start}`,
+      `${name}: ${what}: shape (${shape}) needs ${needed} bytes, file has ${bytes.length - start}`,
     );
   }
   const copy = bytes.slice(start, start + count * ctor.BYTES_PER_ELEMENT);

@@ -3,12 +3,19 @@
  * each chunk carrying a little-endian typed-array payload in base64. Spec: docs/FORMAT.md.
  * @module
  */
+import { crc32 } from "node:zlib";
 import { FormatError } from "./errors.ts";
 
 /** Format name written in every header line. */
 export const FORMAT_NAME = "sasquash-ndjson";
-/** Format version written in every header line. */
-export const FORMAT_VERSION = 1;
+/** Format version written in every header line (2: chunk CRCs, positions and a trailer). */
+export const FORMAT_VERSION = 2;
+/** Versions this reader accepts; version 1 has no checksums and cannot be verified. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
+/** Most elements one item may have (`prod(shape)`): 2^24, a 4096×4096 image. */
+export const MAX_ITEM_ELEMENTS = 2 ** 24;
+/** Most dimensions a shape may have. */
+export const MAX_DIMS = 8;
 
 /** Element types a stream may carry. */
 export type DType = "float32" | "float64" | "float16" | "int32" | "uint8";
@@ -109,16 +116,90 @@ export function encodeHeaderLine(header: StreamHeader): string {
   return JSON.stringify(header) + "\n";
 }
 
-/** Serialize a chunk to one JSON line (with newline): payload little-endian, base64. */
-export function encodeChunkLine(chunk: Chunk): string {
+/** Where a chunk sits in its stream: index of its first item, and its header's CRC-32. */
+export interface ChunkPosition {
+  /** Global index of the chunk's first item (a shard's first chunk starts past 0). */
+  at: number;
+  /** {@linkcode headerCrc} of the stream's header line: binds the chunk to its stream. */
+  seed: number;
+}
+
+/** CRC-32 of a header line without its newline: the seed of every chunk CRC of that stream. */
+export function headerCrc(headerLine: string): number {
+  return crc32(headerLine.endsWith("\n") ? headerLine.slice(0, -1) : headerLine);
+}
+
+const CRC_TAIL = /,"crc32":"([0-9a-f]{8})"\}$/;
+const AT_TAIL = /,"at":(\d{1,16}),"crc32":"[0-9a-f]{8}"\}$/;
+
+/** The `at` a version-2 chunk line claims (read before its CRC is checked), if any. */
+export function chunkLineAt(line: string): number | undefined {
+  const m = AT_TAIL.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Serialize a chunk to one version-2 JSON line (with newline): payload little-endian, base64,
+ * then `at` and a CRC-32 (seeded with the header's) of the line before `,"crc32"`.
+ */
+export function encodeChunkLine(chunk: Chunk, position: ChunkPosition): string {
   const bytes = new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
-  return JSON.stringify({
+  const body = JSON.stringify({
     count: chunk.count,
     shape: chunk.shape,
     dtype: chunk.dtype,
     labels: chunk.labels,
     data: bytes.toBase64(),
+    at: position.at,
+  }).slice(0, -1);
+  return `${body},"crc32":"${hex32(crc32(body, position.seed))}"}\n`;
+}
+
+/** What the last line of a version-2 stream says about the lines before it. */
+export interface StreamTrailer {
+  /** Global index of the first item. */
+  first: number;
+  /** Items in the file. */
+  items: number;
+  /** Chunk lines in the file. */
+  chunks: number;
+  /** CRC-32 of every byte before the trailer line (header and chunk lines with newlines). */
+  crc32: number;
+}
+
+/** Serialize a trailer line (with newline). */
+export function encodeTrailerLine(t: StreamTrailer): string {
+  return JSON.stringify({
+    trailer: { first: t.first, items: t.items, chunks: t.chunks, crc32: hex32(t.crc32) },
   }) + "\n";
+}
+
+/** Whether a version-2 line is the trailer (it starts with `{"trailer":`). */
+export function isTrailerLine(line: string): boolean {
+  return line.startsWith('{"trailer":');
+}
+
+/** Parse a trailer line; `where` is "file:line". */
+export function parseTrailerLine(line: string, where: string): StreamTrailer {
+  const obj = parseJson(line, where);
+  const t = obj.trailer as Record<string, unknown>;
+  const ok = Object.keys(obj).length === 1 && typeof t === "object" && t !== null &&
+    ["first", "items", "chunks"].every((k) =>
+      Number.isSafeInteger(t[k]) && (t[k] as number) >= 0
+    ) &&
+    typeof t.crc32 === "string" && /^[0-9a-f]{8}$/.test(t.crc32);
+  if (!ok) throw new FormatError(`${where}: malformed trailer line`);
+  return {
+    first: t.first as number,
+    items: t.items as number,
+    chunks: t.chunks as number,
+    crc32: parseInt(t.crc32 as string, 16),
+  };
+}
+
+/** Eight lowercase hex digits of an unsigned 32-bit value. */
+export function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
 }
 
 function parseJson(line: string, where: string): Record<string, unknown> {
@@ -136,16 +217,24 @@ function parseJson(line: string, where: string): Record<string, unknown> {
 
 function checkShape(shape: unknown, where: string): number[] {
   if (
-    !Array.isArray(shape) ||
+    !Array.isArray(shape) || shape.length > MAX_DIMS ||
     !shape.every((d) => Number.isInteger(d) && d > 0)
   ) {
-    throw new FormatError(`${where}: "shape" must be an array of positive integers`);
+    throw new FormatError(
+      `${where}: "shape" must be an array of at most ${MAX_DIMS} positive integers`,
+    );
+  }
+  if (itemSize(shape) > MAX_ITEM_ELEMENTS) {
+    throw new FormatError(
+      `${where}: "shape" [${shape}] has ${itemSize(shape)} elements an item, ` +
+        `more than the limit ${MAX_ITEM_ELEMENTS}`,
+    );
   }
   return shape as number[];
 }
 
 function checkDtype(dtype: unknown, where: string): DType {
-  if (typeof dtype !== "string" || !(dtype in DTYPE_ARRAYS)) {
+  if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_ARRAYS, dtype)) {
     throw new FormatError(
       `${where}: "dtype" must be one of ${Object.keys(DTYPE_ARRAYS).join(", ")}, got ${
         JSON.stringify(dtype)
@@ -165,11 +254,11 @@ export function parseHeaderLine(line: string, where: string): StreamHeader {
       }`,
     );
   }
-  if (obj.version !== FORMAT_VERSION) {
+  if (typeof obj.version !== "number" || !READABLE_VERSIONS.includes(obj.version)) {
     throw new FormatError(
-      `${where}: unsupported version ${
-        JSON.stringify(obj.version)
-      } (this reader: ${FORMAT_VERSION})`,
+      `${where}: unsupported version ${JSON.stringify(obj.version)} (this reader: ${
+        READABLE_VERSIONS.join(", ")
+      })`,
     );
   }
   checkShape(obj.shape, where);
@@ -177,9 +266,37 @@ export function parseHeaderLine(line: string, where: string): StreamHeader {
   return obj as StreamHeader;
 }
 
-/** Parse and validate a chunk line against its header; `where` is "file:line". */
-export function parseChunkLine(line: string, where: string, header: StreamHeader): Chunk {
+const V1_KEYS = ["count", "shape", "dtype", "labels", "data"];
+const V2_KEYS = [...V1_KEYS, "at", "crc32"];
+
+/**
+ * Parse and validate a chunk line against its header; `where` is "file:line". A version-2 line
+ * must carry `position` (its `at` and a CRC seeded with `position.seed`); sizes are checked
+ * against the bytes present before anything is allocated.
+ */
+export function parseChunkLine(
+  line: string,
+  where: string,
+  header: StreamHeader,
+  position?: ChunkPosition,
+): Chunk {
+  if (header.version !== 1) {
+    const m = CRC_TAIL.exec(line);
+    if (!m) throw new FormatError(`${where}: chunk line has no "crc32" at its end`);
+    if (position === undefined) throw new Error("parseChunkLine: a v2 chunk needs its position");
+    const body = line.slice(0, m.index);
+    if (crc32(body, position.seed) !== parseInt(m[1], 16)) {
+      throw new FormatError(
+        `${where}: chunk CRC mismatch (corrupt line, or a line from another stream)`,
+      );
+    }
+  }
   const obj = parseJson(line, where);
+  const allowed = header.version === 1 ? V1_KEYS : V2_KEYS;
+  const unknown = Object.keys(obj).find((k) => !allowed.includes(k));
+  if (unknown !== undefined) {
+    throw new FormatError(`${where}: unknown chunk field ${JSON.stringify(unknown)}`);
+  }
   const shape = checkShape(obj.shape, where);
   const dtype = checkDtype(obj.dtype, where);
   if (dtype !== header.dtype || shape.join() !== header.shape.join()) {
@@ -187,16 +304,31 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
       `${where}: chunk is ${dtype}[${shape}] but the header says ${header.dtype}[${header.shape}]`,
     );
   }
-  const count = obj.count;
-  if (!Number.isInteger(count) || (count as number) < 0) {
-    throw new FormatError(`${where}: "count" must be a non-negative integer`);
+  if (header.version !== 1 && obj.at !== position!.at) {
+    throw new FormatError(
+      `${where}: chunk starts at item ${JSON.stringify(obj.at)}, expected ${position!.at} ` +
+        `(a chunk line is missing, repeated or out of order)`,
+    );
   }
-  const labels = obj.labels ?? Array.from({ length: count as number }, () => ({}));
-  if (!Array.isArray(labels) || labels.length !== count) {
-    throw new FormatError(`${where}: "labels" must be an array of ${count} objects`);
+  const labels = obj.labels;
+  if (!Array.isArray(labels)) throw new FormatError(`${where}: "labels" must be an array`);
+  const count = obj.count;
+  if (count !== labels.length) {
+    throw new FormatError(`${where}: "count" must equal the number of labels (${labels.length})`);
+  }
+  if (!labels.every((l) => typeof l === "object" && l !== null && !Array.isArray(l))) {
+    throw new FormatError(`${where}: every label must be a JSON object`);
   }
   if (typeof obj.data !== "string") {
     throw new FormatError(`${where}: "data" must be a base64 string`);
+  }
+  const ctor = DTYPE_ARRAYS[dtype];
+  const expected = labels.length * itemSize(shape) * ctor.BYTES_PER_ELEMENT;
+  if (obj.data.length !== 4 * Math.ceil(expected / 3)) {
+    throw new FormatError(
+      `${where}: "data" holds ${base64Bytes(obj.data)} bytes, expected ${expected} ` +
+        `(${count} × [${shape}] ${dtype}); the line may be truncated`,
+    );
   }
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -204,16 +336,17 @@ export function parseChunkLine(line: string, where: string, header: StreamHeader
   } catch {
     throw new FormatError(`${where}: "data" is not valid base64`);
   }
-  const ctor = DTYPE_ARRAYS[dtype];
-  const expected = (count as number) * itemSize(shape) * ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== expected) {
-    throw new FormatError(
-      `${where}: "data" holds ${bytes.byteLength} bytes, expected ${expected} ` +
-        `(${count} × [${shape}] ${dtype}); the line may be truncated`,
-    );
+    throw new FormatError(`${where}: "data" holds ${bytes.byteLength} bytes, expected ${expected}`);
   }
   const data = new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / ctor.BYTES_PER_ELEMENT);
-  return { count: count as number, shape, dtype, labels: labels as ImageLabel[], data };
+  return { count: labels.length, shape, dtype, labels: labels as ImageLabel[], data };
+}
+
+/** Bytes a base64 string of this length decodes to (padding counted off). */
+function base64Bytes(text: string): number {
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return Math.max(0, Math.floor(text.length * 3 / 4) - pad);
 }
 
 /** The element types that hold images (the others, int32 and uint8, hold labels or bytes). */

@@ -3,6 +3,7 @@
  * @module
  */
 import { SasquashError, UsageError } from "../pipeline/errors.ts";
+import { checkPath, type PathKind } from "../pipeline/path_check.ts";
 
 /** How one flag is parsed. */
 export interface FlagSpec {
@@ -21,6 +22,8 @@ export interface FlagSpec {
   below?: number;
   /** Placeholder shown in help, e.g. "FILE". */
   arg?: string;
+  /** For a path: checked (exists, file or folder, output folder present) before the task runs. */
+  path?: PathKind;
   required?: boolean;
 }
 
@@ -162,10 +165,17 @@ export async function runTask<S extends TaskSpec>(
       console.log(helpText(spec));
       return 0;
     }
+    for (const [name, f] of Object.entries(spec.flags)) {
+      const value = (flags as Record<string, unknown>)[name];
+      if (f.path && typeof value === "string") await checkPath(value, f.path, name);
+    }
     return (await main(flags)) ?? 0;
   } catch (e) {
-    if (e instanceof SasquashError) {
-      console.error(`${spec.name}: error: ${e.message}`);
+    if (e instanceof SasquashError || isSystemError(e)) {
+      const message = e instanceof Deno.errors.BrokenPipe
+        ? "the output was closed (broken pipe)"
+        : (e as Error).message;
+      console.error(`${spec.name}: error: ${message}`);
       return 1;
     }
     throw e;
@@ -180,4 +190,11 @@ export function parseDuration(text: string, flag: string): number {
     throw new UsageError(`${flag} must be a duration such as 1h, 45m or 900s, got "${text}"`);
   }
   return seconds;
+}
+
+/** Errors of the file system and pipes: bad paths or a closed output, not bugs. */
+function isSystemError(e: unknown): boolean {
+  const E = Deno.errors;
+  return [E.NotFound, E.PermissionDenied, E.IsADirectory, E.NotADirectory, E.BrokenPipe]
+    .some((kind) => e instanceof kind);
 }

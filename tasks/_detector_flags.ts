@@ -5,7 +5,7 @@ import type { FlagSpec } from "./_cli.ts";
 /** --qmax, --size, --resolution and --accuracy. */
 export const DETECTOR_FLAGS = {
   qmax: { type: "number", help: "detector q range in 1/Å", default: 0.3, above: 0 },
-  size: { type: "int", help: "pixels per side", default: 64, min: 2 },
+  size: { type: "int", help: "pixels per side", default: 64, min: 2, max: 4096 },
   resolution: {
     type: "number",
     help: "pinhole smearing dq/q in [0, 1), sasmodels Pinhole2D (0 = off)",

@@ -31,14 +31,16 @@ const spec = {
       type: "string",
       help: "trained model folder (deno task train --out); optional with a bound",
       arg: "DIR",
+      path: "in-dir",
     },
     in: {
       type: "string",
       help: "images in the stream format ('-' = stdin)",
       arg: "FILE",
+      path: "in-file",
       required: true,
     },
-    out: { type: "string", help: "output .sqz", arg: "FILE", required: true },
+    out: { type: "string", help: "output .sqz", arg: "FILE", path: "out-file", required: true },
     "max-rel-error": {
       type: "number",
       help: "error-bounded: every pixel within R·|I|",
@@ -67,8 +69,7 @@ const spec = {
     },
     "inline-labels": {
       type: "boolean",
-      help:
-        "one JSON label per record instead of deflated blocks of 64 (version-1 files for AE codes)",
+      help: "one JSON label per record instead of deflated blocks of 64",
     },
     ...CODE_FLAGS,
   },

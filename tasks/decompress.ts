@@ -22,12 +22,14 @@ const spec = {
       type: "string",
       help: "the trained model folder the file was made with (when it was made with one)",
       arg: "DIR",
+      path: "in-dir",
     },
-    in: { type: "string", help: "input .sqz", arg: "FILE", required: true },
+    in: { type: "string", help: "input .sqz", arg: "FILE", path: "in-file", required: true },
     out: {
       type: "string",
       help: "output .ndjson[.gz] ('-' = stdout)",
       arg: "FILE",
+      path: "out-file",
       required: true,
     },
   },
@@ -50,7 +52,11 @@ if (import.meta.main) {
     } catch {
       throw new FormatError(`${flags.in}: cannot open`);
     }
-    const reader = new SqzReaderStream({ name: flags.in, expectModelId: codec?.modelId });
+    const reader = new SqzReaderStream({
+      name: flags.in,
+      expectModelId: codec?.modelId,
+      expectGapModelId: codec?.gapModel.id,
+    });
     const unpack = fileHeader.packedLabels
       ? new UnpackLabelsStream(flags.in)
       : new TransformStream<SqzRecord, SqzRecord>();

@@ -8,7 +8,7 @@ const spec = {
     "with sasmodels' realistic random recipe, train the `cpu` preset sparse autoencoder,\n" +
     "compress the test images to .sqz, decompress them, and evaluate (report in DIR/report).",
   flags: {
-    dir: { type: "string", help: "output folder", arg: "DIR", default: "demo" },
+    dir: { type: "string", help: "output folder", arg: "DIR", path: "out-dir", default: "demo" },
     n: { type: "int", help: "training images to generate", default: 2000, min: 16 },
     test: { type: "int", help: "test images to generate", default: 256, min: 8 },
     epochs: { type: "int", help: "training epochs", default: 8, min: 1 },

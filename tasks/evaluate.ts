@@ -19,11 +19,18 @@ const spec = {
     "pointwise relative error, ‖x‖₀/‖f(z)‖₀ and byte ratio: images.ndjson, summary.json, SVG\n" +
     "figures and index.html. Memory stays flat: images pass in batches.",
   flags: {
-    model: { type: "string", help: "trained model folder", arg: "DIR", required: true },
+    model: {
+      type: "string",
+      help: "trained model folder",
+      arg: "DIR",
+      path: "in-dir",
+      required: true,
+    },
     data: {
       type: "string",
       help: "evaluate this stream-format file instead of generating",
       arg: "FILE",
+      path: "in-file",
     },
     n: { type: "int", help: "images to evaluate (at most, with --data)", default: 150000, min: 1 },
     seed: { type: "int", help: "generator seed (default: training seed + 1000003)", min: 0 },
@@ -35,8 +42,14 @@ const spec = {
       default: navigator.hardwareConcurrency,
       min: 0,
     },
-    out: { type: "string", help: "report folder", arg: "DIR", default: "report" },
-    batch: { type: "int", help: "images per encode/decode batch", default: 256, min: 1 },
+    out: { type: "string", help: "report folder", arg: "DIR", path: "out-dir", default: "report" },
+    batch: {
+      type: "int",
+      help: "images per encode/decode batch",
+      default: 256,
+      min: 1,
+      max: 65536,
+    },
     ...CODE_FLAGS,
     knn: { type: "boolean", help: "k-NN family classification in latent vs image space" },
     "knn-train": {
@@ -51,6 +64,7 @@ const spec = {
       type: "string",
       help: "hourglass model folder evaluated on the same images",
       arg: "DIR",
+      path: "in-dir",
     },
     zfp: { type: "boolean", help: "zfp baseline tuned to the model's mean relative L2 error" },
     "zfp-sample": {

@@ -2,7 +2,8 @@
 import { basename } from "node:path";
 import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
-import { RecordFileWriter } from "../pipeline/record_stream.ts";
+import { readRecords, RecordFileWriter } from "../pipeline/record_stream.ts";
+import { encodeHeaderLine, type StreamHeader } from "../pipeline/record_format.ts";
 import {
   generationHeader,
   parseResolution,
@@ -13,6 +14,7 @@ import {
 import type { GenerationSettings } from "../generators/host/image_job.ts";
 import { imageStream } from "../generators/host/image_stream.ts";
 import { SasHost } from "../generators/host/pyodide_host.ts";
+import { loadPluginNames } from "../generators/host/plugin_loader.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { DETECTOR_FLAGS } from "./_detector_flags.ts";
 
@@ -28,6 +30,7 @@ const spec = {
       type: "string",
       help: "output .ndjson or .ndjson.gz ('-' = stdout)",
       arg: "FILE",
+      path: "out-file",
       default: "train.ndjson",
     },
     seed: { type: "int", help: "base seed of the stream", default: 1, min: 0 },
@@ -57,6 +60,13 @@ const spec = {
     },
     shard: { type: "string", help: "compute only shard k of N (1 ≤ k ≤ N), e.g. 2/4", arg: "k/N" },
     chunk: { type: "int", help: "images per output line", default: 64, min: 1 },
+    "image-timeout": {
+      type: "number",
+      help:
+        "seconds one image (or loading a plugin) may take, with --workers ≥ 1, before generation stops",
+      default: 120,
+      above: 0,
+    },
     plugin: { type: "string", help: "comma list of SasView plugin model .py files", arg: "FILES" },
     resume: {
       type: "boolean",
@@ -67,7 +77,7 @@ const spec = {
     "deno task generate --n 50000 --out train.ndjson.gz",
     "deno task generate --n 1000 --models sphere,cylinder --noise poisson --flux 1e5 --out s.ndjson",
     "deno task generate --n 1000 --resolution 0.1 --accuracy med --out smeared.ndjson",
-    "deno task generate --n 50000 --shard 2/4 --out part2.ndjson   # tail -n +2 to concatenate",
+    "deno task generate --n 50000 --shard 2/4 --out part2.ndjson   # deno task merge to join",
   ],
 } satisfies TaskSpec;
 
@@ -86,66 +96,99 @@ async function readPlugins(
   return out;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** A complete output counts as done only if it is this run's: same header, same images. */
+async function checkComplete(
+  path: string,
+  header: StreamHeader,
+  first: number,
+  end: number,
+): Promise<void> {
+  const source = await readRecords(path);
+  for await (const _ of source.chunks) { /* verifies every line and the trailer */ }
+  const { first: got = first, items } = source.extent;
+  if (
+    encodeHeaderLine(source.header) !== encodeHeaderLine(header) || got !== first ||
+    items !== end - first
+  ) {
+    throw new UsageError(
+      `--resume: ${path} is complete but was written with other settings ` +
+        `(its header or its images ${got}..${got + items} differ); remove it to regenerate`,
+    );
+  }
+}
+
 if (import.meta.main) {
-  Deno.exitCode = await runTask(spec, async (flags) => {
-    const smearing = parseResolution(flags.resolution, flags.accuracy);
-    const plugins = await readPlugins(flags.plugin);
-    const pluginNames: string[] = [];
-    if (plugins.length) {
-      const host = await SasHost.create();
-      for (const p of plugins) pluginNames.push(host.registerPlugin(p.source, p.filename));
-    }
-    const models = resolveModels(flags.models, await SasHost.catalog(), pluginNames);
-    const settings: GenerationSettings = {
-      seed: flags.seed,
-      models,
-      grid: { qmax: flags.qmax, size: flags.size, ...smearing },
-      noise: flags.noise,
-      flux: flags.flux,
-      plugins,
-    };
-    const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
-    const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
-    if (flags.resume && flags.out !== "-") {
-      try {
-        await Deno.stat(flags.out);
+  // Deno.exit, not exitCode: a worker stuck in a plugin's kernel must not keep the process alive.
+  Deno.exit(
+    await runTask(spec, async (flags) => {
+      const smearing = parseResolution(flags.resolution, flags.accuracy);
+      const plugins = await readPlugins(flags.plugin);
+      const catalog = await SasHost.catalog();
+      const pluginNames = await loadPluginNames(plugins, flags["image-timeout"]);
+      for (const [i, name] of pluginNames.entries()) {
+        if (catalog.includes(name)) {
+          throw new UsageError(
+            `--plugin: ${plugins[i].filename} is named "${name}", a built-in model`,
+          );
+        }
+      }
+      const models = resolveModels(flags.models, catalog, pluginNames);
+      const settings: GenerationSettings = {
+        seed: flags.seed,
+        models,
+        grid: { qmax: flags.qmax, size: flags.size, ...smearing },
+        noise: flags.noise,
+        flux: flags.flux,
+        plugins,
+      };
+      const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
+      const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
+      const header = generationHeader(settings, flags.n);
+      if (flags.resume && flags.out !== "-" && await exists(flags.out)) {
+        await checkComplete(flags.out, header, first, end);
         if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
         return;
-      } catch { /* not there yet: resume from the partial file */ }
-    }
-    const writer = await RecordFileWriter.open(flags.out, generationHeader(settings, flags.n), {
-      resume: flags.resume,
-    });
-    const start = first + writer.resumedImages;
-    const progress = new Progress("generate", end - first, {
-      quiet: flags.quiet || flags.out === "-",
-    });
-    progress.add(writer.resumedImages);
-    const onSigint = () => {
-      writer.abort().finally(() => {
-        console.error(`\ngenerate: interrupted; ${flags.out}.partial kept, rerun with --resume`);
-        Deno.exit(130);
-      });
-    };
-    Deno.addSignalListener("SIGINT", onSigint);
-    try {
-      const stream = imageStream(settings, {
-        start,
-        end,
-        chunkSize: flags.chunk,
-        workers: flags.workers,
-      });
-      for await (const chunk of stream) {
-        await writer.write(chunk);
-        progress.add(chunk.count);
       }
-    } catch (e) {
-      await writer.abort();
-      throw e;
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSigint);
-    }
-    await writer.commit();
-    progress.done(`→ ${flags.out}`);
-  });
+      const writer = await RecordFileWriter.open(flags.out, header, {
+        resume: flags.resume,
+        first,
+      });
+      const start = first + writer.resumedImages;
+      const progress = new Progress("generate", end - first, {
+        quiet: flags.quiet || flags.out === "-",
+      });
+      progress.add(writer.resumedImages);
+      const onSigint = () => {
+        writer.abort().finally(() => {
+          console.error(`\ngenerate: interrupted; ${flags.out}.partial kept, rerun with --resume`);
+          Deno.exit(130);
+        });
+      };
+      Deno.addSignalListener("SIGINT", onSigint);
+      try {
+        const stream = imageStream(settings, {
+          start,
+          end,
+          chunkSize: flags.chunk,
+          workers: flags.workers,
+          imageTimeout: flags["image-timeout"],
+        });
+        for await (const chunk of stream) {
+          await writer.write(chunk);
+          progress.add(chunk.count);
+        }
+      } catch (e) {
+        await writer.abort();
+        throw e;
+      } finally {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      }
+      await writer.commit();
+      progress.done(`→ ${flags.out}`);
+    }),
+  );
 }

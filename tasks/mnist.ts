@@ -37,7 +37,7 @@ const spec = {
       default: 10,
       min: 1,
     },
-    batch: { type: "int", help: "images per Adam step", default: 32, min: 1 },
+    batch: { type: "int", help: "images per Adam step", default: 32, min: 1, max: 65536 },
     lr: { type: "number", help: "Adam learning rate", default: 1e-3, above: 0 },
     seed: { type: "int", help: "seed of the split, shuffles and weights", default: 1, min: 0 },
     "train-fraction": {
@@ -49,7 +49,13 @@ const spec = {
     },
     limit: { type: "int", help: "use only this many images (seeded draw; default all)", min: 2 },
     "knn-k": { type: "int", help: "neighbours of the cosine k-NN vote", default: 5, min: 1 },
-    out: { type: "string", help: "JSON report", default: "report/mnist.json", arg: "FILE" },
+    out: {
+      type: "string",
+      help: "JSON report",
+      default: "report/mnist.json",
+      arg: "FILE",
+      path: "out-file-mkdir",
+    },
   },
   examples: [
     "deno task mnist",

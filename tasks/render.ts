@@ -25,7 +25,13 @@ const spec = {
     },
     params: { type: "string", help: "JSON object of parameter values", arg: "JSON", default: "{}" },
     ...DETECTOR_FLAGS,
-    out: { type: "string", help: "output .ndjson[.gz] ('-' = stdout)", arg: "FILE", default: "-" },
+    out: {
+      type: "string",
+      help: "output .ndjson[.gz] ('-' = stdout)",
+      arg: "FILE",
+      path: "out-file",
+      default: "-",
+    },
     plugin: { type: "string", help: "a SasView plugin model .py file to load first", arg: "FILE" },
   },
   examples: [

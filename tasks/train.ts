@@ -25,8 +25,14 @@ const spec = {
     "Logs one JSON line per epoch to DIR/log.ndjson, checkpoints every epoch (Ctrl-C saves one),\n" +
     "and saves DIR/model.json + weights.bin (TensorFlow.js) and DIR/sasquash.json. See docs/TRAINING.md.",
   flags: {
-    data: { type: "string", help: "training stream .ndjson[.gz]", arg: "FILE", required: true },
-    out: { type: "string", help: "run directory", arg: "DIR", required: true },
+    data: {
+      type: "string",
+      help: "training stream .ndjson[.gz]",
+      arg: "FILE",
+      path: "in-file",
+      required: true,
+    },
+    out: { type: "string", help: "run directory", arg: "DIR", path: "out-dir", required: true },
     preset: {
       type: "string",
       help: "architecture preset",
@@ -54,15 +60,27 @@ const spec = {
       default: "cosine",
     },
     warmup: { type: "int", help: "steps of linear learning-rate warm-up", default: 100, min: 0 },
-    batch: { type: "int", help: "images per Adam step", default: 512, min: 1 },
+    batch: { type: "int", help: "images per Adam step", default: 512, min: 1, max: 65536 },
     lr: {
       type: "number",
       help: "Adam learning rate (default: the preset's, 0.001; hourglass 0.0003)",
       above: 0,
     },
     val: { type: "number", help: "validation fraction", default: 0.1, min: 0, below: 1 },
-    "max-val": { type: "int", help: "validation images held in memory", default: 4096, min: 1 },
-    shuffle: { type: "int", help: "shuffle buffer, in images", default: 4096, min: 1 },
+    "max-val": {
+      type: "int",
+      help: "validation images held in memory",
+      default: 4096,
+      min: 1,
+      max: 2 ** 20,
+    },
+    shuffle: {
+      type: "int",
+      help: "shuffle buffer, in images",
+      default: 4096,
+      min: 1,
+      max: 2 ** 20,
+    },
     seed: { type: "int", help: "seed of init, split and shuffle", default: 0, min: 0 },
     backend: { type: "string", help: "tfjs backend", choices: BACKENDS, default: "auto" },
     transform: {

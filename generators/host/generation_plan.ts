@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /** Turning generate's flags into settings, a header and this shard's index range. @module */
 import { UsageError } from "../../pipeline/errors.ts";
 import { makeHeader, type StreamHeader } from "../../pipeline/record_format.ts";
@@ -113,5 +114,7 @@ export function generationHeader(settings: GenerationSettings, n: number): Strea
     models,
     noise: noise === "poisson" ? { type: "poisson", flux } : { type: "none" },
     plugins: settings.plugins.map((p) => p.filename),
+    // the plugins' content, so that resume refuses an edited plugin file
+    plugin_sha256: settings.plugins.map((p) => createHash("sha256").update(p.source).digest("hex")),
   });
 }

@@ -28,12 +28,14 @@ export function runJob(
   settings: GenerationSettings,
   start: number,
   end: number,
+  onImage?: (index: number, model: string) => void,
 ): JobResult {
   const pixels = settings.grid.size * settings.grid.size;
   const data = new Float32Array((end - start) * pixels);
   const labels: ImageLabel[] = [];
   for (let k = start; k < end; k++) {
     const model = settings.models[k % settings.models.length];
+    onImage?.(k, model);
     const { label, image } = host.random(model, settings.seed, k, settings.grid);
     for (let i = 0; i < image.length; i++) {
       if (!Number.isFinite(image[i])) {

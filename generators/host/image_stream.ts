@@ -24,6 +24,11 @@ export interface StreamOptions {
   chunkSize: number;
   /** Pyodide workers; 0 computes in this thread. */
   workers: number;
+  /**
+   * Seconds one image may take before generation stops with a SasModelError naming the model
+   * and image (a plugin whose `Iq` never returns); enforced with workers ≥ 1. Default 120.
+   */
+  imageTimeout?: number;
 }
 
 const ERRORS: Record<string, new (m: string) => SasquashError> = {
@@ -74,15 +79,18 @@ export function imageStream(
       },
     });
   }
-  return workerStream(settings, jobs, options.workers);
+  return workerStream(settings, jobs, options.workers, options.imageTimeout ?? 120);
 }
 
 function workerStream(
   settings: GenerationSettings,
   jobs: [number, number][],
   count: number,
+  imageTimeout: number,
 ): ReadableStream<Chunk> {
   const workers: Worker[] = [];
+  /** The image each busy worker is computing, and since when. */
+  const current = new Map<Worker, { index: number; model: string; since: number }>();
   const done = new Map<number, Chunk>();
   let nextJob = 0, nextOut = 0;
   let failure: Error | undefined;
@@ -91,7 +99,21 @@ function workerStream(
     wake?.();
     wake = undefined;
   };
-  const stop = () => workers.forEach((w) => w.terminate());
+  const watchdog = setInterval(() => {
+    for (const [, job] of current) {
+      if (failure || performance.now() - job.since <= imageTimeout * 1000) continue;
+      failure = new SasModelError(
+        `model "${job.model}": image ${job.index} took over ${imageTimeout} s ` +
+          `(does its Iq ever return?); raise --image-timeout if it is only slow`,
+      );
+      notify();
+    }
+  }, Math.min(1000, imageTimeout * 250));
+  Deno.unrefTimer(watchdog);
+  const stop = () => {
+    clearInterval(watchdog);
+    workers.forEach((w) => w.terminate());
+  };
   const dispatch = (w: Worker) => {
     // Bound the reorder buffer: never run more than 2 jobs per worker ahead of the output.
     if (nextJob < jobs.length && nextJob - nextOut < 2 * count) {
@@ -107,6 +129,11 @@ function workerStream(
       const w = new Worker(new URL("./image_worker.ts", import.meta.url).href, { type: "module" });
       w.onmessage = (ev: MessageEvent) => {
         const m = ev.data;
+        if (m.type === "image") {
+          current.set(w, { index: m.index, model: m.model, since: performance.now() });
+          return;
+        }
+        if (m.type === "result") current.delete(w);
         if (m.type === "ready" || m.type === "result") {
           if (m.type === "result") done.set(m.id, chunkOf(settings, m.result));
           if (!dispatch(w)) idle.push(w);

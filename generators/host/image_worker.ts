@@ -16,7 +16,9 @@ self.onmessage = async (event: MessageEvent) => {
       for (const p of settings.plugins) host.registerPlugin(p.source, p.filename);
       self.postMessage({ type: "ready" });
     } else if (msg.type === "job") {
-      const result = runJob(host!, settings!, msg.start, msg.end);
+      const result = runJob(host!, settings!, msg.start, msg.end, (index, model) => {
+        self.postMessage({ type: "image", index, model });
+      });
       self.postMessage({ type: "result", id: msg.id, result }, [result.data.buffer as ArrayBuffer]);
     }
   } catch (e) {

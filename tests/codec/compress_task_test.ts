@@ -133,6 +133,11 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
   const records = unpackLabels(packed);
   assert.equal(header.gapModelId, gapModel.id);
   assert.equal(records.reduce((a, rec) => a + rec.code.length - 2, 0), learnedBytes);
+  // x.sqz was written with the Gaussian gap model: decompress now names both ids, leaves nothing
+  const old = await run("decompress", "model", "x.sqz", "g.ndjson");
+  assert.equal(old.code, 1, old.stderr);
+  assert.match(old.stderr, /^decompress: error: .*x\.sqz: made with gap model \d+, not \d+$/);
+  await assert.rejects(Deno.stat(`${dir}/g.ndjson.partial`), Deno.errors.NotFound);
   await Deno.remove(`${dir}/model/gap_model.json`);
   codec.model.dispose();
 });
@@ -162,7 +167,7 @@ Deno.test("float64 and float16 streams compress like the float32 stream they con
   assert.deepEqual(await Deno.readFile(`${dir}/h.sqz`), await Deno.readFile(`${dir}/h32.sqz`));
 });
 
-Deno.test("compress --inline-labels writes a version-1 file that decompresses the same", async () => {
+Deno.test("compress --inline-labels writes one label per record and decompresses the same", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -175,18 +180,19 @@ Deno.test("compress --inline-labels writes a version-1 file that decompresses th
       "--in",
       `${dir}/in.ndjson`,
       "--out",
-      `${dir}/v1.sqz`,
+      `${dir}/inline.sqz`,
     ],
     stderr: "piped",
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const bytes = await Deno.readFile(`${dir}/v1.sqz`);
-  assert.equal(bytes[4], 1, "format version 1");
+  const bytes = await Deno.readFile(`${dir}/inline.sqz`);
+  assert.equal(bytes[4], 2, "format version 2");
+  assert.equal(bytes[24 + bytes[11]] & 0x80, 0, "labels not packed");
   const { records } = decodeSqz(bytes);
   assert.deepEqual(records.map((r) => r.label), labels);
-  const r = await run("decompress", "model", "v1.sqz", "v1.ndjson");
+  const r = await run("decompress", "model", "inline.sqz", "inline.ndjson");
   assert.equal(r.code, 0, r.stderr);
-  const a = await readAllRecords(`${dir}/v1.ndjson`);
+  const a = await readAllRecords(`${dir}/inline.ndjson`);
   const b = await readAllRecords(`${dir}/y.ndjson`);
   assert.deepEqual(a.chunks, b.chunks);
   assert.ok(bytes.length > (await Deno.stat(`${dir}/x.sqz`)).size, "packed labels are smaller");

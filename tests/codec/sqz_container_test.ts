@@ -126,7 +126,8 @@ Deno.test("errors name the file, record index and byte offset", () => {
   bad[second + 4] ^= 1; // the payload of record 1
   assert.throws(() => decodeSqz(bad, { name: "data.sqz" }), {
     name: "FormatError",
-    message: `data.sqz: record 1 at byte ${second}: CRC mismatch`,
+    message:
+      `data.sqz: record 1 at byte ${second}: CRC mismatch (corrupt, moved, or from another file)`,
   });
   const extra = new Uint8Array(bytes.length + 1);
   extra.set(bytes);
@@ -176,7 +177,7 @@ const V1_FILE =
   "8953515a01001e0000000002080008000400000007000000abcdf00ec2670f0000000b7b22696e6465" +
   "78223a307d0102039c1b485800000000010000000cb89edd";
 
-Deno.test("a version-1 file still decodes, and sparse headers are still written as version 1", () => {
+Deno.test("a version-1 file written before version 2 existed still decodes, byte for byte", () => {
   const bytes = Uint8Array.from(V1_FILE.match(/../g)!, (h) => parseInt(h, 16));
   const { header: h, records } = decodeSqz(bytes, { expectModelId: Uint8Array.of(0xab, 0xcd) });
   assert.equal(h.records, undefined);
@@ -189,8 +190,8 @@ Deno.test("a version-1 file still decodes, and sparse headers are still written 
     "fp16",
   ]);
   assert.deepEqual(records, [{ index: 0, code: Uint8Array.of(1, 2, 3), label: { index: 0 } }]);
-  const again = encodeSqz(h, [{ code: Uint8Array.of(1, 2, 3), label: { index: 0 } }]);
-  assert.deepEqual(again, bytes);
+  assert.deepEqual(encodeSqzHeader(h, 1), bytes.subarray(0, 30));
+  assert.equal(encodeSqzHeader(h)[4], 2, "new files are version 2");
 });
 
 Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 only without a model", () => {
@@ -204,7 +205,6 @@ Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 o
     quant: "fp16",
     gapModelId: 0,
     records: "bounded",
-    packedLabels: false,
   };
   const bytes = encodeSqzHeader(free);
   assert.equal(bytes[4], 2);
@@ -219,11 +219,90 @@ Deno.test("a bounded header is version 2 with a record-kind byte; ell may be 0 o
   const packedBytes = encodeSqzHeader(packed);
   assert.equal(packedBytes[4], 2);
   assert.equal(packedBytes[24 + 3], 0x80);
-  assert.deepEqual(decodeSqzHeader(packedBytes, "t"), packed);
+  // "sparse" is the default kind and stays absent when read back
+  const { records: _bounded, ...sparse } = withModel;
+  assert.deepEqual(decodeSqzHeader(packedBytes, "t"), { ...sparse, packedLabels: true });
   bytes[24] = 9; // an unknown record kind, with a CRC that matches
   new DataView(bytes.buffer).setUint32(25, crc32(bytes.subarray(0, 25)), true);
   assert.throws(
     () => decodeSqzHeader(bytes, "t.sqz"),
     /^FormatError: t\.sqz: header: unknown records code 9$/,
   );
+});
+
+/** The byte ranges of each record of an encoded file (header, records, end). */
+function split(bytes: Uint8Array): { head: Uint8Array; records: Uint8Array[]; end: Uint8Array } {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headLength = v.getUint16(6, true);
+  const records = [];
+  let p = headLength;
+  for (let n = v.getUint32(p, true); n > 0; n = v.getUint32(p, true)) {
+    records.push(bytes.slice(p, p + n + 8));
+    p += n + 8;
+  }
+  return { head: bytes.slice(0, headLength), records, end: bytes.slice(p) };
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of parts) at += (out.set(x, at), x.length);
+  return out;
+}
+
+Deno.test("records swapped, repeated or dropped (count fixed), from another quantizer or another file fail their CRC", () => {
+  const many = [0, 1, 2, 3].map((i) => ({ code: Uint8Array.of(i + 1, 7), label: { index: i } }));
+  const { head, records, end } = split(encodeSqz(header, many));
+  const withCount = (n: number) => split(encodeSqz(header, many.slice(0, n))).end;
+  const cases: [Uint8Array, RegExp][] = [
+    [
+      join([head, records[1], records[0], records[2], records[3], end]),
+      /record 0 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[0], records[2], records[3], end]),
+      /record 1 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[2], records[3], withCount(3)]),
+      /record 1 at byte \d+: CRC mismatch/,
+    ],
+    [
+      join([head, records[0], records[1], records[2], withCount(4)]),
+      /record 3 at byte \d+: end record CRC mismatch/,
+    ],
+  ];
+  const bf16 = split(encodeSqz({ ...header, quant: "bf16" }, many));
+  // a record of another file with the same header, at the same index: refused at the end record
+  const twin = split(encodeSqz(header, many.map((m) => ({ ...m, code: Uint8Array.of(9, 9) }))));
+  cases.push([
+    join([head, records[0], twin.records[1], records[2], records[3], end]),
+    /record 4 at byte \d+: end record CRC mismatch/,
+  ]);
+  cases.push([
+    join([head, bf16.records[0], ...records.slice(1), end]),
+    /record 0 at byte \d+: CRC mismatch/,
+  ]);
+  for (const [bytes, message] of cases) {
+    assert.throws(
+      () => decodeSqz(bytes, { name: "m.sqz" }),
+      (e: Error) => e instanceof FormatError && message.test(e.message),
+      `expected ${message}`,
+    );
+  }
+  assert.deepEqual(
+    decodeSqz(join([head, ...records, end])).records.map((r) => r.label),
+    many.map((m) => m.label),
+  );
+});
+
+Deno.test("a version-1 file (records not bound to the header) still decodes", () => {
+  const v1 = encodeSqz(header, inputs, 1);
+  assert.equal(new DataView(v1.buffer).getUint16(4, true), 1);
+  const back = decodeSqz(v1, { name: "old.sqz" });
+  assert.deepEqual(
+    back.records.map((r) => Array.from(r.code)),
+    inputs.map((i) => Array.from(i.code)),
+  );
+  assert.deepEqual(back.header, header);
 });

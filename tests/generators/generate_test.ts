@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readAllRecords } from "../../pipeline/record_stream.ts";
 import { shardRange } from "../../generators/host/generation_plan.ts";
+import { mergeRecordFiles } from "../../pipeline/record_merge.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const PLUGINS = new URL("../fixtures/plugins/", import.meta.url).pathname;
@@ -43,11 +44,11 @@ Deno.test("generation is byte-identical for 0 or 2 workers and for any sharding"
     );
     parts.push((await text(`${dir}/s${k}.ndjson`)).split("\n"));
   }
-  // every shard carries the run's header; concatenating the chunk lines gives the one-run file
+  // every shard carries the run's header; merging the shards gives the one-run file
   assert.ok(parts.every((p) => p[0] === parts[0][0]));
-  const joined = [parts[0][0], ...parts.flatMap((p) => p.slice(1).filter((l) => l))].join("\n") +
-    "\n";
-  assert.equal(joined, one);
+  const shards = [1, 2, 3].map((k) => `${dir}/s${k}.ndjson`);
+  await mergeRecordFiles(shards, `${dir}/joined.ndjson`);
+  assert.equal(await text(`${dir}/joined.ndjson`), one);
   const { header, chunks } = await readAllRecords(`${dir}/one.ndjson`);
   assert.equal(header.seed, 5);
   assert.deepEqual(chunks.map((c) => c.count), [4, 4, 4, 4, 4, 2]);
@@ -208,4 +209,78 @@ Deno.test("Poisson noise gives whole counts at the requested flux, reproducibly"
     expected += clean[i] / perCount;
   }
   assert.ok(Math.abs(total - expected) < 5 * Math.sqrt(expected), `${total} vs ${expected}`);
+});
+
+Deno.test("resume refuses another shard's partial, a finished file of other flags, and a plugin named like a built-in", async () => {
+  const args = ["--n", "8", "--chunk", "4", "--seed", "5", "--workers", "0", "--models", "sphere"];
+  await generate(`${dir}/sh1.ndjson`, ...args, "--shard", "1/2");
+  await Deno.rename(`${dir}/sh1.ndjson`, `${dir}/sh2.ndjson.partial`);
+  const shard = await task(
+    "generate",
+    "--out",
+    `${dir}/sh2.ndjson`,
+    ...args,
+    "--shard",
+    "2/2",
+    "--resume",
+  );
+  assert.equal(shard.code, 1, shard.stderr);
+  assert.match(
+    shard.stderr,
+    /sh2\.ndjson\.partial: cannot resume: it holds items from 0, this run starts at 4/,
+  );
+  await generate(`${dir}/done.ndjson`, ...args);
+  const seed = await task(
+    "generate",
+    "--out",
+    `${dir}/done.ndjson`,
+    ...args,
+    "--seed",
+    "6",
+    "--resume",
+  );
+  assert.equal(seed.code, 1, seed.stderr);
+  assert.match(
+    seed.stderr,
+    /--resume: .*done\.ndjson is complete but was written with other settings/,
+  );
+  const source = await Deno.readTextFile(`${PLUGINS}my_guinier_porod.py`);
+  await Deno.writeTextFile(`${dir}/sphere.py`, source.replace(/^name = .*$/m, 'name = "sphere"'));
+  const plugin = await task(
+    "generate",
+    "--out",
+    `${dir}/pl.ndjson`,
+    "--n",
+    "1",
+    "--plugin",
+    `${dir}/sphere.py`,
+  );
+  assert.equal(plugin.code, 1, plugin.stderr);
+  assert.match(plugin.stderr, /--plugin: sphere\.py is named "sphere", a built-in model/);
+  assert.equal(plugin.stderr.split("\n").length, 1, plugin.stderr);
+});
+
+Deno.test("a plugin whose Iq never returns stops generation after --image-timeout, naming it", async () => {
+  const r = await task(
+    "generate",
+    ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--workers", "1", "--image-timeout", "3"],
+    ...["--plugin", `${PLUGINS}never_returns.py`, "--models", "never_returns"],
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    'generate: error: model "never_returns": image 0 took over 3 s (does its Iq ever return?); ' +
+      "raise --image-timeout if it is only slow",
+  );
+  const load = await task(
+    "generate",
+    ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--image-timeout", "3"],
+    ...["--plugin", `${PLUGINS}never_loads.py`, "--models", "never_loads"],
+  );
+  assert.equal(load.code, 1, load.stderr);
+  assert.equal(
+    load.stderr.trim(),
+    "generate: error: --plugin: never_loads.py: loading it (and one call of its kernels) took " +
+      "over 3 s; does its Iq ever return?",
+  );
 });

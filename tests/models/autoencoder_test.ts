@@ -178,3 +178,14 @@ Deno.test("per-image transforms carry each image's offset and invert exactly", (
   );
   assert.ok(maxRelativeDifference(back.subarray(0, 64), extremes.subarray(0, 64)) < 1e-6);
 });
+
+Deno.test("resolveArchitecture() refuses widths whose weights would not fit in memory", () => {
+  assert.throws(
+    () => resolveArchitecture(4096, { arch: "100,100" }),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /^--arch: widths m = 409600, l = 409600 for 4096-pixel images need \d+ weights, more than the limit 134217728$/
+        .test(e.message),
+  );
+  assert.equal(resolveArchitecture(4096, { arch: "1,2" }).ell, 8192);
+});

@@ -60,3 +60,31 @@ Deno.test("atomicWritable() names a target that is a folder or has no parent", a
       e instanceof UsageError && e.message.startsWith(`cannot write ${dir}/missing/out.json.tmp`),
   );
 });
+
+Deno.test("atomicWritable() refuses a second writer of one path, naming the first's process", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/out.txt`;
+  const first = atomicWritable(path).getWriter();
+  await first.write(bytes("first\n"));
+  const second = atomicWritable(path).getWriter();
+  await assert.rejects(
+    second.write(bytes("second\n")),
+    (e) =>
+      e instanceof UsageError &&
+      e.message ===
+        `cannot write ${path}: process ${Deno.pid} is writing it (lock ${path}.partial.lock)`,
+  );
+  await first.close();
+  assert.equal(await Deno.readTextFile(path), "first\n");
+  assert.equal(await exists(`${path}.partial.lock`), false);
+});
+
+Deno.test("atomicWritable() takes over the lock of a process that is gone", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/out.txt`;
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  await Deno.writeTextFile(`${path}.partial.lock`, `${child.pid}\n`);
+  await ReadableStream.from([bytes("mine\n")]).pipeTo(atomicWritable(path));
+  assert.equal(await Deno.readTextFile(path), "mine\n");
+});

@@ -84,3 +84,36 @@ Deno.test("'-' streams through stdout and stdin: render | convert --in - gives t
   const q = Math.hypot(-0.3, -0.3);
   assert.ok(Math.abs(arr.data[0] - (1 / (1 + (q * 50) ** 2) + 0.001)) < 1e-6 * arr.data[0]);
 });
+
+Deno.test("npy: a negative shape, trailing bytes and a prototype dtype are FormatErrors", () => {
+  const good = encodeNpy({ shape: [2, 2], dtype: "float32", data: new Float32Array(4) });
+  const patch = (from: string, to: string) => {
+    const s = String.fromCharCode(...good).replace(from, to);
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  };
+  assert.throws(
+    () => parseNpy(patch("(2, 2)", "(-1,2)"), "x.npy"),
+    (e: Error) =>
+      e instanceof FormatError &&
+      e.message === "x.npy: shape (-1,2) must hold non-negative integers",
+  );
+  const longer = new Uint8Array(good.length + 3);
+  longer.set(good);
+  assert.throws(
+    () => parseNpy(longer, "x.npy"),
+    (e: Error) =>
+      e instanceof FormatError &&
+      e.message === "x.npy: trailing bytes: shape (2,2) needs 16 bytes, file has 19",
+  );
+  assert.throws(
+    () => parseNpy(patch("<f4", "toString"), "x.npy"),
+    /dtype 'toString' not supported/,
+  );
+});
+
+Deno.test("npy: a version-2 file cut inside its header length is a FormatError (fuzzer finding)", () => {
+  const cut = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 16, 0);
+  assert.throws(() => parseNpy(cut, "x.npy"), /x\.npy: truncated \.npy header/);
+  const future = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 16, 0, 0, 0);
+  assert.throws(() => parseNpy(future, "x.npy"), /x\.npy: \.npy version 9 not supported/);
+});

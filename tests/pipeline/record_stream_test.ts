@@ -47,10 +47,10 @@ for (const suffix of [".ndjson", ".ndjson.gz"]) {
 
 Deno.test("a malformed line is reported with file:line", async () => {
   const good = chunks(2, 2)[0];
-  const header = JSON.stringify(makeHeader([2, 3]));
+  const header = JSON.stringify(makeHeader([2, 3], { version: 1 }));
   const line = JSON.stringify({ ...good, data: new Uint8Array(good.data.buffer).toBase64() });
   const path = await writeText(`${header}\n${line}\n{"count": 1, oops\n`);
-  const { chunks: stream } = await readRecords(path);
+  const { chunks: stream } = await readRecords(path, { onWarning: () => {} });
   await assert.rejects(Array.fromAsync(stream), (e: Error) => {
     assert.ok(e instanceof FormatError);
     assert.match(e.message, new RegExp(`${path}:3: not valid JSON`));
@@ -59,7 +59,7 @@ Deno.test("a malformed line is reported with file:line", async () => {
 });
 
 Deno.test("a truncated payload, a wrong shape and a missing header are clear errors", async () => {
-  const header = JSON.stringify(makeHeader([2, 3]));
+  const header = JSON.stringify(makeHeader([2, 3], { version: 1 }));
   const c = chunks(1, 1)[0];
   const b64 = new Uint8Array(c.data.buffer).toBase64();
   const cases: [string, RegExp][] = [
@@ -77,7 +77,7 @@ Deno.test("a truncated payload, a wrong shape and a missing header are clear err
   for (const [text, message] of cases) {
     const path = await writeText(text);
     await assert.rejects(
-      readRecords(path).then((s) => Array.fromAsync(s.chunks)),
+      readRecords(path, { onWarning: () => {} }).then((s) => Array.fromAsync(s.chunks)),
       (e: Error) => e instanceof FormatError && message.test(e.message),
       `expected ${message}`,
     );

@@ -100,3 +100,76 @@ Deno.test("parseDuration() reads seconds, minutes and hours, and names the flag 
     });
   }
 });
+
+Deno.test("runTask() checks path flags before the task runs, one line naming the flag", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/file`, "x");
+  const paths = {
+    name: "paths",
+    summary: "A task with path flags.",
+    flags: {
+      in: { type: "string", help: "input", arg: "FILE", path: "in-file" },
+      model: { type: "string", help: "model", arg: "DIR", path: "in-dir" },
+      out: { type: "string", help: "output", arg: "FILE", path: "out-file" },
+      report: { type: "string", help: "report", arg: "DIR", path: "out-dir" },
+    },
+  } satisfies TaskSpec;
+  const cases: [string[], string][] = [
+    [["--in", dir], `paths: error: --in: ${dir} is a folder, expected a file`],
+    [["--in", `${dir}/none`], `paths: error: --in: ${dir}/none: no such file`],
+    [["--model", `${dir}/file`], `paths: error: --model: ${dir}/file is a file, expected a folder`],
+    [["--out", dir], `paths: error: --out: ${dir} is a folder, expected a file`],
+    [
+      ["--out", `${dir}/no/x.sqz`],
+      `paths: error: --out: ${dir}/no/x.sqz: folder ${dir}/no does not exist`,
+    ],
+    [
+      ["--report", `${dir}/file`],
+      `paths: error: --report: ${dir}/file is a file, expected a folder`,
+    ],
+  ];
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => errors.push(line);
+  try {
+    for (const [argv, message] of cases) {
+      errors.length = 0;
+      let ran = false;
+      const code = await runTask(paths, () => {
+        ran = true;
+        return Promise.resolve();
+      }, argv);
+      assert.equal(code, 1, argv.join(" "));
+      assert.equal(ran, false, `${argv.join(" ")}: the task ran`);
+      assert.deepEqual(errors, [message]);
+    }
+    const ok = await runTask(paths, () => Promise.resolve(), [
+      "--in",
+      `${dir}/file`,
+      "--model",
+      dir,
+      "--out",
+      `${dir}/new.sqz`,
+      "--report",
+      `${dir}/new`,
+    ]);
+    assert.equal(ok, 0);
+  } finally {
+    console.error = original;
+  }
+});
+
+Deno.test("runTask() reports a closed output (broken pipe) as one line, exit 1", async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => errors.push(line);
+  try {
+    const code = await runTask(spec, () => {
+      throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    }, ["--in", "x"]);
+    assert.equal(code, 1);
+    assert.deepEqual(errors, ["probe: error: the output was closed (broken pipe)"]);
+  } finally {
+    console.error = original;
+  }
+});
