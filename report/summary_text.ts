@@ -25,7 +25,9 @@ export function summaryText(summary: Json, out: string): string {
     `  code: ${(code.mean_bytes_per_image as number).toFixed(1)} B/image ` +
       `(values ${(code.mean_value_bytes_per_image as number).toFixed(1)}, gaps ${
         (code.mean_gap_bytes_per_image as number).toFixed(1)
-      }, side ${(code.side_bytes as number) / (summary.n as number)}); model weights ${(summary.model as Json).weights_bytes} B`,
+      }, side ${(code.side_bytes as number) / (summary.n as number)}); model weights ${
+        (summary.model as Json).weights_bytes
+      } B`,
   );
   const knn = summary.knn as Json | undefined;
   if (knn) {

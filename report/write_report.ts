@@ -79,7 +79,8 @@ export async function writeReport(
       ...c.knn.describe(),
       labels: "SAS model family (label.model)",
       latent_space: "latent ẑ decoded from the code bytes",
-      image_space: `the model's network input (transform ${inputs.model.codec.model.transform.kind})`,
+      image_space:
+        `the model's network input (transform ${inputs.model.codec.model.transform.kind})`,
       latent_accuracy: c.knn.accuracy("latent", inputs.knnK),
       image_accuracy: c.knn.accuracy("image", inputs.knnK),
       seconds: +((performance.now() - t0) / 1000).toFixed(2),

@@ -76,8 +76,8 @@ const spec = {
     examples: { type: "int", help: "example images in examples.svg", default: 4, min: 0 },
   },
   examples: [
-    "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out report/",
-    "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out report/",
+    "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out reports/cpu/",
+    "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out reports/vs-hourglass/",
   ],
 } satisfies TaskSpec;
 

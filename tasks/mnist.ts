@@ -52,7 +52,7 @@ const spec = {
     out: {
       type: "string",
       help: "JSON report",
-      default: "report/mnist.json",
+      default: "reports/mnist.json",
       arg: "FILE",
       path: "out-file-mkdir",
     },
