@@ -23,13 +23,14 @@ export const MAX_MODEL_ID = 255;
 const F_CODES: readonly LatentTransform[] = ["z", "grad"];
 const QUANT_CODES: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 const DTYPE_CODES = ["float32"] as const;
-const RECORD_CODES: readonly SqzRecordKind[] = ["sparse", "bounded"];
+const RECORD_CODES: readonly SqzRecordKind[] = ["sparse", "bounded", "measurement"];
 
 /**
  * What each record's code is: a sparse code of z (version 1 files) or an error-bounded image
- * stream, optionally after the sparse code of the autoencoder's prediction (version 2).
+ * stream, optionally after the sparse code of the autoencoder's prediction (version 2), or a
+ * whole measured file (codec/measurement_record.ts).
  */
-export type SqzRecordKind = "sparse" | "bounded";
+export type SqzRecordKind = "sparse" | "bounded" | "measurement";
 
 /** Everything a `.sqz` reader needs to decode the codes that follow. */
 export interface SqzHeader {
@@ -68,7 +69,7 @@ export function encodeSqzHeader(h: SqzHeader): Uint8Array {
   checkUint(h.width, 1, 0xffff, "width");
   const kind = h.records ?? "sparse";
   // A bounded file without a model prediction has no latent size.
-  checkUint(h.ell, kind === "bounded" && n === 0 ? 0 : 1, 0xffffffff, "ell");
+  checkUint(h.ell, kind !== "sparse" && n === 0 ? 0 : 1, 0xffffffff, "ell");
   checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
   // version 2: one record-kind byte after the model id
   const extra = kind === "sparse" && !h.packedLabels ? 0 : 1;
@@ -148,7 +149,7 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     header.records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
     header.packedLabels = (byte & PACKED_LABELS_BIT) !== 0;
   }
-  const noLatent = header.records === "bounded" && n === 0;
+  const noLatent = (header.records ?? "sparse") !== "sparse" && n === 0;
   if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {
     throw new FormatError(`${name}: header: zero image size or latent size`);
   }
