@@ -164,3 +164,15 @@ Deno.test("compress/decompress tasks: NXcanSAS → .sqz → NXcanSAS keeps every
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("an irregular q grid (not a product of axes) is stored per pixel, bit-identical", () => {
+  const rows = ["0 0 1 1", "0.1 0 -2 1", "0 0.1 0 1", "0.1 0.11 4 1"];
+  const m = parseQxQyTable(rows.join("\n"), "skew.dat");
+  assert.equal(m.separable, false);
+  const back = decompressMeasurement(
+    compressMeasurement(m, { bound: { kind: "abs", a: 0.5 } }),
+    "skew.sqz",
+  );
+  assert.deepEqual([back.qx, back.qy, back.separable], [m.qx, m.qy, false]);
+  assert.equal(outside(m, back, { kind: "abs", a: 0.5 }), -1);
+});
