@@ -154,7 +154,8 @@ export function decodeMeasurement(
   const { height, width } = label;
   const n = height * width;
   try {
-    const grid = new Float64Array(inflate(parts[0]).buffer);
+    const gridBytes = inflate(parts[0]);
+    const grid = new Float64Array((label.separable ? gridBytes : unshuffle(gridBytes)).buffer);
     const [qx, qy] = label.separable
       ? expandAxes(grid, height, width)
       : [grid.slice(0, n), grid.slice(n)];
