@@ -154,8 +154,8 @@ export function decodeMeasurement(
   const { height, width } = label;
   const n = height * width;
   try {
-    const gridBytes = inflate(parts[0]);
-    const grid = new Float64Array((label.separable ? gridBytes : unshuffle(gridBytes)).buffer);
+    const gridRaw = inflate(parts[0]);
+    const grid = new Float64Array((label.separable ? gridRaw : unshuffle(gridRaw)).buffer);
     const [qx, qy] = label.separable
       ? expandAxes(grid, height, width)
       : [grid.slice(0, n), grid.slice(n)];
