@@ -3,6 +3,8 @@ import { basename } from "node:path";
 import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { RecordFileWriter } from "../pipeline/record_stream.ts";
+import { readMeasurement } from "../pipeline/measurement_file.ts";
+import { symmetricLinspaceGrid } from "../pipeline/measurement.ts";
 import {
   generationHeader,
   parseResolution,
@@ -37,6 +39,11 @@ const spec = {
       arg: "LIST",
     },
     ...DETECTOR_FLAGS,
+    "grid-from": {
+      type: "string",
+      help: "take --qmax and --size from a measured file's q grid (.h5, .dat)",
+      arg: "FILE",
+    },
     noise: {
       type: "string",
       help: "counting noise",
@@ -86,6 +93,19 @@ async function readPlugins(
   return out;
 }
 
+/** --qmax and --size, or the grid of the measured file named by --grid-from. */
+async function gridOf(
+  flags: { qmax: number; size: number; "grid-from"?: string; quiet?: boolean },
+): Promise<{ qmax: number; size: number }> {
+  const from = flags["grid-from"];
+  if (from === undefined) return { qmax: flags.qmax, size: flags.size };
+  const grid = symmetricLinspaceGrid(await readMeasurement(from));
+  if (!flags.quiet) {
+    console.error(`generate: ${from}: grid ${grid.size}×${grid.size}, qmax ${grid.qmax}`);
+  }
+  return grid;
+}
+
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const smearing = parseResolution(flags.resolution, flags.accuracy);
@@ -99,7 +119,7 @@ if (import.meta.main) {
     const settings: GenerationSettings = {
       seed: flags.seed,
       models,
-      grid: { qmax: flags.qmax, size: flags.size, ...smearing },
+      grid: { ...(await gridOf(flags)), ...smearing },
       noise: flags.noise,
       flux: flags.flux,
       plugins,
