@@ -7,7 +7,7 @@
 import { writeFileAtomic } from "./atomic_file.ts";
 import { FormatError, UsageError } from "./errors.ts";
 import type { Measurement } from "./measurement.ts";
-import { HDF5_MAGIC, readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
+import { checkHdf5Length, HDF5_MAGIC, readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
 import { formatQxQyTable, parseQxQyTable } from "./qxqy_ascii.ts";
 
 /** Extensions written as NXcanSAS; `.dat`, `.txt`, `.asc` are written as QxQy tables. */
@@ -28,7 +28,10 @@ export async function readMeasurement(path: string): Promise<Measurement> {
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  if (HDF5_MAGIC.every((b, i) => bytes[i] === b)) return await readNXcanSAS(path);
+  if (HDF5_MAGIC.every((b, i) => bytes[i] === b)) {
+    checkHdf5Length(bytes, path);
+    return await readNXcanSAS(path);
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -13,6 +13,31 @@ import { checkMeasurement, gridAxes, type Measurement } from "./measurement.ts";
 /** First bytes of every HDF5 file. */
 export const HDF5_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
 
+/**
+ * Throws a FormatError when an HDF5 file is shorter than the end-of-file address its superblock
+ * (at byte 0, versions 0–3) records: a truncated file, caught before the HDF5 library sees it.
+ */
+export function checkHdf5Length(bytes: Uint8Array, path: string): void {
+  if (bytes.length < 16) {
+    throw new FormatError(`${path}: truncated HDF5 file (${bytes.length} bytes)`);
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[8];
+  const offsets = version <= 1 ? bytes[13] : bytes[9];
+  const base = version === 0 ? 24 : version === 1 ? 28 : 12;
+  const at = base + 2 * offsets; // base address, one other address, then the end-of-file address
+  if (offsets !== 8 || version > 3) return; // an unusual layout: left to the library
+  if (bytes.length < at + 8) {
+    throw new FormatError(`${path}: truncated HDF5 file (${bytes.length} bytes)`);
+  }
+  const eof = v.getBigUint64(at, true) + v.getBigUint64(base, true);
+  if (BigInt(bytes.length) < eof) {
+    throw new FormatError(
+      `${path}: truncated HDF5 file: ${bytes.length} bytes, its superblock says ${eof}`,
+    );
+  }
+}
+
 /** An attribute as kept: its JSON value, HDF5 dtype and shape. */
 interface KeptAttribute {
   value: unknown;
