@@ -144,3 +144,31 @@ Deno.test("a written NXcanSAS file has the input's groups, attributes and arrays
   for (const path of Object.keys(a)) assert.deepEqual(b[path], a[path], path);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a table with a mask column becomes NXcanSAS with I, Idev, Qx, Qy, mask and units", async () => {
+  const rows = [
+    "Data columns Qx - Qy - I(Qx,Qy) - err(I) - Qz - SigmaQ_parall - SigmaQ_perp - Mask",
+  ];
+  for (let r = 0; r < 2; r++) {
+    for (let c = 0; c < 3; c++) {
+      rows.push(`${c / 10} ${r / 10} ${c - r} 0.5 0 0 0 ${c === 1 ? 1 : 0}`);
+    }
+  }
+  const m = parseQxQyTable(rows.join("\n"), "masked.dat");
+  const dir = await Deno.makeTempDir();
+  await writeMeasurement(`${dir}/m.h5`, m);
+  const back = await readMeasurement(`${dir}/m.h5`);
+  assert.deepEqual([back.height, back.width], [2, 3]);
+  assert.deepEqual(back.mask, Uint8Array.of(0, 1, 0, 0, 1, 0));
+  assert.deepEqual([back.intensity, back.qx, back.units], [m.intensity, m.qx, m.units]);
+  const python = await pythonWithH5py();
+  if (python !== null) {
+    const dump = await h5pyDump(python, `${dir}/m.h5`);
+    const data = dump["/sasentry01/sasdata01"];
+    assert.deepEqual([data.attrs.canSAS_class, data.attrs.signal], ["SASdata", "I"]);
+    assert.deepEqual(dump["/sasentry01/sasdata01/mask"].value, [0, 1, 0, 0, 1, 0]);
+    assert.equal(dump["/sasentry01/sasdata01/Qx"].attrs.units, "1/A");
+    assert.deepEqual(dump["/sasentry01/sasdata01/I"].shape, [2, 3]);
+  } else console.warn("h5py part skipped: python3-h5py is not installed");
+  await Deno.remove(dir, { recursive: true });
+});
