@@ -172,3 +172,54 @@ Deno.test("a table with a mask column becomes NXcanSAS with I, Idev, Qx, Qy, mas
   } else console.warn("h5py part skipped: python3-h5py is not installed");
   await Deno.remove(dir, { recursive: true });
 });
+
+/** Writes a small NXcanSAS file with h5wasm: `q` chooses 1-D Qx/Qy axes or one Q[2, H, W]. */
+async function smallNXcanSAS(path: string, q: "axes" | "Q" | "1-D") {
+  const h5wasm = (await import("h5wasm/node")).default;
+  await h5wasm.ready;
+  const f = new h5wasm.File(path, "w");
+  const entry = f.create_group("entry");
+  entry.create_attribute("canSAS_class", "SASentry");
+  const data = entry.create_group("data");
+  data.create_attribute("canSAS_class", "SASdata");
+  data.create_attribute("signal", "I");
+  const I = Float64Array.of(1, -2, 0, 4, 5, 6);
+  if (q === "1-D") data.create_dataset({ name: "I", data: I, shape: [6], dtype: "<d" });
+  else data.create_dataset({ name: "I", data: I, shape: [2, 3], dtype: "<d" });
+  if (q === "Q") {
+    const qs = Float64Array.of(0, 1, 2, 0, 1, 2, 5, 5, 5, 6, 6, 6);
+    data.create_dataset({ name: "Q", data: qs, shape: [2, 2, 3], dtype: "<d" });
+  } else {
+    data.create_dataset({ name: "Qx", data: Float64Array.of(0, 1, 2), shape: [3], dtype: "<d" });
+    data.create_dataset({ name: "Qy", data: Float64Array.of(5, 6), shape: [2], dtype: "<d" });
+  }
+  f.close();
+}
+
+Deno.test("readNXcanSAS() takes 1-D Qx/Qy axes or one Q[2, H, W], and writes them back alike", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const q of ["axes", "Q"] as const) {
+    await smallNXcanSAS(`${dir}/${q}.h5`, q);
+    const m = await readMeasurement(`${dir}/${q}.h5`);
+    assert.deepEqual([m.height, m.width, m.separable, m.sigma], [2, 3, true, null]);
+    assert.deepEqual(m.qx, Float64Array.of(0, 1, 2, 0, 1, 2));
+    assert.deepEqual(m.qy, Float64Array.of(5, 5, 5, 6, 6, 6));
+    await writeMeasurement(`${dir}/${q}.out.h5`, m);
+    const back = await readMeasurement(`${dir}/${q}.out.h5`);
+    assert.deepEqual([back.qx, back.qy, back.intensity], [m.qx, m.qy, m.intensity]);
+    assert.deepEqual(back.attributes, m.attributes); // same tree: 1-D axes stay 1-D, Q stays Q
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readNXcanSAS() says when an entry holds only 1-D data", async () => {
+  const dir = await Deno.makeTempDir();
+  await smallNXcanSAS(`${dir}/one.h5`, "1-D");
+  await assert.rejects(
+    readMeasurement(`${dir}/one.h5`),
+    (e: Error) =>
+      e instanceof FormatError &&
+      /one\.h5: no NXcanSAS SASentry with 2-D SASdata \(found entry\)/.test(e.message),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
