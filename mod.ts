@@ -17,6 +17,7 @@ export { gridAxes, type Measurement, type NamedColumn } from "./pipeline/measure
 export { readMeasurement, writeMeasurement } from "./pipeline/measurement_file.ts";
 export { readNXcanSAS, writeNXcanSAS } from "./pipeline/nxcansas.ts";
 export { formatQxQyTable, parseQxQyTable, readQxQyTable } from "./pipeline/qxqy_ascii.ts";
+export { formatRkh2D, parseRkh2D } from "./pipeline/rkh_ascii.ts";
 export { measurementRecords, writeMeasurementStream } from "./pipeline/measurement_stream.ts";
 export {
   type Chunk,

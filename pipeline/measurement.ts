@@ -39,7 +39,12 @@ export interface Measurement {
   /** Title of the measurement ("" when not given). */
   title: string;
   /** Source file, its format and, for HDF5, the entry and data group read. */
-  provenance: { file: string; format: "nxcansas" | "qxqy-ascii"; entry?: string; data?: string };
+  provenance: {
+    file: string;
+    format: "nxcansas" | "qxqy-ascii" | "rkh-ascii";
+    entry?: string;
+    data?: string;
+  };
   /**
    * Everything else the reader understood, for the writer of the same format: ASCII header
    * lines, or the HDF5 tree (groups, attributes, small datasets) — JSON-serializable.

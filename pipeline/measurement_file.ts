@@ -1,6 +1,6 @@
 /**
  * Measured files by content and name: {@link readMeasurement} tells NXcanSAS (HDF5 signature)
- * from a 2-D QxQy ASCII table; {@link writeMeasurement} picks the writer from the extension.
+ * from an ISIS RKH 2-D file and a 2-D QxQy ASCII table; {@link writeMeasurement} picks the writer from the extension.
  * @module
  */
 
@@ -9,6 +9,7 @@ import { FormatError, UsageError } from "./errors.ts";
 import type { Measurement } from "./measurement.ts";
 import { checkHdf5Length, HDF5_MAGIC, readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
 import { formatQxQyTable, parseQxQyTable } from "./qxqy_ascii.ts";
+import { formatRkh2D, looksLikeRkh, parseRkh2D } from "./rkh_ascii.ts";
 
 /** Extensions written as NXcanSAS; `.dat`, `.txt`, `.asc` are written as QxQy tables. */
 export const HDF5_EXTENSIONS = [".h5", ".hdf5", ".hdf", ".nxs"];
@@ -43,6 +44,7 @@ export async function readMeasurement(path: string): Promise<Measurement> {
       })`,
     );
   }
+  if (looksLikeRkh(text.split(/\r?\n|\r/, 400))) return parseRkh2D(text, path);
   return parseQxQyTable(text, path);
 }
 
@@ -51,7 +53,9 @@ export async function writeMeasurement(path: string, m: Measurement): Promise<vo
   const lower = path.toLowerCase();
   if (HDF5_EXTENSIONS.some((e) => lower.endsWith(e))) return await writeNXcanSAS(path, m);
   if (ASCII_EXTENSIONS.some((e) => lower.endsWith(e))) {
-    return await writeFileAtomic(path, formatQxQyTable(m));
+    // a separable RKH measurement goes back to RKH; everything else to a QxQy table
+    const rkh = m.provenance.format === "rkh-ascii" && m.separable;
+    return await writeFileAtomic(path, rkh ? formatRkh2D(m) : formatQxQyTable(m));
   }
   throw new UsageError(
     `${path}: unknown measurement extension; use ${[...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS]}`,
