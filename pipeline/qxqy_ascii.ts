@@ -33,7 +33,16 @@ export function parseQxQyTable(text: string, file: string): Measurement {
   const lines = text.split(/\r?\n|\r/);
   const labelAt = lines.findIndex((l) => /data columns/i.test(l));
   let start = labelAt + 1;
-  while (start < lines.length && !numeric(split(lines[start]))) {
+  // Without a label line, a header's line of instrument values (NIST: "MON CNT LAMBDA …" then
+  // numbers) is not data: data starts at a line of numbers followed by one with as many.
+  const startsData = (i: number) => {
+    const tokens = split(lines[i]);
+    if (!numeric(tokens) || labelAt >= 0) return numeric(tokens);
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() === "") j++;
+    return j >= lines.length || split(lines[j]).length === tokens.length;
+  };
+  while (start < lines.length && !startsData(start)) {
     if (labelAt < 0 && start > 200) break;
     start++;
   }

@@ -65,7 +65,12 @@ Deno.test("parseQxQyTable() reads a non-square table with a long header and extr
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 4; c++) rows.push(`${c * 0.1},${r * 0.2},${r - c},0.5,0,1e-3,2e-3`);
   }
-  const header = ["ASCII data created today", "LAMBDA DET_DIST", "6 13.1", "ASCII data"];
+  const header = [
+    "ASCII data created today",
+    "MON CNT LAMBDA DET_DIST",
+    "1e8 6 13.1",
+    "ASCII data",
+  ];
   const m = parseQxQyTable([...header, ...rows].join("\n"), "t.dat");
   assert.deepEqual([m.height, m.width, m.separable], [3, 4, true]);
   assert.deepEqual(m.extra.map((c) => c.name), ["Qz", "SigmaQ_parall", "SigmaQ_perp"]);
