@@ -9,6 +9,7 @@ import {
   type MeasurementBound,
 } from "../../codec/measurement_record.ts";
 import { decodeSqzHeader } from "../../codec/sqz_header.ts";
+import { readAllRecords } from "../../pipeline/record_stream.ts";
 import { h5pyDump, pythonWithH5py } from "../fixtures/h5py_dump.ts";
 
 const REAL = new URL("../../../shared/real/", import.meta.url).pathname;
@@ -144,9 +145,14 @@ Deno.test("compress/decompress tasks: NXcanSAS → .sqz → NXcanSAS keeps every
     `${dir}/x.sqz`,
   ]);
   await run("decompress", ["--quiet", "--in", `${dir}/x.sqz`, "--out", `${dir}/x.h5`]);
+  await run("decompress", ["--quiet", "--in", `${dir}/x.sqz`, "--out", `${dir}/x.ndjson`]);
+  const stream = await readAllRecords(`${dir}/x.ndjson`);
+  assert.deepEqual([stream.header.shape, stream.chunks[0].count], [[150, 150], 1]);
   const [m, back] = await Promise.all([readMeasurement(source), readMeasurement(`${dir}/x.h5`)]);
   assert.deepEqual([back.qx, back.qy, back.units, back.title], [m.qx, m.qy, m.units, m.title]);
   assert.equal(outside(m, back, { kind: "sigma", k: 0.5 }), -1);
+  const image = stream.chunks[0].data as Float32Array;
+  assert.deepEqual(image, Float32Array.from(back.intensity)); // the stream's image is I as float32
   const python = await pythonWithH5py();
   if (python === null) {
     console.warn(
