@@ -18,7 +18,12 @@ export { readMeasurement, writeMeasurement } from "./pipeline/measurement_file.t
 export { readNXcanSAS, writeNXcanSAS } from "./pipeline/nxcansas.ts";
 export { formatQxQyTable, parseQxQyTable, readQxQyTable } from "./pipeline/qxqy_ascii.ts";
 export { formatRkh2D, parseRkh2D } from "./pipeline/rkh_ascii.ts";
-export { measurementRecords, writeMeasurementStream } from "./pipeline/measurement_stream.ts";
+export {
+  measurementFromStream,
+  measurementRecords,
+  readMeasurementStream,
+  writeMeasurementStream,
+} from "./pipeline/measurement_stream.ts";
 export {
   type Chunk,
   chunkToFloat32,

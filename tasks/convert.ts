@@ -7,8 +7,12 @@ import { encodeNpy, parseNpy } from "../pipeline/npy.ts";
 import { type Chunk, type ChunkData, itemSize, makeHeader } from "../pipeline/record_format.ts";
 import { readRecords, writeRecords } from "../pipeline/record_stream.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
-import { isMeasurementPath, readMeasurement } from "../pipeline/measurement_file.ts";
-import { writeMeasurementStream } from "../pipeline/measurement_stream.ts";
+import {
+  isMeasurementPath,
+  readMeasurement,
+  writeMeasurement,
+} from "../pipeline/measurement_file.ts";
+import { readMeasurementStream, writeMeasurementStream } from "../pipeline/measurement_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -16,8 +20,9 @@ const spec = {
   usage: "--in FILE --out FILE",
   summary: "Convert .npy (N, …) arrays to the sasquash stream format (.ndjson[.gz]) and back.\n" +
     "npy → ndjson: the first axis indexes images. ndjson → npy: all images stacked; labels go to\n" +
-    "<out>.labels.json when present. A measured file (NXcanSAS .h5, QxQy ASCII .dat) becomes one\n" +
-    "image of I; its q grid, units and title go to the header, err(I) and mask to its label.",
+    "<out>.labels.json when present. A measured file (NXcanSAS .h5, QxQy or RKH ASCII .dat)\n" +
+    "becomes one float64 image of I, grid and metadata in the header, err(I) and mask in its\n" +
+    "label; such a stream (or a measured file) converts back to .h5 or .dat.",
   flags: {
     in: {
       type: "string",
@@ -100,7 +105,11 @@ if (import.meta.main) {
     let n: number;
     if (isMeasurementPath(from) && !isNpy(to)) {
       const m = await readMeasurement(from);
-      await writeMeasurementStream(to, m);
+      if (isMeasurementPath(to)) await writeMeasurement(to, m);
+      else await writeMeasurementStream(to, m);
+      n = 1;
+    } else if (isMeasurementPath(to)) {
+      await writeMeasurement(to, await readMeasurementStream(from));
       n = 1;
     } else if (isNpy(from) && !isNpy(to)) n = await npyToRecords(from, to, flags.chunk);
     else if (!isNpy(from) && isNpy(to)) n = await recordsToNpy(from, to);
