@@ -13,6 +13,8 @@ import {
 import { CodeCountStream } from "../codec/code_count_stream.ts";
 import { compressMeasurement, type MeasurementBound } from "../codec/measurement_record.ts";
 import { isMeasurementPath, readMeasurement } from "../pipeline/measurement_file.ts";
+import type { Measurement } from "../pipeline/measurement.ts";
+import { measurementFromStream } from "../pipeline/measurement_stream.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { PackLabelsStream } from "../codec/label_blocks.ts";
 import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
@@ -125,17 +127,20 @@ function measurementBound(
   return rel !== undefined ? { kind: "rel", r: rel } : { kind: "abs", a: abs! };
 }
 
-/** Compresses one measured file (NXcanSAS or QxQy table) into a measurement `.sqz`. */
+/** Compresses one measurement (from a measured file or stream) into a measurement `.sqz`. */
 async function compressMeasuredFile(
-  flags: { in: string; out: string; quiet?: boolean },
+  m: Measurement,
+  flags: { in: string; out: string; quiet?: boolean; model?: string },
   bound: MeasurementBound,
   sigmaRel: number,
 ) {
-  const m = await readMeasurement(flags.in);
+  if (flags.model !== undefined && !flags.quiet) {
+    console.error(`compress: ${flags.in}: measured files use the model-free predictors`);
+  }
   const bytes = compressMeasurement(m, { bound, sigmaRel }, flags.in);
   await writeFileAtomic(flags.out, bytes);
   if (!flags.quiet) {
-    const size = (await Deno.stat(flags.in)).size;
+    const size = flags.in === "-" ? 0 : (await Deno.stat(flags.in)).size;
     console.error(
       `compress: ${flags.in} (${m.height}×${m.width}, ${size} bytes) → ${bytes.length} bytes ` +
         `(ratio ${(size / bytes.length).toFixed(1)}×) → ${flags.out}`,
@@ -145,20 +150,21 @@ async function compressMeasuredFile(
 
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
+    const measuredBound = () =>
+      measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
     if (isMeasurementPath(flags.in)) {
-      if (flags.model !== undefined) {
-        console.error(`compress: ${flags.in}: measured files use the model-free predictors`);
-      }
-      const bound = measurementBound(
-        flags["max-rel-error"],
-        flags["max-abs-error"],
-        flags["max-sigma-error"],
-      );
-      return await compressMeasuredFile(flags, bound, flags["sigma-rel-error"]);
+      const m = await readMeasurement(flags.in);
+      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
+    }
+    const { header, chunks } = await readRecords(flags.in);
+    if (header.measurement !== undefined) {
+      // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
+      const m = measurementFromStream(header, await Array.fromAsync(chunks), flags.in);
+      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
     }
     if (flags["max-sigma-error"] !== undefined) {
       throw new UsageError(
-        "--max-sigma-error needs err(I): give a measured file (.h5, .dat) as --in",
+        "--max-sigma-error needs err(I): give a measured file (.h5, .dat) or its stream as --in",
       );
     }
     const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
@@ -171,7 +177,6 @@ if (import.meta.main) {
     let codec: ModelCodec | null = flags.model === undefined
       ? null
       : await openModelCodec(flags.model, settings);
-    const { header, chunks } = await readRecords(flags.in);
     const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
       quiet: flags.quiet,
     });

@@ -181,3 +181,20 @@ Deno.test("an irregular q grid (not a product of axes) is stored per pixel, bit-
   assert.deepEqual([back.qx, back.qy, back.separable], [m.qx, m.qy, false]);
   assert.equal(outside(m, back, { kind: "abs", a: 0.5 }), -1);
 });
+
+Deno.test("compress takes a measurement stream like the file it came from: the same .sqz bytes", async () => {
+  const dir = await Deno.makeTempDir();
+  const source = `${REAL}${FILES[2]}`;
+  const run = async (task: string, args: string[]) => {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(`../../tasks/${task}.ts`, import.meta.url).pathname, ...args],
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+  };
+  const k = ["--quiet", "--max-sigma-error", "0.5"];
+  await run("convert", ["--quiet", "--in", source, "--out", `${dir}/p.ndjson.gz`]);
+  await run("compress", [...k, "--in", `${dir}/p.ndjson.gz`, "--out", `${dir}/a.sqz`]);
+  await run("compress", [...k, "--in", source, "--out", `${dir}/b.sqz`]);
+  assert.deepEqual(await Deno.readFile(`${dir}/a.sqz`), await Deno.readFile(`${dir}/b.sqz`));
+  await Deno.remove(dir, { recursive: true });
+});
