@@ -13,6 +13,17 @@ export {
   UsageError,
 } from "./pipeline/errors.ts";
 export { atomicWritable, writeFileAtomic } from "./pipeline/atomic_file.ts";
+export { gridAxes, type Measurement, type NamedColumn } from "./pipeline/measurement.ts";
+export { readMeasurement, writeMeasurement } from "./pipeline/measurement_file.ts";
+export { readNXcanSAS, writeNXcanSAS } from "./pipeline/nxcansas.ts";
+export { formatQxQyTable, parseQxQyTable, readQxQyTable } from "./pipeline/qxqy_ascii.ts";
+export { formatRkh2D, parseRkh2D } from "./pipeline/rkh_ascii.ts";
+export {
+  measurementFromStream,
+  measurementRecords,
+  readMeasurementStream,
+  writeMeasurementStream,
+} from "./pipeline/measurement_stream.ts";
 export {
   type Chunk,
   chunkToFloat32,
@@ -43,6 +54,13 @@ export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";
 export { readSqzFileHeader } from "./codec/sqz_file_header.ts";
+export {
+  compressMeasurement,
+  decodeMeasurement,
+  decompressMeasurement,
+  encodeMeasurement,
+  type MeasurementBound,
+} from "./codec/measurement_record.ts";
 export { PackLabelsStream, unpackLabels, UnpackLabelsStream } from "./codec/label_blocks.ts";
 export {
   BoundedCompressStream,

@@ -26,13 +26,14 @@ export const MAX_MODEL_ID = 255;
 const F_CODES: readonly LatentTransform[] = ["z", "grad"];
 const QUANT_CODES: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 const DTYPE_CODES = ["float32"] as const;
-const RECORD_CODES: readonly SqzRecordKind[] = ["sparse", "bounded"];
+const RECORD_CODES: readonly SqzRecordKind[] = ["sparse", "bounded", "measurement"];
 
 /**
  * What each record's code is: a sparse code of z (version 1 files) or an error-bounded image
- * stream, optionally after the sparse code of the autoencoder's prediction (version 2).
+ * stream, optionally after the sparse code of the autoencoder's prediction (version 2), or a
+ * whole measured file (codec/measurement_record.ts).
  */
-export type SqzRecordKind = "sparse" | "bounded";
+export type SqzRecordKind = "sparse" | "bounded" | "measurement";
 
 /** Everything a `.sqz` reader needs to decode the codes that follow. */
 export interface SqzHeader {
@@ -71,7 +72,7 @@ export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array
   checkUint(h.width, 1, 0xffff, "width");
   const kind = h.records ?? "sparse";
   // A bounded file without a model prediction has no latent size.
-  checkUint(h.ell, kind === "bounded" && n === 0 ? 0 : 1, 0xffffffff, "ell");
+  checkUint(h.ell, kind !== "sparse" && n === 0 ? 0 : 1, 0xffffffff, "ell");
   checkUint(h.gapModelId, 0, 0xffffffff, "gapModelId");
   if (!SQZ_READABLE_VERSIONS.includes(version)) {
     throw new FormatError(
@@ -161,7 +162,7 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
     if (records !== "sparse") header.records = records;
     if ((byte & PACKED_LABELS_BIT) !== 0) header.packedLabels = true;
   }
-  const noLatent = header.records === "bounded" && n === 0;
+  const noLatent = (header.records ?? "sparse") !== "sparse" && n === 0;
   if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {
     throw new FormatError(`${name}: header: zero image size or latent size`);
   }

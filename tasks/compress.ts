@@ -11,6 +11,11 @@ import {
   type RecordBound,
 } from "../codec/bounded_records.ts";
 import { CodeCountStream } from "../codec/code_count_stream.ts";
+import { compressMeasurement, type MeasurementBound } from "../codec/measurement_record.ts";
+import { isMeasurementPath, readMeasurement } from "../pipeline/measurement_file.ts";
+import type { Measurement } from "../pipeline/measurement.ts";
+import { measurementFromStream } from "../pipeline/measurement_stream.ts";
+import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { PackLabelsStream } from "../codec/label_blocks.ts";
 import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
@@ -19,13 +24,16 @@ import { runTask, type TaskSpec } from "./_cli.ts";
 const spec = {
   name: "compress",
   usage:
-    "[--model DIR] --in data.ndjson[.gz] --out data.sqz [--max-rel-error R | --max-abs-error A]",
+    "[--model DIR] --in data.ndjson[.gz]|FILE.h5|FILE.dat --out data.sqz [--max-rel-error R | --max-abs-error A | --max-sigma-error K]",
   summary:
     "Encode every image with the trained model and write its sparse code (index gaps range-\n" +
     "coded under the model's gap distribution, non-zero values quantized) to a .sqz container.\n" +
     "With --max-rel-error or --max-abs-error every decoded pixel is guaranteed within the bound\n" +
     "(|Î−I| ≤ R·|I| or ≤ A); the model's reconstruction, when given and when it helps, is the\n" +
-    "prediction, otherwise spatial and symmetry predictors alone (no model needed).",
+    "prediction, otherwise spatial and symmetry predictors alone (no model needed).\n" +
+    "A measured file (NXcanSAS .h5, QxQy ASCII .dat) is kept whole: q grid, mask and metadata\n" +
+    "exactly, err(I) within --sigma-rel-error, I within the bound (--max-sigma-error K:\n" +
+    "|Î−I| ≤ K·err(I) per pixel); deno task decompress gives back .h5, .dat or .ndjson.",
   flags: {
     model: {
       type: "string",
@@ -53,6 +61,20 @@ const spec = {
       arg: "A",
       above: 0,
     },
+    "max-sigma-error": {
+      type: "number",
+      help: "measured files: every pixel within K·err(I)",
+      arg: "K",
+      above: 0,
+    },
+    "sigma-rel-error": {
+      type: "number",
+      help: "measured files: relative bound of err(I) itself",
+      arg: "R",
+      default: 0.01,
+      above: 0,
+      below: 1,
+    },
     "prediction-tolerance": {
       type: "number",
       help: "relative difference ε of another backend's model prediction the bound survives",
@@ -77,6 +99,7 @@ const spec = {
     "deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz",
     "deno task compress --max-rel-error 0.01 --in test.ndjson.gz --out test.sqz",
     "deno task compress --model runs/cpu --max-abs-error 1e-3 --in test.ndjson.gz --out test.sqz",
+    "deno task compress --max-sigma-error 0.5 --in run.h5 --out run.sqz",
   ],
 } satisfies TaskSpec;
 
@@ -89,8 +112,62 @@ function boundOf(rel: number | undefined, abs: number | undefined): RecordBound 
   return abs === undefined ? null : { kind: "abs", a: abs };
 }
 
+/** The bound on a measured file's I: exactly one of the three flags. */
+function measurementBound(
+  rel: number | undefined,
+  abs: number | undefined,
+  k: number | undefined,
+): MeasurementBound {
+  const given = [rel, abs, k].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    throw new UsageError(
+      "a measured file needs exactly one of --max-sigma-error, --max-rel-error, --max-abs-error",
+    );
+  }
+  if (k !== undefined) return { kind: "sigma", k };
+  return rel !== undefined ? { kind: "rel", r: rel } : { kind: "abs", a: abs! };
+}
+
+/** Compresses one measurement (from a measured file or stream) into a measurement `.sqz`. */
+async function compressMeasuredFile(
+  m: Measurement,
+  flags: { in: string; out: string; quiet?: boolean; model?: string },
+  bound: MeasurementBound,
+  sigmaRel: number,
+) {
+  if (flags.model !== undefined && !flags.quiet) {
+    console.error(`compress: ${flags.in}: measured files use the model-free predictors`);
+  }
+  const bytes = compressMeasurement(m, { bound, sigmaRel }, flags.in);
+  await writeFileAtomic(flags.out, bytes);
+  if (!flags.quiet) {
+    const size = flags.in === "-" ? 0 : (await Deno.stat(flags.in)).size;
+    console.error(
+      `compress: ${flags.in} (${m.height}×${m.width}, ${size} bytes) → ${bytes.length} bytes ` +
+        `(ratio ${(size / bytes.length).toFixed(1)}×) → ${flags.out}`,
+    );
+  }
+}
+
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
+    const measuredBound = () =>
+      measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
+    if (isMeasurementPath(flags.in)) {
+      const m = await readMeasurement(flags.in);
+      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
+    }
+    const { header, chunks } = await readRecords(flags.in);
+    if (header.measurement !== undefined) {
+      // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
+      const m = measurementFromStream(header, await Array.fromAsync(chunks), flags.in);
+      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
+    }
+    if (flags["max-sigma-error"] !== undefined) {
+      throw new UsageError(
+        "--max-sigma-error needs err(I): give a measured file (.h5, .dat) or its stream as --in",
+      );
+    }
     const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
     if (bound === null && flags.model === undefined) {
       throw new UsageError(
@@ -101,7 +178,6 @@ if (import.meta.main) {
     let codec: ModelCodec | null = flags.model === undefined
       ? null
       : await openModelCodec(flags.model, settings);
-    const { header, chunks } = await readRecords(flags.in);
     const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
       quiet: flags.quiet,
     });

@@ -1,9 +1,18 @@
-/** `deno task convert`: move arrays between numpy `.npy` files and the stream format. */
+/**
+ * `deno task convert`: move arrays between numpy `.npy` files and the stream format, and read
+ * measured files (NXcanSAS, QxQy tables) into it.
+ */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { encodeNpy, parseNpy } from "../pipeline/npy.ts";
 import { type Chunk, type ChunkData, itemSize, makeHeader } from "../pipeline/record_format.ts";
 import { readRecords, writeRecords } from "../pipeline/record_stream.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
+import {
+  isMeasurementPath,
+  readMeasurement,
+  writeMeasurement,
+} from "../pipeline/measurement_file.ts";
+import { readMeasurementStream, writeMeasurementStream } from "../pipeline/measurement_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -11,11 +20,13 @@ const spec = {
   usage: "--in FILE --out FILE",
   summary: "Convert .npy (N, …) arrays to the sasquash stream format (.ndjson[.gz]) and back.\n" +
     "npy → ndjson: the first axis indexes images. ndjson → npy: all images stacked; labels go to\n" +
-    "<out>.labels.json when present.",
+    "<out>.labels.json when present. A measured file (NXcanSAS .h5, QxQy or RKH ASCII .dat)\n" +
+    "becomes one float64 image of I, grid and metadata in the header, err(I) and mask in its\n" +
+    "label; such a stream (or a measured file) converts back to .h5 or .dat.",
   flags: {
     in: {
       type: "string",
-      help: "input .npy or .ndjson[.gz] ('-' = stdin for ndjson)",
+      help: "input .npy, .ndjson[.gz] ('-' = stdin for ndjson), or a measured .h5/.dat",
       arg: "FILE",
       path: "in-file",
       required: true,
@@ -29,7 +40,10 @@ const spec = {
     },
     chunk: { type: "int", help: "images per chunk when writing ndjson", default: 256, min: 1 },
   },
-  examples: ["deno task convert --in images.npy --out images.ndjson.gz"],
+  examples: [
+    "deno task convert --in images.npy --out images.ndjson.gz",
+    "deno task convert --in run.h5 --out run.ndjson",
+  ],
 } satisfies TaskSpec;
 
 const isNpy = (p: string) => p.endsWith(".npy");
@@ -96,7 +110,15 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const from = flags.in, to = flags.out;
     let n: number;
-    if (isNpy(from) && !isNpy(to)) n = await npyToRecords(from, to, flags.chunk);
+    if (isMeasurementPath(from) && !isNpy(to)) {
+      const m = await readMeasurement(from);
+      if (isMeasurementPath(to)) await writeMeasurement(to, m);
+      else await writeMeasurementStream(to, m);
+      n = 1;
+    } else if (isMeasurementPath(to)) {
+      await writeMeasurement(to, await readMeasurementStream(from));
+      n = 1;
+    } else if (isNpy(from) && !isNpy(to)) n = await npyToRecords(from, to, flags.chunk);
     else if (!isNpy(from) && isNpy(to)) n = await recordsToNpy(from, to);
     else throw new UsageError("one of --in/--out must be .npy and the other .ndjson[.gz]");
     if (!flags.quiet) console.error(`convert: ${n} images ${from} → ${to}`);

@@ -9,14 +9,19 @@ import { SqzReaderStream, type SqzRecord } from "../codec/sqz_container.ts";
 import { UnpackLabelsStream } from "../codec/label_blocks.ts";
 import { readSqzFileHeader } from "../codec/sqz_file_header.ts";
 import { hexId } from "../codec/sqz_header.ts";
+import { decompressMeasurement } from "../codec/measurement_record.ts";
+import { isMeasurementPath, writeMeasurement } from "../pipeline/measurement_file.ts";
+import { writeMeasurementStream } from "../pipeline/measurement_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "decompress",
-  usage: "[--model DIR] --in data.sqz --out recon.ndjson[.gz]",
+  usage: "[--model DIR] --in data.sqz --out recon.ndjson[.gz]|recon.h5|recon.dat",
   summary: "Decode a .sqz file made by `deno task compress` into images. Sparse codes and\n" +
     "error-bounded files made with a model prediction need that model; model-free error-bounded\n" +
-    "files need none. Another model, a bad checksum or a truncated file is a clear error.",
+    "files need none. Another model, a bad checksum or a truncated file is a clear error.\n" +
+    "A measured file's .sqz is written back as NXcanSAS (.h5, .nxs), a QxQy table (.dat) or\n" +
+    "a one-image stream (.ndjson[.gz]: I as the image, grid and metadata in the header).",
   flags: {
     model: {
       type: "string",
@@ -27,7 +32,7 @@ const spec = {
     in: { type: "string", help: "input .sqz", arg: "FILE", path: "in-file", required: true },
     out: {
       type: "string",
-      help: "output .ndjson[.gz] ('-' = stdout)",
+      help: "output .ndjson[.gz] ('-' = stdout); measured files also .h5 or .dat",
       arg: "FILE",
       path: "out-file",
       required: true,
@@ -38,6 +43,15 @@ const spec = {
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const fileHeader = await readSqzFileHeader(flags.in);
+    if (fileHeader.records === "measurement") {
+      const m = decompressMeasurement(await Deno.readFile(flags.in), flags.in);
+      if (isMeasurementPath(flags.out)) await writeMeasurement(flags.out, m);
+      else await writeMeasurementStream(flags.out, m);
+      if (!flags.quiet && flags.out !== "-") {
+        console.error(`decompress: ${m.height}×${m.width} measurement → ${flags.out}`);
+      }
+      return;
+    }
     const bounded = fileHeader.records === "bounded";
     const needsModel = !bounded || fileHeader.modelId.length > 0;
     if (needsModel && flags.model === undefined) {

@@ -4,6 +4,8 @@ import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { readRecords, RecordFileWriter } from "../pipeline/record_stream.ts";
 import { encodeHeaderLine, type StreamHeader } from "../pipeline/record_format.ts";
+import { readMeasurement } from "../pipeline/measurement_file.ts";
+import { symmetricLinspaceGrid } from "../pipeline/measurement.ts";
 import {
   generationHeader,
   parseResolution,
@@ -40,6 +42,11 @@ const spec = {
       arg: "LIST",
     },
     ...DETECTOR_FLAGS,
+    "grid-from": {
+      type: "string",
+      help: "take --qmax and --size from a measured file's q grid (.h5, .dat)",
+      arg: "FILE",
+    },
     noise: {
       type: "string",
       help: "counting noise",
@@ -121,6 +128,19 @@ async function checkComplete(
   }
 }
 
+/** --qmax and --size, or the grid of the measured file named by --grid-from. */
+async function gridOf(
+  flags: { qmax: number; size: number; "grid-from"?: string; quiet?: boolean },
+): Promise<{ qmax: number; size: number }> {
+  const from = flags["grid-from"];
+  if (from === undefined) return { qmax: flags.qmax, size: flags.size };
+  const grid = symmetricLinspaceGrid(await readMeasurement(from));
+  if (!flags.quiet) {
+    console.error(`generate: ${from}: grid ${grid.size}×${grid.size}, qmax ${grid.qmax}`);
+  }
+  return grid;
+}
+
 if (import.meta.main) {
   // Deno.exit, not exitCode: a worker stuck in a plugin's kernel must not keep the process alive.
   Deno.exit(
@@ -140,7 +160,7 @@ if (import.meta.main) {
       const settings: GenerationSettings = {
         seed: flags.seed,
         models,
-        grid: { qmax: flags.qmax, size: flags.size, ...smearing },
+        grid: { ...(await gridOf(flags)), ...smearing },
         noise: flags.noise,
         flux: flags.flux,
         plugins,
