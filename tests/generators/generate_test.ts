@@ -48,6 +48,29 @@ Deno.test("generation is byte-identical for 0 or 2 workers and for any sharding"
   const joined = [parts[0][0], ...parts.flatMap((p) => p.slice(1).filter((l) => l))].join("\n") +
     "\n";
   assert.equal(joined, one);
+  // deno task merge takes the parts in any order and writes the one-run file through the writer
+  const merged = await task(
+    "merge",
+    "--out",
+    `${dir}/merged.ndjson`,
+    ...[3, 1, 2].map((k) => `${dir}/s${k}.ndjson`),
+  );
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.equal(await text(`${dir}/merged.ndjson`), one);
+  const missing = await task(
+    "merge",
+    "--out",
+    `${dir}/bad.ndjson`,
+    `${dir}/s1.ndjson`,
+    `${dir}/s3.ndjson`,
+  );
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^merge: error: .*s3\.ndjson: image index \d+ where 8 was expected$/,
+  );
+  await assert.rejects(Deno.stat(`${dir}/bad.ndjson`));
+  await assert.rejects(Deno.stat(`${dir}/bad.ndjson.partial`));
   const { header, chunks } = await readAllRecords(`${dir}/one.ndjson`);
   assert.equal(header.seed, 5);
   assert.deepEqual(chunks.map((c) => c.count), [4, 4, 4, 4, 4, 2]);
