@@ -16,7 +16,7 @@ import {
 } from "../fixtures/slurm_cluster.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
-const why = await slurmUnavailable();
+const why = slurmUnavailable();
 if (why) console.warn(`slurm_cluster_test: skipped: ${why}`);
 
 async function task(env: Record<string, string>, name: string, ...args: string[]) {
@@ -39,7 +39,8 @@ function jobIds(stdout: string): string[] {
 const GENERATE = ["--n", "36", "--size", "16", "--chunk", "4", "--models", "sphere,guinier"];
 
 Deno.test({
-  name: "slurm arrays of generate (4 tasks) and evaluate (2 tasks) merge to the one-process files",
+  name: "slurm arrays of generate (4 tasks) and evaluate (2 tasks) merge to the one-process files" +
+    (why ? ` (skipped: ${why})` : ""),
   ignore: why !== undefined,
   async fn() {
     let cluster: SlurmCluster | undefined;
