@@ -13,6 +13,14 @@ import {
 import { CodeCountStream } from "../codec/code_count_stream.ts";
 import { PackLabelsStream } from "../codec/label_blocks.ts";
 import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
+import {
+  expandGlob,
+  isGlob,
+  outputsIn,
+  readInputList,
+  shardOfList,
+} from "../pipeline/input_files.ts";
+import { parseShard } from "../generators/host/generation_plan.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -34,11 +42,21 @@ const spec = {
     },
     in: {
       type: "string",
-      help: "images in the stream format ('-' = stdin)",
+      help: "images in the stream format ('-' = stdin), or a glob such as 'night/*.ndjson.gz'",
       arg: "FILE",
+    },
+    list: { type: "string", help: "a file listing the inputs, one path per line", arg: "FILE" },
+    shard: {
+      type: "string",
+      help: "compress only shard k of N of the inputs (a contiguous slice of the sorted list)",
+      arg: "k/N",
+    },
+    out: {
+      type: "string",
+      help: "output .sqz; a folder (NAME.sqz per input) for a glob, --list or --shard",
+      arg: "PATH",
       required: true,
     },
-    out: { type: "string", help: "output .sqz", arg: "FILE", required: true },
     "max-rel-error": {
       type: "number",
       help: "error-bounded: every pixel within R·|I|",
@@ -76,6 +94,7 @@ const spec = {
     "deno task compress --model runs/cpu --in test.ndjson.gz --out test.sqz",
     "deno task compress --max-rel-error 0.01 --in test.ndjson.gz --out test.sqz",
     "deno task compress --model runs/cpu --max-abs-error 1e-3 --in test.ndjson.gz --out test.sqz",
+    "deno task compress --model runs/cpu --in 'night/*.ndjson.gz' --shard 2/8 --out sqz/",
   ],
 } satisfies TaskSpec;
 
@@ -88,6 +107,96 @@ function boundOf(rel: number | undefined, abs: number | undefined): RecordBound 
   return abs === undefined ? null : { kind: "abs", a: abs };
 }
 
+/** The flags compressFile() reads. */
+type Flags = {
+  quiet: boolean;
+  prediction: "auto" | "model";
+  "prediction-tolerance": number;
+  "inline-labels": boolean;
+};
+
+/** The inputs and their outputs: one file, or a glob/list (its shard) into a folder. */
+async function plan(
+  flags: { in?: string; list?: string; shard?: string; out: string },
+): Promise<[string, string][]> {
+  if ((flags.in === undefined) === (flags.list === undefined)) {
+    throw new UsageError("give the inputs as --in FILE|GLOB or --list FILE (one of them)");
+  }
+  const many = flags.list !== undefined || isGlob(flags.in!) || flags.shard !== undefined;
+  if (!many) return [[flags.in!, flags.out]];
+  if (flags.in === "-") throw new UsageError("--shard takes a glob or --list, not stdin");
+  let inputs = flags.list !== undefined
+    ? await readInputList(flags.list)
+    : isGlob(flags.in!)
+    ? await expandGlob(flags.in!)
+    : [flags.in!];
+  if (flags.shard) {
+    const { index, count } = parseShard(flags.shard);
+    inputs = shardOfList(inputs, index, count);
+  }
+  await Deno.mkdir(flags.out, { recursive: true });
+  const outputs = outputsIn(flags.out, inputs, ".sqz");
+  return inputs.map((input, i) => [input, outputs[i]]);
+}
+
+/** Compresses one stream file `input` to the .sqz `output`. */
+async function compressFile(
+  input: string,
+  output: string,
+  bound: RecordBound | null,
+  model: ModelCodec | null,
+  flags: Flags,
+): Promise<void> {
+  let codec = model;
+  const { header, chunks } = await readRecords(input);
+  const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
+    quiet: flags.quiet,
+  });
+  const counted = new ProgressCountStream(progress);
+  const codes = new CodeCountStream();
+  const packed = !flags["inline-labels"];
+  const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
+  let encoded: ReadableStream;
+  let describe = () => "";
+  if (bound === null) {
+    encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, input))
+      .pipeThrough(codes).pipeThrough(pack())
+      .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
+  } else {
+    const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
+    if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
+      if (!flags.quiet) {
+        console.error(
+          `compress: ${input}: images are [${header.shape}], the model expects ` +
+            `[${codec.model.meta.image_shape}]: model-free prediction`,
+        );
+      }
+      codec = null;
+    }
+    const stream = new BoundedCompressStream({
+      height,
+      width,
+      bound,
+      codec,
+      predictionTolerance: flags["prediction-tolerance"],
+      prediction: flags.prediction,
+    }, input);
+    const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
+    encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
+      .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
+    describe = () =>
+      codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
+  }
+  await encoded.pipeTo(atomicWritable(output));
+  const size = (await Deno.stat(output)).size;
+  const ratio = (bytes: number) => (counted.bytes / bytes).toFixed(1);
+  progress.done(
+    `${codes.records} images${describe()}: ${counted.bytes} → ${size} bytes (file ratio ${
+      ratio(size)
+    }×; code only ${codes.bytes} bytes, ratio ${ratio(codes.bytes)}×) → ${output}`,
+  );
+}
+
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
@@ -96,58 +205,12 @@ if (import.meta.main) {
         "--model is required unless --max-rel-error or --max-abs-error is given",
       );
     }
+    const files = await plan(flags);
     const settings = { quant: flags.quant, threshold: flags.threshold };
-    let codec: ModelCodec | null = flags.model === undefined
+    const codec: ModelCodec | null = flags.model === undefined
       ? null
       : await openModelCodec(flags.model, settings);
-    const { header, chunks } = await readRecords(flags.in);
-    const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
-      quiet: flags.quiet,
-    });
-    const counted = new ProgressCountStream(progress);
-    const codes = new CodeCountStream();
-    const packed = !flags["inline-labels"];
-    const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
-    let encoded: ReadableStream;
-    let describe = () => "";
-    if (bound === null) {
-      encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, flags.in))
-        .pipeThrough(codes).pipeThrough(pack())
-        .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
-    } else {
-      const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
-      if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
-        if (!flags.quiet) {
-          console.error(
-            `compress: ${flags.in}: images are [${header.shape}], the model expects ` +
-              `[${codec.model.meta.image_shape}]: model-free prediction`,
-          );
-        }
-        codec.model.dispose();
-        codec = null;
-      }
-      const stream = new BoundedCompressStream({
-        height,
-        width,
-        bound,
-        codec,
-        predictionTolerance: flags["prediction-tolerance"],
-        prediction: flags.prediction,
-      }, flags.in);
-      const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
-      encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
-        .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
-      describe = () =>
-        codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
-    }
-    await encoded.pipeTo(atomicWritable(flags.out));
-    const size = (await Deno.stat(flags.out)).size;
-    const ratio = (bytes: number) => (counted.bytes / bytes).toFixed(1);
-    progress.done(
-      `${codes.records} images${describe()}: ${counted.bytes} → ${size} bytes (file ratio ${
-        ratio(size)
-      }×; code only ${codes.bytes} bytes, ratio ${ratio(codes.bytes)}×) → ${flags.out}`,
-    );
+    for (const [input, output] of files) await compressFile(input, output, bound, codec, flags);
     codec?.model.dispose();
   });
 }
