@@ -64,12 +64,14 @@ function header(p: SlurmPlan, name: string, extra: string[]): string[] {
   ];
   if (p.partition) lines.push(`#SBATCH --partition=${p.partition}`);
   if (p.time) lines.push(`#SBATCH --time=${p.time}`);
-  lines.push("set -euo pipefail", `cd ${shellQuote(p.repo)}`);
+  // The job starts in the folder sbatch ran in, so relative paths mean what they meant there.
+  lines.push("set -euo pipefail");
   return lines;
 }
 
 function run(p: SlurmPlan, task: string, args: string[]): string {
-  return [p.deno, "run", "-A", `tasks/${task}.ts`, "--quiet", ...args].map((a) =>
+  const config = `--config=${p.repo}/deno.json`;
+  return [p.deno, "run", "-A", config, `${p.repo}/tasks/${task}.ts`, "--quiet", ...args].map((a) =>
     a.startsWith("$") ? `"${a}"` : shellQuote(a)
   ).join(" ");
 }

@@ -35,15 +35,19 @@ Deno.test("slurmScripts() maps the array task id to --shard k/N and merges every
   );
   assert.match(s.array, /#SBATCH --time=1:00:00\n/);
   assert.ok(!s.array.includes("--partition"));
+  // no cd: the job runs where sbatch ran, so the stage's relative paths keep their meaning
+  assert.ok(!/\ncd /.test(s.array) && !/\ncd /.test(s.merge!));
   assert.ok(
     s.array.endsWith(
-      "/bin/deno run -A tasks/generate.ts --quiet --n 40 --models sphere,guinier " +
+      "/bin/deno run -A --config=/src/sasquash/deno.json /src/sasquash/tasks/generate.ts --quiet --n 40 --models sphere,guinier " +
         `--shard "$SLURM_ARRAY_TASK_ID/4" --out "/w/run.slurm/shards/part-\${SLURM_ARRAY_TASK_ID}.ndjson.gz"\n`,
     ),
     s.array,
   );
   const parts = [1, 2, 3, 4].map((k) => `/w/run.slurm/shards/part-${k}.ndjson.gz`).join(" ");
-  assert.ok(s.merge!.endsWith(`tasks/merge.ts --quiet --out /w/train.ndjson.gz ${parts}\n`));
+  assert.ok(
+    s.merge!.endsWith(`/src/sasquash/tasks/merge.ts --quiet --out /w/train.ndjson.gz ${parts}\n`),
+  );
   assert.ok(!s.merge!.includes("--array"));
 });
 
@@ -66,7 +70,9 @@ Deno.test("slurmScripts() evaluates into shard folders, compresses without a mer
   });
   assert.match(t.array, /#SBATCH --gres=gpu:1\n/);
   assert.ok(!t.array.includes("--array") && t.merge === undefined);
-  assert.ok(t.array.endsWith("tasks/train.ts --quiet --backend tensorflow --out /w/m\n"));
+  assert.ok(
+    t.array.endsWith("/src/sasquash/tasks/train.ts --quiet --backend tensorflow --out /w/m\n"),
+  );
 });
 
 Deno.test("shellQuote(), checkSlurmTime() and parseJobId() take and refuse what Slurm does", () => {
