@@ -19,9 +19,11 @@ const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const why = slurmUnavailable();
 if (why) console.warn(`slurm_cluster_test: skipped: ${why}`);
 
-async function task(env: Record<string, string>, name: string, ...args: string[]) {
+/** Runs a task in folder `cwd` (relative paths in its flags are relative to it). */
+async function task(cwd: string, env: Record<string, string>, name: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${TASKS}${name}.ts`, ...args],
+    cwd,
     env,
     stdout: "piped",
     stderr: "piped",
@@ -54,9 +56,11 @@ Deno.test({
       ]);
       cluster = await startSlurmCluster();
       const env = cluster.env;
-      const evaluate = ["--model", `${dir}/model`, "--data", `${dir}/test.ndjson`, "--batch", "8"];
+      // relative paths: the jobs run in the folder sbatch was called from
+      const evaluate = ["--model", "model", "--data", "test.ndjson", "--batch", "8"];
       const submitted = [
         await task(
+          dir,
           env,
           "slurm",
           "generate",
@@ -71,6 +75,7 @@ Deno.test({
           "4",
         ),
         await task(
+          dir,
           env,
           "slurm",
           "evaluate",
@@ -78,7 +83,7 @@ Deno.test({
           "--cpus",
           "1",
           "--out",
-          `${dir}/report`,
+          "report",
           "--array",
           "2",
         ),
@@ -87,6 +92,7 @@ Deno.test({
       assert.equal(jobs.length, 4, submitted.join("\n"));
       // the one-process references, while the cluster works
       await task(
+        dir,
         {},
         "generate",
         ...GENERATE,
@@ -96,7 +102,7 @@ Deno.test({
         "--out",
         `${dir}/one.ndjson`,
       );
-      await task({}, "evaluate", ...evaluate, "--quiet", "--out", `${dir}/one`);
+      await task(dir, {}, "evaluate", ...evaluate, "--quiet", "--out", "one");
       const states = await waitForJobs(cluster, jobs, 120);
       assert.deepEqual(states, [
         "COMPLETED,COMPLETED,COMPLETED,COMPLETED",
