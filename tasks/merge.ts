@@ -26,12 +26,6 @@ const spec = {
       required: true,
     },
     in: { type: "string", help: "comma list of parts (besides or instead of PART…)", arg: "FILES" },
-    "knn-k": {
-      type: "int",
-      help: "unused by shards; kept for the report's shape",
-      default: 5,
-      min: 1,
-    },
   },
   examples: [
     "deno task merge --out train.ndjson.gz parts/train-*.ndjson.gz",
@@ -74,7 +68,7 @@ if (import.meta.main) {
       out: flags.out,
       model: { dir: settings.model, codec },
       source: settings.source,
-      knnK: 5,
+      knnK: 5, // unused: shards refuse --knn
       zfp: false,
     });
     console.log(summaryText(summary, flags.out));
