@@ -108,7 +108,11 @@ export function slurmScripts(p: SlurmPlan): SlurmScripts {
     (_, i) =>
       p.stage === "generate" ? `${shards}/${partName(p.out, String(i + 1))}` : `${shards}/${i + 1}`,
   );
-  const merge = header(p, `sasquash-${p.stage}-merge`, [`#SBATCH --output=${logs}/%x-%j.out`]);
+  // A failed shard cancels the merge instead of leaving it pending forever.
+  const merge = header(p, `sasquash-${p.stage}-merge`, [
+    `#SBATCH --output=${logs}/%x-%j.out`,
+    "#SBATCH --kill-on-invalid-dep=yes",
+  ]);
   merge.push(run(p, "merge", ["--out", p.out, ...parts]));
   return { array: array.join("\n") + "\n", merge: merge.join("\n") + "\n" };
 }

@@ -49,6 +49,7 @@ Deno.test("slurmScripts() maps the array task id to --shard k/N and merges every
     s.merge!.endsWith(`/src/sasquash/tasks/merge.ts --quiet --out /w/train.ndjson.gz ${parts}\n`),
   );
   assert.ok(!s.merge!.includes("--array"));
+  assert.match(s.merge!, /\n#SBATCH --kill-on-invalid-dep=yes\n/);
 });
 
 Deno.test("slurmScripts() evaluates into shard folders, compresses without a merge, trains on one GPU", () => {
