@@ -39,8 +39,9 @@ export {
   RecordFileWriter,
   writeRecords,
 } from "./pipeline/record_stream.ts";
-export { mergeRecordFiles } from "./pipeline/record_merge.ts";
 export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
+export { joinShardFiles } from "./pipeline/join_shards.ts";
+export { expandGlob, readInputList, shardOfList } from "./pipeline/input_files.ts";
 export { encodeNpy, parseNpy } from "./pipeline/npy.ts";
 export { Progress, ProgressCountStream } from "./pipeline/progress.ts";
 export { type ImageErrors, imageErrors, meanImageErrors } from "./pipeline/image_error.ts";
@@ -108,4 +109,5 @@ export {
 } from "./models/mod.ts";
 export { loadFashionMnist, loadMnistDigits, parseIdx } from "./datasets/mod.ts";
 export { EvaluateStream } from "./evaluate/evaluate_stream.ts";
+export { ExactSum } from "./evaluate/exact_sum.ts";
 export { knnAccuracy, knnPredict } from "./evaluate/knn.ts";

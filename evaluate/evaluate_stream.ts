@@ -68,15 +68,17 @@ export async function evaluateBatch(
   return { metrics, latents, reconstruction, codedIndices: indices };
 }
 
-/** Evaluates chunks of images with a model and an optional baseline model. */
+/**
+ * Evaluates chunks of images with a model and an optional baseline model; `first` is the global
+ * index of the first image (a shard's start).
+ */
 export class EvaluateStream extends TransformStream<Chunk, EvaluatedBatch> {
-  constructor(model: ModelCodec, baseline?: ModelCodec, source = "input") {
+  constructor(model: ModelCodec, baseline?: ModelCodec, source = "input", first = 0) {
     const shape = model.model.meta.image_shape;
     const other = baseline?.model.meta.image_shape;
     if (other && other.join() !== shape.join()) {
       throw new TrainedModelError(`baseline model takes [${other}] images, the model [${shape}]`);
     }
-    let first = 0;
     super({
       async transform(chunk, controller) {
         if (chunk.count === 0) return;

@@ -4,6 +4,7 @@
  * @module
  */
 import { imageErrors } from "../pipeline/image_error.ts";
+import { ExactSum } from "./exact_sum.ts";
 
 /** Metrics of one image, as written to `images.ndjson`. */
 export interface ImageMetrics {
@@ -71,9 +72,24 @@ export interface ErrorAggregates {
   value_range: number;
 }
 
-/** Accumulates squared error, max abs error and value range over a stream of images. */
+/** What an {@linkcode ErrorAccumulator} holds, to merge accumulators of shards exactly. */
+export interface ErrorState {
+  /** Exact partials of the sum of squared errors. */
+  sum_squares: number[];
+  count: number;
+  max_abs: number;
+  /** Smallest and largest value seen (null before any pixel: JSON has no infinities). */
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * Accumulates squared error, max abs error and value range over a stream of images. Each batch's
+ * squared errors add up in order; the batch sums add up exactly, so shards that split the stream
+ * at batch boundaries merge to the same figures as one pass.
+ */
 export class ErrorAccumulator {
-  #sumSquares = 0;
+  #sumSquares = new ExactSum();
   #count = 0;
   #maxAbs = 0;
   #min = Infinity;
@@ -90,17 +106,38 @@ export class ErrorAccumulator {
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    this.#sumSquares += s;
+    this.#sumSquares.add(s);
     this.#count += x.length;
     this.#maxAbs = maxAbs;
     this.#min = min;
     this.#max = max;
   }
 
+  /** The state to carry to {@linkcode ErrorAccumulator.merge}. */
+  state(): ErrorState {
+    const empty = this.#count === 0;
+    return {
+      sum_squares: this.#sumSquares.partials(),
+      count: this.#count,
+      max_abs: this.#maxAbs,
+      min: empty ? null : this.#min,
+      max: empty ? null : this.#max,
+    };
+  }
+
+  /** Adds another accumulator's state, as if its pixels had been added here. */
+  merge(s: ErrorState): void {
+    this.#sumSquares.addAll(s.sum_squares);
+    this.#count += s.count;
+    this.#maxAbs = Math.max(this.#maxAbs, s.max_abs);
+    if (s.min !== null) this.#min = Math.min(this.#min, s.min);
+    if (s.max !== null) this.#max = Math.max(this.#max, s.max);
+  }
+
   /** The aggregates so far; null before any pixel. */
   result(): ErrorAggregates | null {
     if (this.#count === 0) return null;
-    const rmse = Math.sqrt(this.#sumSquares / this.#count);
+    const rmse = Math.sqrt(this.#sumSquares.value() / this.#count);
     const range = this.#max - this.#min;
     return {
       max_abs_error: this.#maxAbs,

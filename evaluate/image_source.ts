@@ -8,7 +8,7 @@ import { type Chunk, FLOAT_DTYPES, headerSha256 } from "../pipeline/record_forma
 import { readRecords } from "../pipeline/record_stream.ts";
 import { sliceChunk } from "../pipeline/batch_stream.ts";
 import type { ModelMeta } from "../models/model_io.ts";
-import { resolveModels } from "../generators/host/generation_plan.ts";
+import { resolveModels, shardRange } from "../generators/host/generation_plan.ts";
 import { imageStream } from "../generators/host/image_stream.ts";
 import { SasHost } from "../generators/host/pyodide_host.ts";
 import type { GenerationSettings } from "../generators/host/image_job.ts";
@@ -28,6 +28,8 @@ export interface SourceOptions {
   models?: string;
   workers: number;
   qmax: number;
+  /** Only this shard (0-based index of count) of the images, split at multiples of `align`. */
+  shard?: { index: number; count: number; align: number };
 }
 
 /** An opened source: its chunks, how many images to expect and where they came from. */
@@ -35,6 +37,10 @@ export interface ImageSource {
   chunks: ReadableStream<Chunk>;
   expected?: number;
   describe: Record<string, unknown>;
+  /** Global indices [first, end) of the images this source yields (a shard's slice). */
+  range: [number, number];
+  /** Images of the whole evaluation (all shards). */
+  total?: number;
   /** Notes for the user (e.g. the data look like the training data). */
   warnings: string[];
 }
@@ -49,10 +55,17 @@ export function trainingSeed(meta: ModelMeta): number | undefined {
 
 /** Opens the evaluation images for a model with metadata `meta`. */
 export async function openImageSource(meta: ModelMeta, o: SourceOptions): Promise<ImageSource> {
-  return o.data === undefined ? await generated(meta, o) : await fromFile(meta, o.data, o.n);
+  return o.data === undefined ? await generated(meta, o) : await fromFile(meta, o.data, o);
 }
 
-async function fromFile(meta: ModelMeta, path: string, n: number): Promise<ImageSource> {
+/** The slice [first, end) of `total` images that shard `o.shard` evaluates. */
+function sliceOf(total: number, o: SourceOptions): [number, number] {
+  if (!o.shard) return [0, total];
+  return shardRange(total, o.shard.align, o.shard.index, o.shard.count);
+}
+
+async function fromFile(meta: ModelMeta, path: string, o: SourceOptions): Promise<ImageSource> {
+  const n = o.n;
   const { header, chunks } = await readRecords(path);
   if (header.shape.join() !== meta.image_shape.join()) {
     throw new FormatError(
@@ -67,10 +80,18 @@ async function fromFile(meta: ModelMeta, path: string, n: number): Promise<Image
     warnings.push(`${path} has the same header as the model's training data`);
   }
   const total = typeof header.n === "number" ? Math.min(header.n, n) : undefined;
+  if (o.shard && total === undefined) {
+    throw new FormatError(`${path}: the header has no image count n, which --shard needs`);
+  }
+  const [first, end] = sliceOf(total ?? n, o);
   return {
-    chunks: chunks.pipeThrough(new TakeImagesStream(n)),
-    expected: total,
+    chunks: chunks.pipeThrough(new SkipImagesStream(first)).pipeThrough(
+      new TakeImagesStream(end - first),
+    ),
+    expected: total === undefined ? undefined : end - first,
     describe: { kind: "file", path, seed: header.seed ?? null },
+    range: [first, end],
+    total,
     warnings,
   };
 }
@@ -99,12 +120,31 @@ async function generated(meta: ModelMeta, o: SourceOptions): Promise<ImageSource
   const warnings = trained === undefined && o.seed === undefined
     ? [`training seed not recorded in the model; evaluating on seed ${seed}`]
     : [];
+  const [start, end] = sliceOf(o.n, o);
   return {
-    chunks: imageStream(settings, { start: 0, end: o.n, chunkSize: 64, workers: o.workers }),
-    expected: o.n,
+    chunks: imageStream(settings, { start, end, chunkSize: 64, workers: o.workers }),
+    expected: end - start,
+    range: [start, end],
+    total: o.n,
     describe: { kind: "generated", seed, models, qmax: o.qmax, training_seed: trained ?? null },
     warnings,
   };
+}
+
+/** Drops the first `n` images and passes the rest through. */
+export class SkipImagesStream extends TransformStream<Chunk, Chunk> {
+  constructor(n: number) {
+    let left = n;
+    super({
+      transform(chunk, controller) {
+        if (left >= chunk.count) left -= chunk.count;
+        else {
+          controller.enqueue(left > 0 ? sliceChunk(chunk, left, chunk.count) : chunk);
+          left = 0;
+        }
+      },
+    });
+  }
 }
 
 /** Passes through the first `n` images and then stops (cancelling the source). */

@@ -7,7 +7,12 @@
 import type { ImageLabel } from "../pipeline/record_format.ts";
 import { countGaps } from "../codec/gap_model.ts";
 import type { BatchResult } from "./evaluate_stream.ts";
-import { ErrorAccumulator, type ErrorAggregates, type ImageMetrics } from "./image_metrics.ts";
+import {
+  ErrorAccumulator,
+  type ErrorAggregates,
+  type ErrorState,
+  type ImageMetrics,
+} from "./image_metrics.ts";
 import { Series, summarize, type Summary } from "./summary_stats.ts";
 
 /** Metrics summarized with mean/median/min/max/p05/p95. */
@@ -77,20 +82,34 @@ export class MetricsReport {
   add(labels: ImageLabel[], images: Float32Array, result: BatchResult): void {
     this.errors.add(images, result.reconstruction);
     this.#pixels += images.length;
-    result.metrics.forEach((m, i) => {
-      this.all.add(m);
-      const family = String(labels[i]?.model ?? "unknown");
-      let g = this.families.get(family);
-      if (!g) this.families.set(family, g = new Group());
-      g.add(m);
-      this.#totals.bytes += m.code_bytes;
-      this.#totals.value += m.value_bytes;
-      this.#totals.gap += m.gap_bytes;
-      this.#totals.side += m.side_bytes;
-      this.#totals.nnz += m.code_nonzeros;
-      this.#totals.pixelsNonzero += m.pixels_nonzero;
-    });
+    result.metrics.forEach((m, i) => this.addImage(String(labels[i]?.model ?? "unknown"), m));
     for (const indices of result.codedIndices) countGaps(indices, this.gapCounts);
+  }
+
+  /** Add one image's metrics (as read back from images.ndjson) to the statistics and totals. */
+  addImage(family: string, m: ImageMetrics): void {
+    this.all.add(m);
+    let g = this.families.get(family);
+    if (!g) this.families.set(family, g = new Group());
+    g.add(m);
+    this.#totals.bytes += m.code_bytes;
+    this.#totals.value += m.value_bytes;
+    this.#totals.gap += m.gap_bytes;
+    this.#totals.side += m.side_bytes;
+    this.#totals.nnz += m.code_nonzeros;
+    this.#totals.pixelsNonzero += m.pixels_nonzero;
+  }
+
+  /** What images.ndjson does not hold: pixel count, error sums and gap counts. */
+  state(): ReportState {
+    return { pixels: this.#pixels, errors: this.errors.state(), gap_counts: [...this.gapCounts] };
+  }
+
+  /** Adds another report's {@linkcode ReportState} (its images go through `addImage`). */
+  mergeState(s: ReportState): void {
+    this.#pixels += s.pixels;
+    this.errors.merge(s.errors);
+    for (let d = 0; d < this.gapCounts.length; d++) this.gapCounts[d] += s.gap_counts[d] ?? 0;
   }
 
   /** Per-image values of one metric, in stream order. */
@@ -132,6 +151,13 @@ export class MetricsReport {
       families,
     };
   }
+}
+
+/** The part of a {@linkcode MetricsReport} that is not per-image, for merging shards. */
+export interface ReportState {
+  pixels: number;
+  errors: ErrorState;
+  gap_counts: number[];
 }
 
 /** Summary of one model: stats overall, aggregate ratios, code size, errors, per family. */

@@ -73,6 +73,8 @@ export function gapFigure(gapCounts: Float64Array, codecModel: GapModel, sigma2 
 
 /** One example for Fig. 3: input, reconstruction and decoded latent. */
 export interface Example {
+  /** Global index of the image in the evaluated stream. */
+  index: number;
   label: ImageLabel;
   relL2: number;
   image: Float32Array;

@@ -117,6 +117,7 @@ function keepExamples(
     if (seen.has(family) && batch.first + i >= limit) continue;
     seen.add(family);
     c.examples.push({
+      index: batch.first + i,
       label: batch.labels[i] ?? {},
       relL2: r.metrics[i].rel_l2,
       image: batch.images.slice(i * n, (i + 1) * n),

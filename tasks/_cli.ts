@@ -198,3 +198,25 @@ function isSystemError(e: unknown): boolean {
   return [E.NotFound, E.PermissionDenied, E.IsADirectory, E.NotADirectory, E.BrokenPipe]
     .some((kind) => e instanceof kind);
 }
+
+/**
+ * Splits `argv` into positional arguments and the flags (with their values) that `parseCli`
+ * takes, for tasks that name files after their flags (`merge --out F PART…`).
+ */
+export function splitPositional(
+  argv: string[],
+  spec: TaskSpec,
+): { parts: string[]; flags: string[] } {
+  const parts: string[] = [], flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("-") || a === "-") {
+      parts.push(a);
+      continue;
+    }
+    flags.push(a);
+    const f = spec.flags[a.replace(/^--?/, "").split("=")[0]];
+    if (f && f.type !== "boolean" && !a.includes("=") && i + 1 < argv.length) flags.push(argv[++i]);
+  }
+  return { parts, flags };
+}

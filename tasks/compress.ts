@@ -18,6 +18,14 @@ import { measurementFromStream } from "../pipeline/measurement_stream.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { PackLabelsStream } from "../codec/label_blocks.ts";
 import { type SqzInput, SqzWriterStream } from "../codec/sqz_container.ts";
+import {
+  expandGlob,
+  isGlob,
+  outputsIn,
+  readInputList,
+  shardOfList,
+} from "../pipeline/input_files.ts";
+import { parseShard } from "../generators/host/generation_plan.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -43,12 +51,21 @@ const spec = {
     },
     in: {
       type: "string",
-      help: "images in the stream format ('-' = stdin)",
+      help: "images in the stream format ('-' = stdin), or a glob such as 'night/*.ndjson.gz'",
       arg: "FILE",
-      path: "in-file",
+    },
+    list: { type: "string", help: "a file listing the inputs, one path per line", arg: "FILE" },
+    shard: {
+      type: "string",
+      help: "compress only shard k of N of the inputs (a contiguous slice of the sorted list)",
+      arg: "k/N",
+    },
+    out: {
+      type: "string",
+      help: "output .sqz; a folder (NAME.sqz per input) for a glob, --list or --shard",
+      arg: "PATH",
       required: true,
     },
-    out: { type: "string", help: "output .sqz", arg: "FILE", path: "out-file", required: true },
     "max-rel-error": {
       type: "number",
       help: "error-bounded: every pixel within R·|I|",
@@ -100,6 +117,7 @@ const spec = {
     "deno task compress --max-rel-error 0.01 --in test.ndjson.gz --out test.sqz",
     "deno task compress --model runs/cpu --max-abs-error 1e-3 --in test.ndjson.gz --out test.sqz",
     "deno task compress --max-sigma-error 0.5 --in run.h5 --out run.sqz",
+    "deno task compress --model runs/cpu --in 'night/*.ndjson.gz' --shard 2/8 --out sqz/",
   ],
 } satisfies TaskSpec;
 
@@ -131,100 +149,151 @@ function measurementBound(
 /** Compresses one measurement (from a measured file or stream) into a measurement `.sqz`. */
 async function compressMeasuredFile(
   m: Measurement,
-  flags: { in: string; out: string; quiet?: boolean; model?: string },
+  input: string,
+  output: string,
+  flags: Flags,
   bound: MeasurementBound,
-  sigmaRel: number,
-) {
+): Promise<void> {
   if (flags.model !== undefined && !flags.quiet) {
-    console.error(`compress: ${flags.in}: measured files use the model-free predictors`);
+    console.error(`compress: ${input}: measured files use the model-free predictors`);
   }
-  const bytes = compressMeasurement(m, { bound, sigmaRel }, flags.in);
-  await writeFileAtomic(flags.out, bytes);
+  const bytes = compressMeasurement(m, { bound, sigmaRel: flags["sigma-rel-error"] }, input);
+  await writeFileAtomic(output, bytes);
   if (!flags.quiet) {
-    const size = flags.in === "-" ? 0 : (await Deno.stat(flags.in)).size;
+    const size = input === "-" ? 0 : (await Deno.stat(input)).size;
     console.error(
-      `compress: ${flags.in} (${m.height}×${m.width}, ${size} bytes) → ${bytes.length} bytes ` +
-        `(ratio ${(size / bytes.length).toFixed(1)}×) → ${flags.out}`,
+      `compress: ${input} (${m.height}×${m.width}, ${size} bytes) → ${bytes.length} bytes ` +
+        `(ratio ${(size / bytes.length).toFixed(1)}×) → ${output}`,
     );
   }
 }
 
+/** The flags compressFile() reads. */
+type Flags = {
+  quiet: boolean;
+  model?: string;
+  prediction: "auto" | "model";
+  "prediction-tolerance": number;
+  "inline-labels": boolean;
+  "max-rel-error"?: number;
+  "max-abs-error"?: number;
+  "max-sigma-error"?: number;
+  "sigma-rel-error": number;
+};
+
+/** The inputs and their outputs: one file, or a glob/list (its shard) into a folder. */
+async function plan(
+  flags: { in?: string; list?: string; shard?: string; out: string },
+): Promise<[string, string][]> {
+  if ((flags.in === undefined) === (flags.list === undefined)) {
+    throw new UsageError("give the inputs as --in FILE|GLOB or --list FILE (one of them)");
+  }
+  const many = flags.list !== undefined || isGlob(flags.in!) || flags.shard !== undefined;
+  if (!many) return [[flags.in!, flags.out]];
+  if (flags.in === "-") throw new UsageError("--shard takes a glob or --list, not stdin");
+  let inputs = flags.list !== undefined
+    ? await readInputList(flags.list)
+    : isGlob(flags.in!)
+    ? await expandGlob(flags.in!)
+    : [flags.in!];
+  if (flags.shard) {
+    const { index, count } = parseShard(flags.shard);
+    inputs = shardOfList(inputs, index, count);
+  }
+  await Deno.mkdir(flags.out, { recursive: true });
+  const outputs = outputsIn(flags.out, inputs, ".sqz");
+  return inputs.map((input, i) => [input, outputs[i]]);
+}
+
+/**
+ * Compresses one input to the .sqz `output`: a measured file (.h5, .dat) or a measurement
+ * stream whole, any other stream image by image (sparse codes, or error-bounded with a bound).
+ */
+async function compressFile(
+  input: string,
+  output: string,
+  bound: RecordBound | null,
+  model: ModelCodec | null,
+  flags: Flags,
+): Promise<void> {
+  const measuredBound = () =>
+    measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
+  if (isMeasurementPath(input)) {
+    const m = await readMeasurement(input);
+    return await compressMeasuredFile(m, input, output, flags, measuredBound());
+  }
+  let codec = model;
+  const { header, chunks } = await readRecords(input);
+  if (header.measurement !== undefined) {
+    // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
+    const m = measurementFromStream(header, await Array.fromAsync(chunks), input);
+    return await compressMeasuredFile(m, input, output, flags, measuredBound());
+  }
+  if (flags["max-sigma-error"] !== undefined) {
+    throw new UsageError(
+      `--max-sigma-error needs err(I): ${input} is not a measured file (.h5, .dat) or its stream`,
+    );
+  }
+  if (bound === null && codec === null) {
+    throw new UsageError("--model is required unless --max-rel-error or --max-abs-error is given");
+  }
+  const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
+    quiet: flags.quiet,
+  });
+  const counted = new ProgressCountStream(progress);
+  const codes = new CodeCountStream();
+  const packed = !flags["inline-labels"];
+  const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
+  let encoded: ReadableStream;
+  let describe = () => "";
+  if (bound === null) {
+    encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, input))
+      .pipeThrough(codes).pipeThrough(pack())
+      .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
+  } else {
+    const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
+    if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
+      if (!flags.quiet) {
+        console.error(
+          `compress: ${input}: images are [${header.shape}], the model expects ` +
+            `[${codec.model.meta.image_shape}]: model-free prediction`,
+        );
+      }
+      codec = null;
+    }
+    const stream = new BoundedCompressStream({
+      height,
+      width,
+      bound,
+      codec,
+      predictionTolerance: flags["prediction-tolerance"],
+      prediction: flags.prediction,
+    }, input);
+    const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
+    encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
+      .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
+    describe = () =>
+      codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
+  }
+  await encoded.pipeTo(atomicWritable(output));
+  const size = (await Deno.stat(output)).size;
+  const ratio = (bytes: number) => (counted.bytes / bytes).toFixed(1);
+  progress.done(
+    `${codes.records} images${describe()}: ${counted.bytes} → ${size} bytes (file ratio ${
+      ratio(size)
+    }×; code only ${codes.bytes} bytes, ratio ${ratio(codes.bytes)}×) → ${output}`,
+  );
+}
+
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
-    const measuredBound = () =>
-      measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
-    if (isMeasurementPath(flags.in)) {
-      const m = await readMeasurement(flags.in);
-      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
-    }
-    const { header, chunks } = await readRecords(flags.in);
-    if (header.measurement !== undefined) {
-      // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
-      const m = measurementFromStream(header, await Array.fromAsync(chunks), flags.in);
-      return await compressMeasuredFile(m, flags, measuredBound(), flags["sigma-rel-error"]);
-    }
-    if (flags["max-sigma-error"] !== undefined) {
-      throw new UsageError(
-        "--max-sigma-error needs err(I): give a measured file (.h5, .dat) or its stream as --in",
-      );
-    }
     const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
-    if (bound === null && flags.model === undefined) {
-      throw new UsageError(
-        "--model is required unless --max-rel-error or --max-abs-error is given",
-      );
-    }
+    const files = await plan(flags);
     const settings = { quant: flags.quant, threshold: flags.threshold };
-    let codec: ModelCodec | null = flags.model === undefined
+    const codec: ModelCodec | null = flags.model === undefined
       ? null
       : await openModelCodec(flags.model, settings);
-    const progress = new Progress("compress", typeof header.n === "number" ? header.n : undefined, {
-      quiet: flags.quiet,
-    });
-    const counted = new ProgressCountStream(progress);
-    const codes = new CodeCountStream();
-    const packed = !flags["inline-labels"];
-    const pack = () => packed ? new PackLabelsStream() : new TransformStream<SqzInput, SqzInput>();
-    let encoded: ReadableStream;
-    let describe = () => "";
-    if (bound === null) {
-      encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, flags.in))
-        .pipeThrough(codes).pipeThrough(pack())
-        .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
-    } else {
-      const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
-      if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
-        if (!flags.quiet) {
-          console.error(
-            `compress: ${flags.in}: images are [${header.shape}], the model expects ` +
-              `[${codec.model.meta.image_shape}]: model-free prediction`,
-          );
-        }
-        codec.model.dispose();
-        codec = null;
-      }
-      const stream = new BoundedCompressStream({
-        height,
-        width,
-        bound,
-        codec,
-        predictionTolerance: flags["prediction-tolerance"],
-        prediction: flags.prediction,
-      }, flags.in);
-      const sqzHeader = { ...boundedSqzHeader(height, width, codec), packedLabels: packed };
-      encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
-        .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
-      describe = () =>
-        codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
-    }
-    await encoded.pipeTo(atomicWritable(flags.out));
-    const size = (await Deno.stat(flags.out)).size;
-    const ratio = (bytes: number) => (counted.bytes / bytes).toFixed(1);
-    progress.done(
-      `${codes.records} images${describe()}: ${counted.bytes} → ${size} bytes (file ratio ${
-        ratio(size)
-      }×; code only ${codes.bytes} bytes, ratio ${ratio(codes.bytes)}×) → ${flags.out}`,
-    );
+    for (const [input, output] of files) await compressFile(input, output, bound, codec, flags);
     codec?.model.dispose();
   });
 }

@@ -7,6 +7,9 @@ import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
 import { ReportSink } from "../report/report_sink.ts";
 import { writeReport } from "../report/write_report.ts";
 import { summaryText } from "../report/summary_text.ts";
+import { writeShardState } from "../report/shard_state.ts";
+import { parseShard } from "../generators/host/generation_plan.ts";
+import { UsageError } from "../pipeline/errors.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
@@ -74,19 +77,33 @@ const spec = {
       min: 1,
     },
     examples: { type: "int", help: "example images in examples.svg", default: 4, min: 0 },
+    shard: {
+      type: "string",
+      help: "evaluate only shard k of N (split at --batch multiples): images.ndjson + shard.json " +
+        "for deno task merge",
+      arg: "k/N",
+    },
   },
   examples: [
     "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out reports/cpu/",
     "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out reports/vs-hourglass/",
+    "deno task evaluate --model runs/cpu --n 150000 --shard 3/8 --out shards/3   # then deno task merge",
   ],
 } satisfies TaskSpec;
 
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const settings = { quant: flags.quant, threshold: flags.threshold };
+    const shard = flags.shard ? parseShard(flags.shard) : undefined;
+    if (shard && (flags.knn || flags.zfp || flags.baseline)) {
+      throw new UsageError("--shard does not combine with --knn, --zfp or --baseline");
+    }
     const codec = await openModelCodec(flags.model, settings);
     const baseline = flags.baseline ? await openModelCodec(flags.baseline, settings) : undefined;
-    const source = await openImageSource(codec.model.meta, flags);
+    const source = await openImageSource(codec.model.meta, {
+      ...flags,
+      shard: shard && { ...shard, align: flags.batch },
+    });
     if (!flags.quiet) { for (const w of source.warnings) console.error(`evaluate: note: ${w}`); }
     await Deno.mkdir(flags.out, { recursive: true });
     const progress = new Progress("evaluate", source.expected, { quiet: flags.quiet });
@@ -99,9 +116,28 @@ if (import.meta.main) {
     });
     await source.chunks
       .pipeThrough(new RebatchStream(flags.batch))
-      .pipeThrough(new EvaluateStream(codec, baseline, flags.data ?? "generator"))
+      .pipeThrough(new EvaluateStream(codec, baseline, flags.data ?? "generator", source.range[0]))
       .pipeTo(sink);
     progress.done(`→ ${flags.out}/images.ndjson`);
+    if (shard) {
+      const [first, end] = source.range;
+      await writeShardState(flags.out, sink.collected, {
+        k: shard.index + 1,
+        count: shard.count,
+        first,
+        end,
+      }, {
+        model: flags.model,
+        ...settings,
+        batch: flags.batch,
+        examples: flags.examples,
+        total: source.total ?? end,
+        source: source.describe,
+      });
+      console.log(`evaluated images ${first}..${end - 1} (shard ${flags.shard}) → ${flags.out}`);
+      codec.model.dispose();
+      return;
+    }
     const summary = await writeReport(sink.collected, {
       out: flags.out,
       model: { dir: flags.model, codec },

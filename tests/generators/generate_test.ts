@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readAllRecords } from "../../pipeline/record_stream.ts";
 import { shardRange } from "../../generators/host/generation_plan.ts";
-import { mergeRecordFiles } from "../../pipeline/record_merge.ts";
+import { joinShardFiles } from "../../pipeline/join_shards.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const PLUGINS = new URL("../fixtures/plugins/", import.meta.url).pathname;
@@ -47,8 +47,31 @@ Deno.test("generation is byte-identical for 0 or 2 workers and for any sharding"
   // every shard carries the run's header; merging the shards gives the one-run file
   assert.ok(parts.every((p) => p[0] === parts[0][0]));
   const shards = [1, 2, 3].map((k) => `${dir}/s${k}.ndjson`);
-  await mergeRecordFiles(shards, `${dir}/joined.ndjson`);
+  await joinShardFiles(shards, `${dir}/joined.ndjson`);
   assert.equal(await text(`${dir}/joined.ndjson`), one);
+  // deno task merge takes the parts in any order and writes the one-run file through the writer
+  const merged = await task(
+    "merge",
+    "--out",
+    `${dir}/merged.ndjson`,
+    ...[3, 1, 2].map((k) => `${dir}/s${k}.ndjson`),
+  );
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.equal(await text(`${dir}/merged.ndjson`), one);
+  const missing = await task(
+    "merge",
+    "--out",
+    `${dir}/bad.ndjson`,
+    `${dir}/s1.ndjson`,
+    `${dir}/s3.ndjson`,
+  );
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^merge: error: .*s3\.ndjson: image index \d+ where 8 was expected$/,
+  );
+  await assert.rejects(Deno.stat(`${dir}/bad.ndjson`));
+  await assert.rejects(Deno.stat(`${dir}/bad.ndjson.partial`));
   const { header, chunks } = await readAllRecords(`${dir}/one.ndjson`);
   assert.equal(header.seed, 5);
   assert.deepEqual(chunks.map((c) => c.count), [4, 4, 4, 4, 4, 2]);

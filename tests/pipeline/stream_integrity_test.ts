@@ -7,7 +7,7 @@ import {
   scanPartial,
   writeRecords,
 } from "../../pipeline/record_stream.ts";
-import { mergeRecordFiles } from "../../pipeline/record_merge.ts";
+import { joinShardFiles } from "../../pipeline/join_shards.ts";
 
 function chunks(n: number, per: number, first = 0): Chunk[] {
   const out = [];
@@ -191,20 +191,20 @@ async function writeShard(path: string, first: number, list: Chunk[]): Promise<v
   await w.commit();
 }
 
-Deno.test("mergeRecordFiles() joins shard files into the one-run file byte for byte", async () => {
+Deno.test("joinShardFiles() joins shard files by their positions into the one-run file", async () => {
   await writeShard(`${dir}/m1.ndjson`, 0, chunks(4, 4));
   await writeShard(`${dir}/m2.ndjson`, 4, chunks(8, 4, 4));
   const merged = `${dir}/merged.ndjson`;
-  assert.deepEqual(await mergeRecordFiles([`${dir}/m1.ndjson`, `${dir}/m2.ndjson`], merged), {
-    images: 12,
-  });
-  assert.equal(await Deno.readTextFile(merged), goodLines.join("\n") + "\n");
+  for (const order of [["m1", "m2"], ["m2", "m1"]]) {
+    const parts = order.map((name) => `${dir}/${name}.ndjson`);
+    assert.deepEqual(await joinShardFiles(parts, merged), { images: 12 });
+    assert.equal(await Deno.readTextFile(merged), goodLines.join("\n") + "\n");
+  }
   await assert.rejects(
-    mergeRecordFiles([`${dir}/m2.ndjson`, `${dir}/m1.ndjson`], `${dir}/bad.ndjson`),
+    joinShardFiles([`${dir}/m2.ndjson`], `${dir}/bad.ndjson`),
     (e: Error) =>
       e instanceof FormatError &&
-      e.message ===
-        `${dir}/m1.ndjson: starts at item 0, expected 12 (a shard is missing or out of order)`,
+      e.message === `${dir}/m2.ndjson: image index 4 where 0 was expected`,
   );
   await assert.rejects(Deno.stat(`${dir}/bad.ndjson`), Deno.errors.NotFound);
 });
