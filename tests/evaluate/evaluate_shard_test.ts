@@ -4,21 +4,11 @@ import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { writeRecords } from "../../pipeline/record_stream.ts";
 import { ExactSum } from "../../evaluate/exact_sum.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
+import { task } from "../fixtures/run_task.ts";
 
-const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
 const COUNT = 45;
 const images = sasImages(COUNT, 8, 11);
-
-async function task(name: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 async function ok(name: string, ...args: string[]) {
   const r = await task(name, ...args);

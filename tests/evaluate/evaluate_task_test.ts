@@ -13,21 +13,11 @@ import { imageMetrics } from "../../evaluate/image_metrics.ts";
 import { knnAccuracy } from "../../evaluate/knn.ts";
 import { MetricsReport } from "../../evaluate/metrics_report.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
+import { task } from "../fixtures/run_task.ts";
 
-const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
 const COUNT = 48;
 const images = sasImages(COUNT, 8, 5);
-
-async function task(name: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 const evaluate = (...args: string[]) => task("evaluate", ...args);
 

@@ -2,19 +2,11 @@ import assert from "node:assert/strict";
 import { readAllRecords } from "../../pipeline/record_stream.ts";
 import { shardRange } from "../../generators/host/generation_plan.ts";
 import { joinShardFiles } from "../../pipeline/join_shards.ts";
+import { task } from "../fixtures/run_task.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const PLUGINS = new URL("../fixtures/plugins/", import.meta.url).pathname;
 const MODELS = "sphere,lorentz,guinier,lamellar,power_law";
-
-async function task(name: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
-}
 
 async function generate(out: string, ...args: string[]) {
   const r = await task("generate", "--out", out, "--models", MODELS, "--chunk", "4", ...args);
