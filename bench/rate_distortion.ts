@@ -117,8 +117,8 @@ if (flags.model !== undefined) {
   codec = await openModelCodec(flags.model);
   // ε: the model's reconstruction by OpenBLAS (whole batch) against stock tfjs kernels (whole
   // batch) and against OpenBLAS one image at a time.
-  const z = await codec.model.encode(images);
   const scales = codec.model.scales(images);
+  const z = await codec.model.encode(images, "bench", scales);
   const native = await codec.model.decode(z, "bench", scales);
   const ell = codec.model.arch.ell;
   const single = new Float32Array(images.length);

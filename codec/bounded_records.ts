@@ -169,8 +169,8 @@ async function modelPredictions(
 ): Promise<{ codes: Uint8Array[]; predictions: Float32Array }> {
   const { ell } = codec.model.arch;
   const side = sideInfoBytes(codec.model.transform);
-  const z = await codec.model.encode(images, source);
   const scales = codec.model.scales(images, source);
+  const z = await codec.model.encode(images, source, scales);
   const count = scales.length;
   const zq = new Float32Array(count * ell);
   const codes: Uint8Array[] = [];

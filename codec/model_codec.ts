@@ -91,8 +91,8 @@ export class CompressStream extends TransformStream<Chunk, SqzInput> {
     super({
       async transform(chunk, controller) {
         const images = chunkToFloat32(chunk, codec.model.meta.image_shape, source);
-        const z = await codec.model.encode(images, source);
         const scales = codec.model.scales(images, source);
+        const z = await codec.model.encode(images, source, scales);
         for (let i = 0; i < chunk.count; i++) {
           const sparse = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
           const code = joinImageCode(scales[i], side, sparse);

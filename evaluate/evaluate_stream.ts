@@ -42,8 +42,8 @@ export async function evaluateBatch(
 ): Promise<BatchResult> {
   const { n, ell } = codec.model.arch;
   const count = images.length / n;
-  const z = await codec.model.encode(images, source);
   const scales = codec.model.scales(images, source);
+  const z = await codec.model.encode(images, source, scales);
   const side = sideInfoBytes(codec.model.transform);
   const latents = new Float32Array(count * ell);
   const stats: CodeSize[] = [];

@@ -33,8 +33,13 @@ export class TrainedModel {
     return this.meta.transform;
   }
 
-  /** Per-image side information of intensities [count × n] (zeros when the transform has none). */
+  /**
+   * Per-image side information of intensities [count × n] (zeros when the transform has none);
+   * a NaN or infinite pixel is a FormatError naming it.
+   */
   scales(intensities: Float32Array, source = "input"): Int16Array {
+    checkLength(intensities, this.arch.n, source);
+    assertFinite(intensities, this.arch.n, source);
     return imageScales(this.transform, intensities, this.arch.n, source);
   }
 
@@ -43,14 +48,21 @@ export class TrainedModel {
     return toNetwork(this.transform, intensities, this.scales(intensities, source));
   }
 
-  /** Intensities [count × n] → latents z [count × ℓ] (exact zeros where ReLU cut). */
-  async encode(intensities: Float32Array, source = "input"): Promise<Float32Array> {
+  /**
+   * Intensities [count × n] → latents z [count × ℓ] (exact zeros where ReLU cut); pass the
+   * images' `scales` when the caller needs them too, so they are computed once.
+   */
+  async encode(
+    intensities: Float32Array,
+    source = "input",
+    scales: Int16Array = this.scales(intensities, source),
+  ): Promise<Float32Array> {
     const { n, ell } = this.arch;
-    checkLength(intensities, n, source);
-    assertFinite(intensities, n, source);
     const count = intensities.length / n;
+    if (scales.length !== count) {
+      throw new Error(`encode: ${scales.length} scales for ${count} images`);
+    }
     const out = new Float32Array(count * ell);
-    const scales = this.scales(intensities, source);
     for (let first = 0; first < count; first += BLOCK) {
       const rows = Math.min(BLOCK, count - first);
       const x = toNetwork(

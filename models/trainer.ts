@@ -378,8 +378,9 @@ export async function evaluate(model: TrainedModel, images: Float32Array): Promi
   const { n, ell, f } = model.arch;
   const count = images.length / n;
   if (count === 0) return { errors: null, nnzMean: null };
-  const z = await model.encode(images, "validation images");
-  const reconstruction = await model.decode(z, "validation images", model.scales(images));
+  const scales = model.scales(images, "validation images");
+  const z = await model.encode(images, "validation images", scales);
+  const reconstruction = await model.decode(z, "validation images", scales);
   return {
     errors: meanImageErrors(images, reconstruction, n)!,
     nnzMean: countNonzero(z, ell, f) / count,
