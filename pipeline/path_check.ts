@@ -51,3 +51,8 @@ export async function checkPath(path: string, kind: PathKind, flag: string): Pro
     }
   }
 }
+
+/** Whether something exists at `path` (a missing parent counts as not existing). */
+export async function pathExists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}

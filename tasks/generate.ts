@@ -19,6 +19,7 @@ import { SasHost } from "../generators/host/pyodide_host.ts";
 import { loadPluginNames } from "../generators/host/plugin_loader.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { DETECTOR_FLAGS } from "./_detector_flags.ts";
+import { pathExists } from "../pipeline/path_check.ts";
 
 const spec = {
   name: "generate",
@@ -103,10 +104,6 @@ async function readPlugins(
   return out;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
 /** A complete output counts as done only if it is this run's: same header, same images. */
 async function checkComplete(
   path: string,
@@ -168,7 +165,7 @@ if (import.meta.main) {
       const shard = flags.shard ? parseShard(flags.shard) : { index: 0, count: 1 };
       const [first, end] = shardRange(flags.n, flags.chunk, shard.index, shard.count);
       const header = generationHeader(settings, flags.n);
-      if (flags.resume && flags.out !== "-" && await exists(flags.out)) {
+      if (flags.resume && flags.out !== "-" && await pathExists(flags.out)) {
         await checkComplete(flags.out, header, first, end);
         if (!flags.quiet) console.error(`generate: ${flags.out} is already complete`);
         return;

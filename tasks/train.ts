@@ -17,6 +17,7 @@ import { describeKernels } from "../models/kernel_choice.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
+import { pathExists } from "../pipeline/path_check.ts";
 
 const spec = {
   name: "train",
@@ -132,10 +133,6 @@ function describe(log: EpochLog): string {
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
 /** Learns ρ(δ) on the codes of the first training images and stores it with the model. */
 async function learnGaps(
   images: () => AsyncIterable<Float32Array>,
@@ -217,7 +214,7 @@ if (import.meta.main) {
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
       await learnGaps(source, header, flags.out, flags.quiet);
-      if (await exists(`${flags.out}/best/sasquash.json`)) {
+      if (await pathExists(`${flags.out}/best/sasquash.json`)) {
         await learnGaps(source, header, `${flags.out}/best`, flags.quiet);
       }
     } finally {

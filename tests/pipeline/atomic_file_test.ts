@@ -1,24 +1,21 @@
 import assert from "node:assert/strict";
 import { atomicWritable, writeFileAtomic } from "../../pipeline/atomic_file.ts";
 import { UsageError } from "../../pipeline/errors.ts";
+import { pathExists } from "../../pipeline/path_check.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
 
 Deno.test("atomicWritable() shows nothing at the target until close, then renames", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/out.txt`;
   const writer = atomicWritable(path).getWriter();
   await writer.write(bytes("one\n"));
-  assert.equal(await exists(path), false);
+  assert.equal(await pathExists(path), false);
   assert.equal(await Deno.readTextFile(`${path}.partial`), "one\n");
   await writer.write(bytes("two\n"));
   await writer.close();
   assert.equal(await Deno.readTextFile(path), "one\ntwo\n");
-  assert.equal(await exists(`${path}.partial`), false);
+  assert.equal(await pathExists(`${path}.partial`), false);
 });
 
 Deno.test("atomicWritable() removes its temporary file when the upstream fails", async () => {
@@ -31,8 +28,8 @@ Deno.test("atomicWritable() removes its temporary file when the upstream fails",
     },
   });
   await assert.rejects(failing.pipeTo(atomicWritable(path)), /upstream broke/);
-  assert.equal(await exists(path), false);
-  assert.equal(await exists(`${path}.partial`), false);
+  assert.equal(await pathExists(path), false);
+  assert.equal(await pathExists(`${path}.partial`), false);
 });
 
 Deno.test("atomicWritable() keeps a journal on abort and resumes it at a byte offset", async () => {
@@ -76,7 +73,7 @@ Deno.test("atomicWritable() refuses a second writer of one path, naming the firs
   );
   await first.close();
   assert.equal(await Deno.readTextFile(path), "first\n");
-  assert.equal(await exists(`${path}.partial.lock`), false);
+  assert.equal(await pathExists(`${path}.partial.lock`), false);
 });
 
 Deno.test("atomicWritable() takes over the lock of a process that is gone", async () => {
