@@ -62,6 +62,10 @@ export {
   encodeMeasurement,
   type MeasurementBound,
 } from "./codec/measurement_record.ts";
+export {
+  compressMeasurementWithModel,
+  decompressMeasurementWithModel,
+} from "./codec/measurement_model.ts";
 export { PackLabelsStream, unpackLabels, UnpackLabelsStream } from "./codec/label_blocks.ts";
 export {
   BoundedCompressStream,

@@ -51,7 +51,9 @@ export interface BoundedRecordOptions {
 }
 
 /** Modes tried when the prediction is forced: every predictor, no symmetry prior. */
-const PREDICTION_MODES = (["lorenzo", "interpolation", "smooth"] as const).map((predictor) => ({
+export const PREDICTION_MODES = (["lorenzo", "interpolation", "smooth"] as const).map((
+  predictor,
+) => ({
   predictor,
   usePrediction: true,
   symmetry: "none" as const,
@@ -162,7 +164,7 @@ export class BoundedCompressStream extends TransformStream<Chunk, SqzInput> {
 }
 
 /** Each image's model code and the reconstruction a decoder computes from it. */
-async function modelPredictions(
+export async function modelPredictions(
   codec: ModelCodec,
   images: Float32Array,
   source: string,
@@ -246,17 +248,33 @@ async function decodePredictions(
   const out = new Map<number, Float32Array>();
   const which = pending.flatMap(({ modelCode }, i) => modelCode.length > 0 ? [i] : []);
   if (codec === null || which.length === 0) return out;
+  const predictions = await reconstructFromCodes(
+    codec,
+    which.map((i) => pending[i].modelCode),
+    which.map((i) => `${name}: record ${pending[i].record.index}`),
+  );
+  which.forEach((i, j) => out.set(i, predictions[j]));
+  return out;
+}
+
+/**
+ * The model's reconstructions of image codes (side information + sparse z, as
+ * {@link modelPredictions} makes them), one batch; `wheres[i]` names code i in errors.
+ */
+export async function reconstructFromCodes(
+  codec: ModelCodec,
+  codes: Uint8Array[],
+  wheres: string[],
+): Promise<Float32Array[]> {
   const { ell, n } = codec.model.arch;
   const side = sideInfoBytes(codec.model.transform);
-  const zq = new Float32Array(which.length * ell);
-  const scales = new Int16Array(which.length);
-  which.forEach((i, j) => {
-    const where = `${name}: record ${pending[i].record.index}`;
-    const { scale, sparse } = splitImageCode(pending[i].modelCode, side, where);
+  const zq = new Float32Array(codes.length * ell);
+  const scales = new Int16Array(codes.length);
+  codes.forEach((code, j) => {
+    const { scale, sparse } = splitImageCode(code, side, wheres[j]);
     scales[j] = scale;
     decodeLatent(sparse, ell, codec.options, zq.subarray(j * ell, (j + 1) * ell));
   });
-  const predictions = await codec.model.decode(zq, name, scales);
-  which.forEach((i, j) => out.set(i, predictions.subarray(j * n, (j + 1) * n)));
-  return out;
+  const predictions = await codec.model.decode(zq, wheres[0] ?? "codes", scales);
+  return codes.map((_, j) => predictions.subarray(j * n, (j + 1) * n));
 }

@@ -18,6 +18,7 @@ import { FormatError, SasquashError, UsageError } from "../pipeline/errors.ts";
 import type { Measurement } from "../pipeline/measurement.ts";
 import { gridAxes } from "../pipeline/measurement.ts";
 import { decodeBounded, encodeBounded, readBoundedHeader } from "./bounded/bounded_codec.ts";
+import { PREDICTION_MODES } from "./bounded_records.ts";
 import { sigmaTolerance } from "./bounded/sigma_tolerance.ts";
 import { DEFAULT_SIGMA_REL } from "./bounded/uncertainty.ts";
 import { prefixWithLength, splitAtLength } from "./_length_prefix.ts";
@@ -36,6 +37,20 @@ export interface MeasurementCodeOptions {
   bound: MeasurementBound;
   /** Relative bound of err(I) (default 1 %). */
   sigmaRel?: number;
+  /** A trained model's prediction of I, offered to the coder of I (see codec/measurement_model.ts). */
+  prediction?: MeasurementPrediction;
+}
+
+/** A model's reconstruction of a measurement's I and the image code a decoder rebuilds it from. */
+export interface MeasurementPrediction {
+  /** The reconstruction, `height × width` float32. */
+  image: Float32Array;
+  /** The image's model code (side information + sparse z), stored when the prediction is used. */
+  code: Uint8Array;
+  /** Relative difference ε of a decoder's prediction that the bound survives. */
+  tolerance: number;
+  /** "auto": only when it makes the record smaller, model code included; "model": always. */
+  use: "auto" | "model";
 }
 
 /** What a record's label holds besides the coded arrays (JSON). */
@@ -53,6 +68,8 @@ export interface MeasurementLabel {
   title: string;
   provenance: Measurement["provenance"];
   attributes: Record<string, unknown>;
+  /** Present (true) when I is coded against a model's prediction: an 8th section holds its code. */
+  model?: true;
 }
 
 /** The float32 coder's bounds sit this much inside the requested ones (float32 rounding of I). */
@@ -99,11 +116,20 @@ export function encodeMeasurement(
     ? toleranceOf(sigmaHat!, opts.bound.k, sigmaStream)
     : undefined;
   const image32 = Float32Array.from(m.intensity);
-  const imageStream = encodeBounded(image32, {
-    ...shape,
-    bound: coderBound(opts.bound, m.intensity, image32, tolerance),
-  });
-  const imageHat = decodeBounded(imageStream, { tolerance }).image;
+  const coder = { ...shape, bound: coderBound(opts.bound, m.intensity, image32, tolerance) };
+  let imageStream = encodeBounded(image32, coder);
+  const p = opts.prediction;
+  let prediction: Float32Array | undefined;
+  if (p !== undefined && p.image.every(Number.isFinite)) {
+    const modes = p.use === "model" ? PREDICTION_MODES : undefined;
+    const predicted = { prediction: p.image, predictionTolerance: p.tolerance, modes };
+    const withModel = encodeBounded(image32, { ...coder, ...predicted });
+    const pays = withModel.length + p.code.length + 2 < imageStream.length;
+    if (readBoundedHeader(withModel).mode.usePrediction && (p.use === "model" || pays)) {
+      [imageStream, prediction] = [withModel, p.image];
+    }
+  }
+  const imageHat = decodeBounded(imageStream, { tolerance, prediction }).image;
   const within = boundCheck(opts.bound, m.sigma);
   const sigmaWithin = (x: number, i: number) =>
     Math.abs(x - m.sigma![i]) <= sigmaRel * Math.abs(m.sigma![i]);
@@ -115,6 +141,7 @@ export function encodeMeasurement(
     imageStream,
     exceptions(imageHat, m.intensity, mask, within),
     m.sigma ? exceptions(sigmaHat!, m.sigma, mask, sigmaWithin) : new Uint8Array(0),
+    ...(prediction ? [p!.code] : []),
   ];
   const label: MeasurementLabel = {
     measurement: 1,
@@ -131,25 +158,49 @@ export function encodeMeasurement(
     provenance: m.provenance,
     attributes: m.attributes,
   };
+  if (prediction) label.model = true;
   return {
     label,
     code: sections.reduceRight((rest, part) => prefixWithLength(part, rest), new Uint8Array(0)),
   };
 }
 
-/** Decodes a record made by {@link encodeMeasurement}; FormatError names `where`. */
+/** The sections of a record's code (8 with a model code, else 7). */
+function sectionsOf(label: MeasurementLabel, code: Uint8Array, where: string): Uint8Array[] {
+  if (label?.measurement !== 1) throw new FormatError(`${where}: label is not a measurement label`);
+  const parts: Uint8Array[] = [];
+  let rest = code;
+  for (let s = 0; s < SECTIONS + (label.model ? 1 : 0); s++) {
+    const split = splitAtLength(rest, where, `section ${s}`);
+    parts.push(split.first);
+    rest = split.rest;
+  }
+  return parts;
+}
+
+/** The model code of a record coded against a model's prediction, or null. */
+export function measurementModelCode(
+  label: MeasurementLabel,
+  code: Uint8Array,
+  where: string,
+): Uint8Array | null {
+  return label?.model ? sectionsOf(label, code, where)[SECTIONS] : null;
+}
+
+/**
+ * Decodes a record made by {@link encodeMeasurement}; FormatError names `where`. A record
+ * coded against a model's prediction needs it: the model's reconstruction of
+ * {@link measurementModelCode}.
+ */
 export function decodeMeasurement(
   label: MeasurementLabel,
   code: Uint8Array,
   where: string,
+  prediction?: Float32Array,
 ): Measurement {
-  if (label?.measurement !== 1) throw new FormatError(`${where}: label is not a measurement label`);
-  const parts: Uint8Array[] = [];
-  let rest = code;
-  for (let s = 0; s < SECTIONS; s++) {
-    const split = splitAtLength(rest, where, `section ${s}`);
-    parts.push(split.first);
-    rest = split.rest;
+  const parts = sectionsOf(label, code, where);
+  if (label.model && prediction === undefined) {
+    throw new UsageError(`${where}: coded against a model's prediction; decode it with the model`);
   }
   const { height, width } = label;
   const n = height * width;
@@ -168,7 +219,10 @@ export function decodeMeasurement(
       sigma = Float64Array.from(sigmaHat);
       applyExceptions(sigma, parts[6]);
     }
-    const intensity = Float64Array.from(decodeBounded(parts[4], { tolerance }).image);
+    const predicted = label.model ? prediction : undefined;
+    const intensity = Float64Array.from(
+      decodeBounded(parts[4], { tolerance, prediction: predicted }).image,
+    );
     applyExceptions(intensity, parts[5]);
     const m: Measurement = {
       height,
@@ -192,17 +246,19 @@ export function decodeMeasurement(
   }
 }
 
-/** A `.sqz` file holding one measurement record. */
+/**
+ * A `.sqz` file holding one measurement record; `model` is the `.sqz` header of the model whose
+ * prediction `opts.prediction` is, named in the file when the record uses it.
+ */
 export function compressMeasurement(
   m: Measurement,
   opts: MeasurementCodeOptions,
   where = "input",
+  model?: SqzHeader,
 ): Uint8Array {
   const { label, code } = encodeMeasurement(m, opts, where);
-  return encodeSqz(measurementSqzHeader(m.height, m.width), [{
-    code,
-    label: label as unknown as Record<string, unknown>,
-  }]);
+  const header = measurementSqzHeader(m.height, m.width, label.model ? model : undefined);
+  return encodeSqz(header, [{ code, label: label as unknown as Record<string, unknown> }]);
 }
 
 /** Reads back a file of {@link compressMeasurement}; `name` names it in errors. */
@@ -220,8 +276,13 @@ export function decompressMeasurement(bytes: Uint8Array, name: string): Measurem
   );
 }
 
-/** The header of a measurement file: no model, the image shape. */
-export function measurementSqzHeader(height: number, width: number): SqzHeader {
+/** The header of a measurement file: the model's fields with a prediction, zeros without. */
+export function measurementSqzHeader(
+  height: number,
+  width: number,
+  model?: SqzHeader,
+): SqzHeader {
+  if (model !== undefined) return { ...model, height, width, records: "measurement" };
   return {
     modelId: new Uint8Array(0),
     height,

@@ -11,7 +11,8 @@ import {
   type RecordBound,
 } from "../codec/bounded_records.ts";
 import { CodeCountStream } from "../codec/code_count_stream.ts";
-import { compressMeasurement, type MeasurementBound } from "../codec/measurement_record.ts";
+import type { MeasurementBound } from "../codec/measurement_record.ts";
+import { compressMeasurementWithModel, modelFits } from "../codec/measurement_model.ts";
 import { isMeasurementPath, readMeasurement } from "../pipeline/measurement_file.ts";
 import type { Measurement } from "../pipeline/measurement.ts";
 import { measurementFromStream } from "../pipeline/measurement_stream.ts";
@@ -41,7 +42,8 @@ const spec = {
     "prediction, otherwise spatial and symmetry predictors alone (no model needed).\n" +
     "A measured file (NXcanSAS .h5, QxQy ASCII .dat) is kept whole: q grid, mask and metadata\n" +
     "exactly, err(I) within --sigma-rel-error, I within the bound (--max-sigma-error K:\n" +
-    "|Î−I| ≤ K·err(I) per pixel); deno task decompress gives back .h5, .dat or .ndjson.",
+    "|Î−I| ≤ K·err(I) per pixel); deno task decompress gives back .h5, .dat or .ndjson. With\n" +
+    "--model of the file's shape, the model's reconstruction predicts I when it pays.",
   flags: {
     model: {
       type: "string",
@@ -146,23 +148,37 @@ function measurementBound(
   return rel !== undefined ? { kind: "rel", r: rel } : { kind: "abs", a: abs! };
 }
 
-/** Compresses one measurement (from a measured file or stream) into a measurement `.sqz`. */
+/**
+ * Compresses one measurement (from a measured file or stream) into a measurement `.sqz`, with the
+ * model's prediction of I when a model of the measurement's shape is given and it pays.
+ */
 async function compressMeasuredFile(
   m: Measurement,
   input: string,
   output: string,
   flags: Flags,
   bound: MeasurementBound,
+  codec: ModelCodec | null,
 ): Promise<void> {
-  if (flags.model !== undefined && !flags.quiet) {
-    console.error(`compress: ${input}: measured files use the model-free predictors`);
+  if (codec !== null && !modelFits(codec, m) && !flags.quiet) {
+    console.error(
+      `compress: ${input}: ${m.height}×${m.width} measurement, the model expects ` +
+        `[${codec.model.meta.image_shape}]: model-free prediction`,
+    );
   }
-  const bytes = compressMeasurement(m, { bound, sigmaRel: flags["sigma-rel-error"] }, input);
+  const { bytes, predicted } = await compressMeasurementWithModel(
+    m,
+    { bound, sigmaRel: flags["sigma-rel-error"] },
+    codec,
+    input,
+    { use: flags.prediction, predictionTolerance: flags["prediction-tolerance"] },
+  );
   await writeFileAtomic(output, bytes);
   if (!flags.quiet) {
     const size = input === "-" ? 0 : (await Deno.stat(input)).size;
+    const how = codec === null ? "" : predicted ? ", model prediction used" : ", model-free";
     console.error(
-      `compress: ${input} (${m.height}×${m.width}, ${size} bytes) → ${bytes.length} bytes ` +
+      `compress: ${input} (${m.height}×${m.width}, ${size} bytes${how}) → ${bytes.length} bytes ` +
         `(ratio ${(size / bytes.length).toFixed(1)}×) → ${output}`,
     );
   }
@@ -220,14 +236,14 @@ async function compressFile(
     measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
   if (isMeasurementPath(input)) {
     const m = await readMeasurement(input);
-    return await compressMeasuredFile(m, input, output, flags, measuredBound());
+    return await compressMeasuredFile(m, input, output, flags, measuredBound(), model);
   }
   let codec = model;
   const { header, chunks } = await readRecords(input);
   if (header.measurement !== undefined) {
     // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
     const m = measurementFromStream(header, await Array.fromAsync(chunks), input);
-    return await compressMeasuredFile(m, input, output, flags, measuredBound());
+    return await compressMeasuredFile(m, input, output, flags, measuredBound(), model);
   }
   if (flags["max-sigma-error"] !== undefined) {
     throw new UsageError(

@@ -9,7 +9,7 @@ import { SqzReaderStream, type SqzRecord } from "../codec/sqz_container.ts";
 import { UnpackLabelsStream } from "../codec/label_blocks.ts";
 import { readSqzFileHeader } from "../codec/sqz_file_header.ts";
 import { hexId } from "../codec/sqz_header.ts";
-import { decompressMeasurement } from "../codec/measurement_record.ts";
+import { decompressMeasurementWithModel } from "../codec/measurement_model.ts";
 import { isMeasurementPath, writeMeasurement } from "../pipeline/measurement_file.ts";
 import { writeMeasurementStream } from "../pipeline/measurement_stream.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
@@ -43,23 +43,27 @@ const spec = {
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const fileHeader = await readSqzFileHeader(flags.in);
-    if (fileHeader.records === "measurement") {
-      const m = decompressMeasurement(await Deno.readFile(flags.in), flags.in);
-      if (isMeasurementPath(flags.out)) await writeMeasurement(flags.out, m);
-      else await writeMeasurementStream(flags.out, m);
-      if (!flags.quiet && flags.out !== "-") {
-        console.error(`decompress: ${m.height}×${m.width} measurement → ${flags.out}`);
-      }
-      return;
-    }
+    const measurement = fileHeader.records === "measurement";
     const bounded = fileHeader.records === "bounded";
-    const needsModel = !bounded || fileHeader.modelId.length > 0;
+    const needsModel = !(bounded || measurement) || fileHeader.modelId.length > 0;
     if (needsModel && flags.model === undefined) {
       throw new TrainedModelError(
         `${flags.in}: made with model ${hexId(fileHeader.modelId)}; pass its folder with --model`,
       );
     }
     const codec: ModelCodec | null = needsModel ? await openModelCodec(flags.model!) : null;
+    if (measurement) {
+      const bytes = await Deno.readFile(flags.in);
+      const m = await decompressMeasurementWithModel(bytes, flags.in, codec);
+      codec?.model.dispose();
+      if (isMeasurementPath(flags.out)) await writeMeasurement(flags.out, m);
+      else await writeMeasurementStream(flags.out, m);
+      if (!flags.quiet && flags.out !== "-") {
+        const how = codec ? ", with the model's prediction" : "";
+        console.error(`decompress: ${m.height}×${m.width} measurement${how} → ${flags.out}`);
+      }
+      return;
+    }
     let file: Deno.FsFile;
     try {
       file = await Deno.open(flags.in, { read: true });
