@@ -22,7 +22,10 @@ export interface StreamOptions {
   end: number;
   /** Images per chunk; chunk c holds indices [c·chunkSize, (c+1)·chunkSize). */
   chunkSize: number;
-  /** Pyodide workers; 0 computes in this thread. */
+  /**
+   * Pyodide workers; 0 computes in this thread, except with plugins: they always run in (one)
+   * worker, so that `imageTimeout` can stop a plugin whose `Iq` never returns.
+   */
   workers: number;
   /**
    * Seconds one image may take before generation stops with a SasModelError naming the model
@@ -64,7 +67,7 @@ export function imageStream(
   options: StreamOptions,
 ): ReadableStream<Chunk> {
   const jobs = ranges(options);
-  if (options.workers === 0) {
+  if (options.workers === 0 && settings.plugins.length === 0) {
     let host: SasHost | undefined;
     let next = 0;
     return new ReadableStream<Chunk>({
@@ -79,7 +82,8 @@ export function imageStream(
       },
     });
   }
-  return workerStream(settings, jobs, options.workers, options.imageTimeout ?? 120);
+  const workers = Math.max(1, options.workers);
+  return workerStream(settings, jobs, workers, options.imageTimeout ?? 120);
 }
 
 function workerStream(

@@ -276,17 +276,20 @@ Deno.test("resume refuses another shard's partial, a finished file of other flag
 });
 
 Deno.test("a plugin whose Iq never returns stops generation after --image-timeout, naming it", async () => {
-  const r = await task(
-    "generate",
-    ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--workers", "1", "--image-timeout", "3"],
-    ...["--plugin", `${PLUGINS}never_returns.py`, "--models", "never_returns"],
-  );
-  assert.equal(r.code, 1, r.stderr);
-  assert.equal(
-    r.stderr.trim(),
-    'generate: error: model "never_returns": image 0 took over 3 s (does its Iq ever return?); ' +
-      "raise --image-timeout if it is only slow",
-  );
+  // --workers 0 too: a plugin always runs in a worker, where the timeout can stop it
+  for (const workers of ["1", "0"]) {
+    const r = await task(
+      "generate",
+      ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--workers", workers, "--image-timeout", "3"],
+      ...["--plugin", `${PLUGINS}never_returns.py`, "--models", "never_returns"],
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      'generate: error: model "never_returns": image 0 took over 3 s (does its Iq ever return?); ' +
+        "raise --image-timeout if it is only slow",
+    );
+  }
   const load = await task(
     "generate",
     ...["--out", `${dir}/loop.ndjson`, "--n", "2", "--image-timeout", "3"],
