@@ -177,7 +177,7 @@ export async function boundedCodes(
   chunks: Chunk[],
   progress?: Progress,
 ): Promise<CodedImages> {
-  const [height, width] = chunks[0]?.shape.length === 2 ? chunks[0].shape : [1, chunkSize(chunks)];
+  const [height, width] = gridOf(chunks[0]?.shape ?? [0]);
   const stream = new BoundedCompressStream({
     height,
     width,
@@ -302,6 +302,7 @@ function batchOf(chunks: Chunk[]): number {
   return Math.max(1, ...chunks.map((c) => c.count));
 }
 
-function chunkSize(chunks: Chunk[]): number {
-  return chunks[0]?.shape.reduce((a, b) => a * b, 1) ?? 1;
+/** Rows and columns of an image shape (a 1-D image is one row). */
+function gridOf(shape: number[]): number[] {
+  return shape.length === 2 ? shape : [1, shape.reduce((a, b) => a * b, 1)];
 }

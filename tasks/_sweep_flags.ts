@@ -26,9 +26,21 @@ export const SWEEP_FLAGS = {
 
 /** The sweep's settings when --sweep is given (lists checked; UsageError names the flag). */
 export function sweepSettings(
-  flags: { sweep: boolean; "sweep-bounds": string; "sweep-thresholds": string; batch: number },
+  flags: {
+    sweep: boolean;
+    "sweep-n": number;
+    "sweep-bounds": string;
+    "sweep-thresholds": string;
+    batch: number;
+  },
 ): SweepSettings | undefined {
-  if (!flags.sweep) return undefined;
+  if (!flags.sweep) {
+    const given = (["sweep-n", "sweep-bounds", "sweep-thresholds"] as const).filter((name) =>
+      flags[name] !== SWEEP_FLAGS[name].default
+    );
+    if (given.length) throw new UsageError(`--${given[0]} needs --sweep`);
+    return undefined;
+  }
   return {
     bounds: numberList("sweep-bounds", flags["sweep-bounds"], (v) => v > 0, "> 0"),
     thresholds: numberList("sweep-thresholds", flags["sweep-thresholds"], (v) => v >= 0, "≥ 0"),

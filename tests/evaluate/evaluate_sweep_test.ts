@@ -42,6 +42,7 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
     out,
   );
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /rate–distortion: \d+ configurations on 21 images → .*sweep\.json/);
   const sweep = JSON.parse(await Deno.readTextFile(`${out}/sweep.json`));
   const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
   assert.deepEqual(summary.sweep, sweep);
@@ -58,7 +59,7 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
   for (const coder of ["bounded", "bounded_ae"]) {
     const ratios = BOUNDS.map((b) => find(coder, "bound", b)).map((p) => {
       assert.equal(p.pixels_over_bound, 0, `${coder} at R = ${p.bound}`);
-      assert.ok((p.max_max_rel as number) <= (p.bound as number));
+      assert.ok((p.max_max_rel as number) <= (p.bound as number) * (1 + 1e-12));
       return p.median_ratio as number;
     });
     // A looser bound never costs more bytes on these images.
@@ -99,6 +100,7 @@ Deno.test("evaluate --sweep refuses bad lists, --sweep-n 0 and --shard in one li
       [["--sweep", "--sweep-thresholds", "0,,1"], /--sweep-thresholds must be/],
       [["--sweep", "--sweep-n", "0"], /--sweep-n must be ≥ 1/],
       [["--sweep", "--shard", "1/2"], /--shard does not combine with .*--sweep/],
+      [["--sweep-bounds", "0.01"], /--sweep-bounds needs --sweep/],
     ] as const
   ) {
     const r = await task("evaluate", ...common, ...flags, "--out", `${dir}/bad`);
