@@ -50,6 +50,7 @@ function keyValues(obj: Json | undefined): string {
 
 const SWEEP_COLUMNS = [
   ["images", "images"],
+  ["skipped", "left out"],
   ["median_ratio", "median ratio"],
   ["mean_ratio", "mean ratio"],
   ["aggregate_ratio", "Σ raw / Σ code"],
