@@ -5,27 +5,30 @@
  * Ratios are raw float32 bytes ÷ code bytes (code only) and ÷ the whole file (header, labels
  * packed in deflated blocks of 64, framing, CRCs), summed over the images; the labels' own JSON
  * bytes are printed for comparison. Every bounded pixel is checked after decoding, with the
- * model's prediction computed by OpenBLAS and again by the stock tfjs kernels.
+ * model's prediction computed by OpenBLAS and again by the stock tfjs kernels. The coders are
+ * those of `baselines/rate_distortion_sweep.ts` (`deno task evaluate --sweep`); this adds the
+ * whole-file sizes and the kernel checks.
  * Run: deno run -A bench/rate_distortion.ts --in /tmp/x.ndjson [--model DIR] [--limit 300]
  * @module
  */
 
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { BoundedCompressStream, BoundedDecompressStream } from "../codec/bounded_records.ts";
-import { CodeCountStream } from "../codec/code_count_stream.ts";
+import { BoundedDecompressStream, boundedSqzHeader } from "../codec/bounded_records.ts";
 import { PackLabelsStream, UnpackLabelsStream } from "../codec/label_blocks.ts";
-import {
-  CompressStream,
-  DecompressStream,
-  type ModelCodec,
-  openModelCodec,
-} from "../codec/model_codec.ts";
-import { SqzReaderStream, SqzWriterStream } from "../codec/sqz_container.ts";
-import { decodeSqzHeader } from "../codec/sqz_header.ts";
+import { type ModelCodec, openModelCodec } from "../codec/model_codec.ts";
+import { type SqzInput, SqzReaderStream, SqzWriterStream } from "../codec/sqz_container.ts";
 import type { SqzHeader } from "../codec/sqz_header.ts";
-import { boundedSqzHeader, type RecordBound } from "../codec/bounded_records.ts";
-import { zfpAvailable, zfpCompress, zfpDecompress } from "../baselines/zfp.ts";
+import { zfpAvailable } from "../baselines/zfp.ts";
+import {
+  aeCodes,
+  boundedCodes,
+  type CodedImages,
+  pixelsOverBound,
+  SWEEP_CODERS,
+  sweepPoint,
+  zfpCodes,
+} from "../baselines/rate_distortion_sweep.ts";
 import { setNativeKernels } from "../models/native_kernels.ts";
 import { imageErrors } from "../pipeline/image_error.ts";
 import { type Chunk, makeChunk } from "../pipeline/record_format.ts";
@@ -67,19 +70,15 @@ console.log(
   `${count} images of ${height}×${width} from ${flags.in}; raw ${raw} bytes; labels ${labelJson} bytes of JSON`,
 );
 
-/** Runs a writer pipeline over the chunks; the whole file in memory and its code bytes. */
-async function writeFile(encoder: TransformStream<Chunk, { code: Uint8Array }>, header: SqzHeader) {
-  const codes = new CodeCountStream();
+/** The whole file of `codes` in memory: header, labels packed in blocks, records, end. */
+async function writeFile(codes: SqzInput[], header: SqzHeader): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  await ReadableStream.from(chunks).pipeThrough(encoder).pipeThrough(codes)
-    .pipeThrough(new PackLabelsStream()).pipeThrough(
-      new SqzWriterStream({ ...header, packedLabels: true }),
-    ).pipeTo(
-      new WritableStream({ write: (p) => void parts.push(p) }),
-    );
+  await ReadableStream.from(codes).pipeThrough(new PackLabelsStream()).pipeThrough(
+    new SqzWriterStream({ ...header, packedLabels: true }),
+  ).pipeTo(new WritableStream({ write: (p) => void parts.push(p) }));
   const file = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   parts.reduce((at, p) => (file.set(p, at), at + p.length), 0);
-  return { file, codeBytes: codes.bytes };
+  return file;
 }
 
 /** Decodes a file with `decoder` into one array of images. */
@@ -97,14 +96,7 @@ async function readFile(file: Uint8Array, decoder: (h: Promise<SqzHeader>) => Tr
   return out;
 }
 
-function over(decoded: Float32Array, bound: RecordBound): number {
-  let bad = 0;
-  for (let i = 0; i < images.length; i++) {
-    const lim = bound.kind === "rel" ? bound.r * Math.abs(images[i]) : bound.a;
-    if (!(Math.abs(decoded[i] - images[i]) <= lim)) bad++;
-  }
-  return bad;
-}
+const codeBytes = (c: CodedImages) => c.codes.reduce((a, r) => a + r.code.length, 0);
 
 function median(a: number[]): number {
   const s = [...a].sort((p, q) => p - q);
@@ -158,72 +150,48 @@ if (flags.model !== undefined) {
 }
 
 console.log(
-  "\n| coder | bound | code-only ratio | whole-file ratio | median per-image code ratio | prediction used | pixels over | encode s |",
+  "\n| coder | bound | code-only ratio | whole-file ratio | median per-image code ratio | prediction used | pixels over | encode + decode s |",
 );
 console.log("|---|---|---|---|---|---|---|---|");
 for (const r of [0.001, 0.01, 0.05, 0.1]) {
-  const bound: RecordBound = { kind: "rel", r };
   for (const withModel of codec === null ? [false] : [false, true]) {
     const use = withModel ? codec : null;
     const t0 = performance.now();
-    const stream = new BoundedCompressStream({
-      height,
-      width,
-      bound,
-      codec: use,
-      predictionTolerance: 1e-4,
-    });
-    const perImage: number[] = [];
-    const sizes = new TransformStream<{ code: Uint8Array }, { code: Uint8Array }>({
-      transform: (x, c) => (perImage.push(raw / count / x.code.length), c.enqueue(x)),
-    });
-    const { file, codeBytes } = await writeFile(
-      {
-        writable: stream.writable,
-        readable: stream.readable.pipeThrough(sizes),
-      } as unknown as TransformStream,
-      boundedSqzHeader(height, width, use),
-    );
+    const coded = await boundedCodes(use, r, chunks);
     const seconds = (performance.now() - t0) / 1000;
-    const header = decodeSqzHeader(
-      file.subarray(0, new DataView(file.buffer).getUint16(6, true)),
-      "bench",
-    );
-    let bad = over(await readFile(file, () => new BoundedDecompressStream(header, use)), bound);
+    const coder = withModel ? "bounded_ae" : "bounded";
+    const point = sweepPoint({ coder, bound: r }, images, n, coded, seconds);
+    const header = boundedSqzHeader(height, width, use);
+    const file = await writeFile(coded.codes, header);
+    let bad = point.pixels_over_bound!;
     if (withModel) {
+      // Again from the whole file, with the prediction computed by the stock tfjs kernels.
       setNativeKernels(false);
-      bad += over(await readFile(file, () => new BoundedDecompressStream(header, use)), bound);
+      const decoded = await readFile(file, () => new BoundedDecompressStream(header, use));
+      bad += pixelsOverBound(images, decoded, r);
       setNativeKernels(true);
     }
-    const name = withModel ? "bounded + AE prediction" : "bounded, model-free";
     console.log(
-      `| ${name} | R = ${r} | ${ratio(codeBytes)} | ${ratio(file.length)} | ${
-        median(perImage).toFixed(1)
-      }× | ${withModel ? stream.predicted : "—"} | ${bad}${withModel ? " (both kernels)" : ""} | ${
+      `| ${SWEEP_CODERS[coder]} | R = ${r} | ${ratio(codeBytes(coded))} | ${ratio(file.length)} | ${
+        point.median_ratio!.toFixed(1)
+      }× | ${withModel ? point.predicted : "—"} | ${bad}${withModel ? " (both kernels)" : ""} | ${
         seconds.toFixed(1)
       } |`,
     );
   }
   if (await zfpAvailable()) {
-    let bytes = 0, bad = 0, skipped = 0;
-    const tol = Math.log10(1 + r);
-    for (let k = 0; k < count; k++) {
-      const x = images.subarray(k * n, (k + 1) * n);
-      if (x.some((v) => !(v > 0))) {
-        skipped++;
-        continue;
-      }
-      const batch = { data: x.map(Math.log10), width, height };
-      const z = await zfpCompress(batch, tol);
-      bytes += z.length;
-      const y = (await zfpDecompress(z, { width, height, count: 1 }, tol)).map((v) => 10 ** v);
-      for (let i = 0; i < n; i++) if (!(Math.abs(y[i] - x[i]) <= r * Math.abs(x[i]))) bad++;
-    }
-    const coded = raw * (count - skipped) / count;
+    const point = sweepPoint(
+      { coder: "zfp", bound: r },
+      images,
+      n,
+      await zfpCodes(images, [height, width], r),
+      0,
+    );
+    const skipped = point.skipped ? ` (${point.skipped} images skipped: I ≤ 0)` : "";
     console.log(
       `| zfp -a log10(1+R) on log10 I | R = ${r} | ${
-        (coded / bytes).toFixed(1)
-      }× | — | — | — | ${bad}${skipped ? ` (${skipped} images skipped: I ≤ 0)` : ""} | — |`,
+        point.aggregate_ratio?.toFixed(1) ?? "—"
+      }× | — | — | — | ${point.pixels_over_bound}${skipped} | — |`,
     );
   }
 }
@@ -235,22 +203,14 @@ if (codec !== null) {
   );
   console.log("|---|---|---|---|---|");
   for (const threshold of flags.thresholds!.split(",").map(Number)) {
-    const c = await openModelCodec(flags.model!, { threshold });
-    const { file, codeBytes } = await writeFile(
-      new CompressStream(c, "bench") as unknown as TransformStream,
-      c.header,
-    );
-    const back = await readFile(file, (h) => new DecompressStream(c, h, 256, "bench"));
-    const errs = Array.from(
-      { length: count },
-      (_, k) => imageErrors(images.subarray(k * n, (k + 1) * n), back.subarray(k * n, (k + 1) * n)),
-    );
+    const coded = await aeCodes(codec, threshold, chunks);
+    const point = sweepPoint({ coder: "ae", threshold }, images, n, coded, 0);
+    const file = await writeFile(coded.codes, codec.header);
     console.log(
-      `| ${threshold} | ${ratio(codeBytes)} | ${ratio(file.length)} | ${
-        median(errs.map((e) => e.rel_l2)).toFixed(3)
-      } | ${median(errs.map((e) => e.max_rel)).toFixed(2)} |`,
+      `| ${threshold} | ${ratio(codeBytes(coded))} | ${ratio(file.length)} | ${
+        point.median_rel_l2!.toFixed(3)
+      } | ${point.median_max_rel!.toFixed(2)} |`,
     );
-    c.model.dispose();
   }
 }
 console.log(`\nbackend ${tf.getBackend()}`);

@@ -7,6 +7,11 @@
 import { MAX_TOTAL } from "../codec/range_coder.ts";
 import type { GapModel } from "../codec/gap_model.ts";
 import type { ImageLabel } from "../pipeline/record_format.ts";
+import {
+  SWEEP_CODERS,
+  type SweepCoder,
+  type SweepResult,
+} from "../baselines/rate_distortion_sweep.ts";
 import { colorize, encodePng } from "./png_image.ts";
 import { densityHistogram, escapeXml, linePlot, type LineSeries, svgDocument } from "./svg_plot.ts";
 
@@ -68,6 +73,32 @@ export function gapFigure(gapCounts: Float64Array, codecModel: GapModel, sigma2 
     xLabel: "gap δ",
     yLabel: "ρ(δ)",
     logY: true,
+  });
+}
+
+/**
+ * Rate–distortion on log-log axes: the median byte ratio against the median max pointwise
+ * relative error, one curve per coder of the sweep (coders without a point are left out).
+ */
+export function rateDistortionFigure(sweep: SweepResult): string {
+  const coders = Object.keys(SWEEP_CODERS) as SweepCoder[];
+  const series: LineSeries[] = coders.flatMap((coder, i) => {
+    const points = sweep.points.filter((p) =>
+      p.coder === coder && p.median_max_rel! > 0 && p.median_ratio! > 0
+    );
+    if (points.length === 0) return [];
+    const x = points.map((p) => Math.log10(p.median_max_rel!));
+    const y = points.map((p) => p.median_ratio!);
+    return [{ name: SWEEP_CODERS[coder], x, y, color: COLORS[i], markers: true }];
+  });
+  return linePlot(series, {
+    title: `Rate–distortion on ${sweep.images} images`,
+    xLabel: "median over images of maxᵢ |x̂ᵢ − xᵢ| / |xᵢ|",
+    yLabel: "median byte ratio (float32 / code)",
+    logY: true,
+    log10xLabels: true,
+    width: 560,
+    legend: "top-left",
   });
 }
 

@@ -1,6 +1,11 @@
 /** `index.html` of an evaluation report: summary tables and the SVG figures. @module */
 import { escapeXml } from "./svg_plot.ts";
 import type { Summary } from "../evaluate/summary_stats.ts";
+import {
+  SWEEP_CODERS,
+  type SweepPoint,
+  type SweepResult,
+} from "../baselines/rate_distortion_sweep.ts";
 
 const METRICS = [
   ["rel_l2", "relative L2 error"],
@@ -43,6 +48,40 @@ function keyValues(obj: Json | undefined): string {
     ).join("\n") + "</table>\n";
 }
 
+const SWEEP_COLUMNS = [
+  ["images", "images"],
+  ["skipped", "left out"],
+  ["median_ratio", "median ratio"],
+  ["mean_ratio", "mean ratio"],
+  ["aggregate_ratio", "Σ raw / Σ code"],
+  ["median_rms_rel", "median RMS rel."],
+  ["median_rel_l2", "median rel. L2"],
+  ["median_max_rel", "median max rel."],
+  ["max_max_rel", "largest max rel."],
+  ["pixels_over_bound", "pixels over R"],
+  ["predicted", "prediction used"],
+] as const;
+
+/** The rate–distortion section: figure, one row per configuration, notes. */
+function sweepSection(sweep: (SweepResult & { figure: string }) | undefined): string {
+  if (!sweep) return "";
+  const setting = (p: SweepPoint) =>
+    p.threshold !== undefined ? `threshold ${p.threshold}` : `R = ${p.bound}`;
+  const rows = sweep.points.map((p) =>
+    `<tr><td>${escapeXml(SWEEP_CODERS[p.coder])}</td><td>${escapeXml(setting(p))}</td>` +
+    SWEEP_COLUMNS.map(([k]) => `<td>${num(p[k])}</td>`).join("") + "</tr>"
+  );
+  return `<h2>Rate–distortion (first ${sweep.images} images)</h2>
+<figure><img src="${escapeXml(sweep.figure)}" alt="rate–distortion"></figure>
+<table><tr><th>coder</th><th>setting</th>${
+    SWEEP_COLUMNS.map(([, t]) => `<th>${t}</th>`).join("")
+  }</tr>
+${rows.join("\n")}</table>
+<p>Ratios: raw float32 bytes ÷ code bytes per image (the model code's side information and the
+bounded record's length prefix included). ${sweep.notes.map(escapeXml).join(" ")}</p>
+`;
+}
+
 /** The HTML page for `summary` (as written to summary.json). */
 export function htmlReport(summary: Json): string {
   const families = Object.entries((summary.families ?? {}) as Record<string, Json>);
@@ -67,7 +106,7 @@ figure{display:inline-block;margin:0.5em}</style></head><body>
       `<h3>${escapeXml(k)}</h3>${k === "hourglass" ? keyValues(v.aggregate as Json) : keyValues(v)}`
     ).join("\n")
   }
-<h2>Figures</h2>
+${sweepSection(summary.sweep as (SweepResult & { figure: string }) | undefined)}<h2>Figures</h2>
 ${
     figures.map((f) => `<figure><img src="${escapeXml(f)}" alt="${escapeXml(f)}"></figure>`).join(
       "\n",

@@ -21,6 +21,8 @@ export interface SinkOptions {
   zfpSample: number;
   /** Example images kept for the figure. */
   examples: number;
+  /** Images kept for the rate–distortion sweep (default 0 = none). */
+  sweepSample?: number;
   progress?: Progress;
 }
 
@@ -34,6 +36,9 @@ export class Collected {
   /** Intensities of the first images, for zfp, and the model's rel. L2 error on them. */
   zfpImages: Float32Array;
   zfpModelErrors: number[] = [];
+  /** The first images, for the rate–distortion sweep, as copied from their batches. */
+  readonly sweepParts: Float32Array[] = [];
+  readonly sweepLimit: number;
 
   constructor(codec: ModelCodec, baseline: ModelCodec | undefined, o: SinkOptions) {
     const { n, ell } = codec.model.arch;
@@ -41,6 +46,14 @@ export class Collected {
     if (baseline) this.baseline = new MetricsReport(baseline.model.arch.ell);
     if (o.knn) this.knn = new KnnSplit(o.knn.train, o.knn.test, { latent: ell, image: n });
     this.zfpImages = new Float32Array(o.zfpSample * n);
+    this.sweepLimit = o.sweepSample ?? 0;
+  }
+
+  /** The images kept for the sweep, [count × n]. */
+  sweepImages(): Float32Array {
+    const out = new Float32Array(this.sweepParts.reduce((a, p) => a + p.length, 0));
+    this.sweepParts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+    return out;
   }
 }
 
@@ -72,6 +85,7 @@ export class ReportSink extends WritableStream<EvaluatedBatch> {
         }
         keepExamples(c, batch, families, o.examples, codec.model.arch);
         keepZfpSample(c, batch, n);
+        keepSweepSample(c, batch, n);
         await c.gzip.add(batch.images);
         o.progress?.add(batch.count);
       },
@@ -133,4 +147,10 @@ function keepZfpSample(c: Collected, batch: EvaluatedBatch, n: number): void {
   if (take <= 0) return;
   c.zfpImages.set(batch.images.subarray(0, take * n), c.zfpModelErrors.length * n);
   for (let i = 0; i < take; i++) c.zfpModelErrors.push(batch.model.metrics[i].rel_l2);
+}
+
+function keepSweepSample(c: Collected, batch: EvaluatedBatch, n: number): void {
+  const have = c.sweepParts.reduce((a, p) => a + p.length / n, 0);
+  const take = Math.min(c.sweepLimit - have, batch.count);
+  if (take > 0) c.sweepParts.push(batch.images.slice(0, take * n));
 }

@@ -59,5 +59,14 @@ export function summaryText(summary: Json, out: string): string {
     );
   }
   lines.push(`  baselines: ${parts.join(" · ")}`);
+  const sweep = summary.sweep as Json | undefined;
+  if (sweep) {
+    lines.push(
+      `  rate–distortion: ${
+        (sweep.points as unknown[]).length
+      } configurations on ${sweep.images} ` +
+        `images → ${out}/sweep.json, ${out}/${sweep.figure}`,
+    );
+  }
   return lines.join("\n");
 }

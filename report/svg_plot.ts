@@ -12,6 +12,8 @@ export interface LineSeries {
   color: string;
   /** "line" (default), "points" or "steps". */
   style?: "line" | "points" | "steps";
+  /** Also mark each point of a line with a dot (for curves of a few measured points). */
+  markers?: boolean;
 }
 
 /** Axes of a plot: labels, log scales and explicit ranges. */
@@ -25,6 +27,8 @@ export interface PlotOptions {
   log10xLabels?: boolean;
   width?: number;
   height?: number;
+  /** Corner of the legend (default top right). */
+  legend?: "top-right" | "top-left";
 }
 
 const MARGIN = { left: 64, right: 16, top: 30, bottom: 44 };
@@ -97,24 +101,23 @@ export function linePlot(series: LineSeries[], o: PlotOptions): string {
   let body = axes(o, width, height, [x0, x1], [y0, y1], sx, sy);
   series.forEach((s, k) => {
     const p = pts[k];
-    if (s.style === "points") {
+    if (s.style === "points" || s.markers) {
       for (const [x, y] of p) {
         body += `<circle cx="${sx(x).toFixed(1)}" cy="${
           sy(y).toFixed(1)
         }" r="2" fill="${s.color}"/>\n`;
       }
-    } else if (p.length) {
+    }
+    if (s.style !== "points" && p.length) {
       const path = s.style === "steps"
         ? stepPath(p, sx, sy)
         : p.map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
       body += `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.5"/>\n`;
     }
     const ly = MARGIN.top + 12 + 14 * k;
-    body +=
-      `<rect x="${width - MARGIN.right - 150}" y="${
-        ly - 8
-      }" width="10" height="10" fill="${s.color}"/>` +
-      `<text x="${width - MARGIN.right - 136}" y="${ly + 1}">${escapeXml(s.name)}</text>\n`;
+    const lx = o.legend === "top-left" ? MARGIN.left + 8 : width - MARGIN.right - 150;
+    body += `<rect x="${lx}" y="${ly - 8}" width="10" height="10" fill="${s.color}"/>` +
+      `<text x="${lx + 14}" y="${ly + 1}">${escapeXml(s.name)}</text>\n`;
   });
   return svgDocument(width, height, body);
 }

@@ -7,7 +7,8 @@ import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Collected } from "./report_sink.ts";
 import { zfpBaseline } from "../baselines/zfp_baseline.ts";
-import { examplesFigure, gapFigure, logDensityFigure } from "./figures.ts";
+import type { SweepResult } from "../baselines/rate_distortion_sweep.ts";
+import { examplesFigure, gapFigure, logDensityFigure, rateDistortionFigure } from "./figures.ts";
 import { htmlReport } from "./html_report.ts";
 import {
   type EpochLine,
@@ -31,7 +32,12 @@ export interface ReportInputs {
   source: Record<string, unknown>;
   knnK: number;
   zfp: boolean;
+  /** A rate–distortion sweep: sweep.json, rate_distortion.svg and its section. */
+  sweep?: SweepResult;
 }
+
+/** The sweep's figure in the report folder. */
+export const SWEEP_FIGURE = "rate_distortion.svg";
 
 /** Size in bytes of the weight files listed in `dir/model.json`. */
 export async function weightsBytes(dir: string): Promise<number> {
@@ -87,6 +93,14 @@ export async function writeReport(
     };
   }
   summary.baselines = await baselines(c, inputs);
+  if (inputs.sweep) {
+    summary.sweep = { ...inputs.sweep, figure: SWEEP_FIGURE };
+    await writeFileAtomic(
+      `${inputs.out}/sweep.json`,
+      JSON.stringify(summary.sweep, null, 2) + "\n",
+    );
+    await writeFileAtomic(`${inputs.out}/${SWEEP_FIGURE}`, rateDistortionFigure(inputs.sweep));
+  }
   const log = await readTrainingLog(inputs.model.dir);
   if (log) summary.training = trainingSummary(log);
   summary.figures = await writeFigures(c, inputs, log);

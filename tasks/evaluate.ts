@@ -11,6 +11,8 @@ import { writeShardState } from "../report/shard_state.ts";
 import { parseShard } from "../generators/host/generation_plan.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
+import { rateDistortionSweep } from "../baselines/rate_distortion_sweep.ts";
+import { SWEEP_FLAGS, sweepSettings } from "./_sweep_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -77,6 +79,7 @@ const spec = {
       min: 1,
     },
     examples: { type: "int", help: "example images in examples.svg", default: 4, min: 0 },
+    ...SWEEP_FLAGS,
     shard: {
       type: "string",
       help: "evaluate only shard k of N (split at --batch multiples): images.ndjson + shard.json " +
@@ -87,6 +90,7 @@ const spec = {
   examples: [
     "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out reports/cpu/",
     "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out reports/vs-hourglass/",
+    "deno task evaluate --model runs/cpu --data test.ndjson.gz --sweep --out reports/rd/   # + rate–distortion",
     "deno task evaluate --model runs/cpu --n 150000 --shard 3/8 --out shards/3   # then deno task merge",
   ],
 } satisfies TaskSpec;
@@ -95,9 +99,10 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const settings = { quant: flags.quant, threshold: flags.threshold };
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
-    if (shard && (flags.knn || flags.zfp || flags.baseline)) {
-      throw new UsageError("--shard does not combine with --knn, --zfp or --baseline");
+    if (shard && (flags.knn || flags.zfp || flags.baseline || flags.sweep)) {
+      throw new UsageError("--shard does not combine with --knn, --zfp, --baseline or --sweep");
     }
+    const sweep = sweepSettings(flags);
     const codec = await openModelCodec(flags.model, settings);
     const baseline = flags.baseline ? await openModelCodec(flags.baseline, settings) : undefined;
     const source = await openImageSource(codec.model.meta, {
@@ -112,6 +117,7 @@ if (import.meta.main) {
       knn,
       zfpSample: flags.zfp ? flags["zfp-sample"] : 0,
       examples: flags.examples,
+      sweepSample: sweep ? flags["sweep-n"] : 0,
       progress,
     });
     await source.chunks
@@ -145,6 +151,10 @@ if (import.meta.main) {
       source: source.describe,
       knnK: flags["knn-k"],
       zfp: flags.zfp,
+      sweep: sweep &&
+        await rateDistortionSweep(codec, sink.collected.sweepImages(), sweep, {
+          quiet: flags.quiet,
+        }),
     });
     console.log(summaryText(summary, flags.out));
     codec.model.dispose();

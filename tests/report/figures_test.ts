@@ -3,7 +3,8 @@ import { crc32 } from "node:zlib";
 import { encodePng } from "../../report/png_image.ts";
 import { densityHistogram, linePlot, niceTicks } from "../../report/svg_plot.ts";
 import { gaussianGapModel } from "../../codec/gap_model.ts";
-import { gapFigure, logDensityFigure } from "../../report/figures.ts";
+import { gapFigure, logDensityFigure, rateDistortionFigure } from "../../report/figures.ts";
+import type { SweepPoint } from "../../baselines/rate_distortion_sweep.ts";
 
 Deno.test("encodePng writes valid chunks whose IDAT inflates to filter-0 scanlines", async () => {
   const rgb = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => i * 10);
@@ -56,4 +57,29 @@ Deno.test("figures are standalone SVG documents and survive empty or constant da
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
     assert.doesNotMatch(svg, /NaN|Infinity/);
   }
+});
+
+Deno.test("rateDistortionFigure draws one marked curve per coder with a plottable point", () => {
+  const point = (coder: SweepPoint["coder"], bound: number, error: number | null, ratio: number) =>
+    ({ coder, bound, median_max_rel: error, median_ratio: ratio }) as SweepPoint;
+  const svg = rateDistortionFigure({
+    images: 3,
+    shape: [8, 8],
+    bounds: [0.01, 0.1],
+    thresholds: [],
+    x_metric: "median_max_rel",
+    notes: [],
+    points: [
+      point("bounded", 0.01, 0.009, 10),
+      point("bounded", 0.1, 0.09, 20),
+      point("bounded_ae", 0.01, 0.009, 11),
+      // Every zfp image skipped, and a lossless point: nothing to draw on log axes.
+      point("zfp", 0.01, null, 3),
+      point("zfp", 0.1, 0, 4),
+    ],
+  });
+  assert.equal(svg.match(/<path /g)?.length, 2);
+  assert.equal(svg.match(/<circle /g)?.length, 3);
+  assert.match(svg, /bounded, model-free/);
+  assert.doesNotMatch(svg, /zfp|NaN|Infinity/);
 });
