@@ -21,8 +21,20 @@ export function isMeasurementPath(path: string): boolean {
   return [...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS].some((e) => lower.endsWith(e));
 }
 
-/** Reads a measured 2-D file: NXcanSAS when it starts with the HDF5 signature, else ASCII. */
-export async function readMeasurement(path: string): Promise<Measurement> {
+/** How {@linkcode readMeasurement} reads a file. */
+export interface MeasurementOptions {
+  /** NXcanSAS: the SASentry group to read (default: the first holding 2-D data). */
+  entry?: string;
+}
+
+/**
+ * Reads a measured 2-D file: NXcanSAS when it starts with the HDF5 signature, else ASCII. An
+ * `entry` names the NXcanSAS SASentry to read; an ASCII file has none (FormatError).
+ */
+export async function readMeasurement(
+  path: string,
+  options: MeasurementOptions = {},
+): Promise<Measurement> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -31,7 +43,12 @@ export async function readMeasurement(path: string): Promise<Measurement> {
   }
   if (HDF5_MAGIC.every((b, i) => bytes[i] === b)) {
     checkHdf5Length(bytes, path);
-    return await readNXcanSAS(path);
+    return await readNXcanSAS(path, options.entry);
+  }
+  if (options.entry !== undefined) {
+    throw new FormatError(
+      `${path}: --entry ${options.entry} names an NXcanSAS SASentry, but this is an ASCII file`,
+    );
   }
   let text: string;
   try {
