@@ -14,11 +14,13 @@ import { formatRkh2D, looksLikeRkh, parseRkh2D } from "./rkh_ascii.ts";
 /** Extensions written as NXcanSAS; `.dat`, `.txt`, `.asc` are written as QxQy tables. */
 export const HDF5_EXTENSIONS = [".h5", ".hdf5", ".hdf", ".nxs"];
 const ASCII_EXTENSIONS = [".dat", ".txt", ".asc", ".abs"];
+/** Every extension of a measured file. */
+export const MEASUREMENT_EXTENSIONS = [...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS];
 
 /** True when `path` names a measured file by its extension (not a stream or `.sqz`). */
 export function isMeasurementPath(path: string): boolean {
   const lower = path.toLowerCase();
-  return [...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS].some((e) => lower.endsWith(e));
+  return MEASUREMENT_EXTENSIONS.some((e) => lower.endsWith(e));
 }
 
 /** How {@linkcode readMeasurement} reads a file. */
@@ -75,6 +77,6 @@ export async function writeMeasurement(path: string, m: Measurement): Promise<vo
     return await writeFileAtomic(path, rkh ? formatRkh2D(m) : formatQxQyTable(m));
   }
   throw new UsageError(
-    `${path}: unknown measurement extension; use ${[...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS]}`,
+    `${path}: unknown measurement extension; use ${MEASUREMENT_EXTENSIONS}`,
   );
 }

@@ -74,7 +74,7 @@ Deno.test("readMeasurement() throws a FormatError, and prints nothing, for a cor
 });
 
 const twoEntries = `${dir}/two.h5`;
-const m = await twoEntryNXcanSAS(twoEntries, 2);
+const m = await twoEntryNXcanSAS(twoEntries);
 
 Deno.test("readMeasurement({entry}) reads the named SASentry of a two-entry NXcanSAS file", async () => {
   const first = await readMeasurement(twoEntries);
