@@ -21,8 +21,9 @@ import { pathExists } from "../pipeline/path_check.ts";
 
 const spec = {
   name: "train",
-  usage: "--data FILE --out DIR [--preset NAME] [--epochs N] …",
-  summary: "Train a sparse L1-autoencoder (arXiv 2405.14270) on a stream of SAS images.\n" +
+  usage: "--data FILE|GLOB|@LIST --out DIR [--preset NAME] [--epochs N] …",
+  summary:
+    "Train a sparse L1-autoencoder (arXiv 2405.14270) on a stream of SAS images or measured files.\n" +
     "Logs one JSON line per epoch to DIR/log.ndjson, checkpoints every epoch (Ctrl-C saves one),\n" +
     "and saves DIR/model.json + weights.bin (TensorFlow.js) and DIR/sasquash.json. See docs/TRAINING.md.",
   flags: {
