@@ -7,7 +7,8 @@
 import { writeFileAtomic } from "./atomic_file.ts";
 import { FormatError, UsageError } from "./errors.ts";
 import type { Measurement } from "./measurement.ts";
-import { checkHdf5Length, HDF5_MAGIC, readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
+import { checkHdf5Length, HDF5_MAGIC } from "./_hdf5_errors.ts";
+import { readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
 import { formatQxQyTable, parseQxQyTable } from "./qxqy_ascii.ts";
 import { formatRkh2D, looksLikeRkh, parseRkh2D } from "./rkh_ascii.ts";
 

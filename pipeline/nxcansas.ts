@@ -7,38 +7,12 @@
  */
 
 // First: its forwarders must be in place of console.log/error before h5wasm binds them.
-import { captureHdf5Output, hdf5Failure, releaseConsole } from "./_hdf5_output.ts";
+import { captureHdf5Output, hdf5Failure, releaseConsole, unreadableHdf5 } from "./_hdf5_errors.ts";
 import h5wasm from "h5wasm/node";
 import { FormatError, UsageError } from "./errors.ts";
 import { checkMeasurement, gridAxes, type Measurement } from "./measurement.ts";
 
 h5wasm.ready.then(releaseConsole);
-
-/** First bytes of every HDF5 file. */
-export const HDF5_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
-
-/**
- * Throws a FormatError when an HDF5 file is shorter than the end-of-file address its superblock
- * (at byte 0, versions 0–3) records: a truncated file, caught before the HDF5 library sees it.
- */
-export function checkHdf5Length(bytes: Uint8Array, path: string): void {
-  if (bytes.length < 16) {
-    throw unreadable(path, `truncated: ${bytes.length} bytes`);
-  }
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = bytes[8];
-  const offsets = version <= 1 ? bytes[13] : bytes[9];
-  const base = version === 0 ? 24 : version === 1 ? 28 : 12;
-  const at = base + 2 * offsets; // base address, one other address, then the end-of-file address
-  if (offsets !== 8 || version > 3) return; // an unusual layout: left to the library
-  if (bytes.length < at + 8) {
-    throw unreadable(path, `truncated: ${bytes.length} bytes`);
-  }
-  const eof = v.getBigUint64(at, true) + v.getBigUint64(base, true);
-  if (BigInt(bytes.length) < eof) {
-    throw unreadable(path, `truncated: ${bytes.length} bytes, its superblock says ${eof}`);
-  }
-}
 
 /** An attribute as kept: its JSON value, HDF5 dtype and shape. */
 interface KeptAttribute {
@@ -109,12 +83,7 @@ export async function readNXcanSAS(path: string, entry?: string): Promise<Measur
     return read.value;
   }
   if (failure === null && read.error instanceof FormatError) throw read.error;
-  throw unreadable(path, failure ?? String((read.error as Error)?.message ?? read.error));
-}
-
-/** The one error of every HDF5 failure. */
-function unreadable(path: string, reason: string): FormatError {
-  return new FormatError(`${path}: not a readable HDF5/NXcanSAS file (${reason})`);
+  throw unreadableHdf5(path, failure ?? String((read.error as Error)?.message ?? read.error));
 }
 
 function measurementOf(file: H5, path: string, wanted?: string): Measurement {

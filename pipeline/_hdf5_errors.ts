@@ -1,10 +1,14 @@
 /**
- * The HDF5 library (npm `h5wasm`) prints its error stack (`HDF5-DIAG: Error detected …`, a dozen
- * lines per failure) to file descriptor 2 and warnings through `console`; a corrupt file would
- * flood the terminal and a failed dataset read would otherwise go unnoticed. These helpers run
- * the library with both captured, and turn a captured stack into a one-line reason.
+ * Every failure to read an HDF5 file as one FormatError, `FILE: not a readable HDF5/NXcanSAS file
+ * (reason)`: a truncated file, found before the library opens it, and whatever the library
+ * reports. The library (npm `h5wasm`) prints its error stack (`HDF5-DIAG: Error detected …`, a
+ * dozen lines per failure) to file descriptor 2 and warnings through `console`; a corrupt file
+ * would flood the terminal, and a failed dataset read would go unnoticed. These helpers run the
+ * library with both captured, and turn a captured stack into a one-line reason.
  * @module
  */
+
+import { FormatError } from "./errors.ts";
 
 type Printer = (...args: unknown[]) => void;
 const printers = { log: console.log, warn: console.warn, error: console.error };
@@ -97,4 +101,35 @@ export function hdf5Failure(output: string): string | null {
   if (messages.length === 0) return "HDF5 error";
   const [outer, inner] = [messages[0], messages[messages.length - 1]];
   return outer === inner ? outer : `${outer}: ${inner}`;
+}
+
+/** The one error of every HDF5 failure. */
+export function unreadableHdf5(path: string, reason: string): FormatError {
+  return new FormatError(`${path}: not a readable HDF5/NXcanSAS file (${reason})`);
+}
+
+/** First bytes of every HDF5 file. */
+export const HDF5_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
+
+/**
+ * Throws a FormatError when an HDF5 file is shorter than the end-of-file address its superblock
+ * (at byte 0, versions 0–3) records: a truncated file, caught before the HDF5 library sees it.
+ */
+export function checkHdf5Length(bytes: Uint8Array, path: string): void {
+  if (bytes.length < 16) {
+    throw unreadableHdf5(path, `truncated: ${bytes.length} bytes`);
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[8];
+  const offsets = version <= 1 ? bytes[13] : bytes[9];
+  const base = version === 0 ? 24 : version === 1 ? 28 : 12;
+  const at = base + 2 * offsets; // base address, one other address, then the end-of-file address
+  if (offsets !== 8 || version > 3) return; // an unusual layout: left to the library
+  if (bytes.length < at + 8) {
+    throw unreadableHdf5(path, `truncated: ${bytes.length} bytes`);
+  }
+  const eof = v.getBigUint64(at, true) + v.getBigUint64(base, true);
+  if (BigInt(bytes.length) < eof) {
+    throw unreadableHdf5(path, `truncated: ${bytes.length} bytes, its superblock says ${eof}`);
+  }
 }
