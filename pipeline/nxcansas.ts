@@ -57,7 +57,8 @@ function keptAttrs(node: H5): Record<string, KeptAttribute> {
 /**
  * Reads the first NXcanSAS 2-D entry of an HDF5 file (or the entry named `entry`). Every failure
  * of the HDF5 library, a dataset it could not read included, is one FormatError
- * (`FILE: not a readable HDF5/NXcanSAS file (reason)`); the library prints nothing.
+ * (`FILE: not a readable HDF5/NXcanSAS file (reason)`) and prints nothing; a warning of the
+ * library on a file it reads is one line naming the file.
  */
 export async function readNXcanSAS(path: string, entry?: string): Promise<Measurement> {
   const lib = await h5();
