@@ -14,7 +14,11 @@ export {
 } from "./pipeline/errors.ts";
 export { atomicWritable, writeFileAtomic } from "./pipeline/atomic_file.ts";
 export { gridAxes, type Measurement, type NamedColumn } from "./pipeline/measurement.ts";
-export { readMeasurement, writeMeasurement } from "./pipeline/measurement_file.ts";
+export {
+  type MeasurementOptions,
+  readMeasurement,
+  writeMeasurement,
+} from "./pipeline/measurement_file.ts";
 export { readNXcanSAS, writeNXcanSAS } from "./pipeline/nxcansas.ts";
 export { formatQxQyTable, parseQxQyTable, readQxQyTable } from "./pipeline/qxqy_ascii.ts";
 export { formatRkh2D, parseRkh2D } from "./pipeline/rkh_ascii.ts";
@@ -39,6 +43,11 @@ export {
   RecordFileWriter,
   writeRecords,
 } from "./pipeline/record_stream.ts";
+export {
+  measuredImage,
+  openRecordSource,
+  type RecordSourceOptions,
+} from "./pipeline/record_source.ts";
 export { RebatchStream, sliceChunk } from "./pipeline/batch_stream.ts";
 export { joinShardFiles } from "./pipeline/join_shards.ts";
 export { expandGlob, readInputList, shardOfList } from "./pipeline/input_files.ts";

@@ -1,11 +1,11 @@
 /**
- * Where evaluation images come from: a stream-format file (`--data`) or fresh generator
- * samples from a seed disjoint from the training data's.
+ * Where evaluation images come from: `--data` (a stream-format file, or measured files through
+ * `openRecordSource()`) or fresh generator samples from a seed disjoint from the training data's.
  * @module
  */
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, FLOAT_DTYPES, headerSha256 } from "../pipeline/record_format.ts";
-import { readRecords } from "../pipeline/record_stream.ts";
+import { openRecordSource } from "../pipeline/record_source.ts";
 import { sliceChunk } from "../pipeline/batch_stream.ts";
 import type { ModelMeta } from "../models/model_io.ts";
 import { resolveModels, shardRange } from "../generators/host/generation_plan.ts";
@@ -18,8 +18,10 @@ export const EVAL_SEED_OFFSET = 1_000_003;
 
 /** How to get evaluation images. */
 export interface SourceOptions {
-  /** Stream-format file; when absent, images are generated. */
+  /** Stream file, measured file, glob or `@LIST` (see openRecordSource); absent: generated. */
   data?: string;
+  /** NXcanSAS SASentry of measured `data`. */
+  entry?: string;
   /** At most this many images. */
   n: number;
   /** Generator seed (default: training seed + EVAL_SEED_OFFSET). */
@@ -66,7 +68,7 @@ function sliceOf(total: number, o: SourceOptions): [number, number] {
 
 async function fromFile(meta: ModelMeta, path: string, o: SourceOptions): Promise<ImageSource> {
   const n = o.n;
-  const { header, chunks } = await readRecords(path);
+  const { header, chunks } = await openRecordSource(path, { entry: o.entry });
   if (header.shape.join() !== meta.image_shape.join()) {
     throw new FormatError(
       `${path}: images are [${header.shape}], the model expects [${meta.image_shape}]`,

@@ -7,22 +7,37 @@
 import { writeFileAtomic } from "./atomic_file.ts";
 import { FormatError, UsageError } from "./errors.ts";
 import type { Measurement } from "./measurement.ts";
-import { checkHdf5Length, HDF5_MAGIC, readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
+import { checkHdf5Length, HDF5_MAGIC } from "./_hdf5_errors.ts";
+import { readNXcanSAS, writeNXcanSAS } from "./nxcansas.ts";
 import { formatQxQyTable, parseQxQyTable } from "./qxqy_ascii.ts";
 import { formatRkh2D, looksLikeRkh, parseRkh2D } from "./rkh_ascii.ts";
 
 /** Extensions written as NXcanSAS; `.dat`, `.txt`, `.asc` are written as QxQy tables. */
 export const HDF5_EXTENSIONS = [".h5", ".hdf5", ".hdf", ".nxs"];
 const ASCII_EXTENSIONS = [".dat", ".txt", ".asc", ".abs"];
+/** Every extension of a measured file. */
+export const MEASUREMENT_EXTENSIONS = [...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS];
 
 /** True when `path` names a measured file by its extension (not a stream or `.sqz`). */
 export function isMeasurementPath(path: string): boolean {
   const lower = path.toLowerCase();
-  return [...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS].some((e) => lower.endsWith(e));
+  return MEASUREMENT_EXTENSIONS.some((e) => lower.endsWith(e));
 }
 
-/** Reads a measured 2-D file: NXcanSAS when it starts with the HDF5 signature, else ASCII. */
-export async function readMeasurement(path: string): Promise<Measurement> {
+/** How {@linkcode readMeasurement} reads a file. */
+export interface MeasurementOptions {
+  /** NXcanSAS: the SASentry group to read (default: the first holding 2-D data). */
+  entry?: string;
+}
+
+/**
+ * Reads a measured 2-D file: NXcanSAS when it starts with the HDF5 signature, else ASCII. An
+ * `entry` names the NXcanSAS SASentry to read; an ASCII file has none (FormatError).
+ */
+export async function readMeasurement(
+  path: string,
+  options: MeasurementOptions = {},
+): Promise<Measurement> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -31,7 +46,12 @@ export async function readMeasurement(path: string): Promise<Measurement> {
   }
   if (HDF5_MAGIC.every((b, i) => bytes[i] === b)) {
     checkHdf5Length(bytes, path);
-    return await readNXcanSAS(path);
+    return await readNXcanSAS(path, options.entry);
+  }
+  if (options.entry !== undefined) {
+    throw new FormatError(
+      `${path}: --entry ${options.entry} names an NXcanSAS SASentry, but this is an ASCII file`,
+    );
   }
   let text: string;
   try {
@@ -58,6 +78,6 @@ export async function writeMeasurement(path: string, m: Measurement): Promise<vo
     return await writeFileAtomic(path, rkh ? formatRkh2D(m) : formatQxQyTable(m));
   }
   throw new UsageError(
-    `${path}: unknown measurement extension; use ${[...HDF5_EXTENSIONS, ...ASCII_EXTENSIONS]}`,
+    `${path}: unknown measurement extension; use ${MEASUREMENT_EXTENSIONS}`,
   );
 }

@@ -6,37 +6,13 @@
  * @module
  */
 
+// First: its forwarders must be in place of console.log/error before h5wasm binds them.
+import { captureHdf5Output, hdf5Failure, releaseConsole, unreadableHdf5 } from "./_hdf5_errors.ts";
 import h5wasm from "h5wasm/node";
 import { FormatError, UsageError } from "./errors.ts";
 import { checkMeasurement, gridAxes, type Measurement } from "./measurement.ts";
 
-/** First bytes of every HDF5 file. */
-export const HDF5_MAGIC: Uint8Array = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
-
-/**
- * Throws a FormatError when an HDF5 file is shorter than the end-of-file address its superblock
- * (at byte 0, versions 0–3) records: a truncated file, caught before the HDF5 library sees it.
- */
-export function checkHdf5Length(bytes: Uint8Array, path: string): void {
-  if (bytes.length < 16) {
-    throw new FormatError(`${path}: truncated HDF5 file (${bytes.length} bytes)`);
-  }
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = bytes[8];
-  const offsets = version <= 1 ? bytes[13] : bytes[9];
-  const base = version === 0 ? 24 : version === 1 ? 28 : 12;
-  const at = base + 2 * offsets; // base address, one other address, then the end-of-file address
-  if (offsets !== 8 || version > 3) return; // an unusual layout: left to the library
-  if (bytes.length < at + 8) {
-    throw new FormatError(`${path}: truncated HDF5 file (${bytes.length} bytes)`);
-  }
-  const eof = v.getBigUint64(at, true) + v.getBigUint64(base, true);
-  if (BigInt(bytes.length) < eof) {
-    throw new FormatError(
-      `${path}: truncated HDF5 file: ${bytes.length} bytes, its superblock says ${eof}`,
-    );
-  }
-}
+h5wasm.ready.then(releaseConsole);
 
 /** An attribute as kept: its JSON value, HDF5 dtype and shape. */
 interface KeptAttribute {
@@ -59,10 +35,10 @@ export interface KeptNode {
 // deno-lint-ignore no-explicit-any
 type H5 = any;
 
-/** Opens the h5wasm module once. */
-async function h5(): Promise<H5> {
-  await h5wasm.ready;
-  return h5wasm;
+/** The h5wasm API and its Emscripten file system, once the module is ready. */
+async function h5(): Promise<{ h5wasm: H5; fs: H5 }> {
+  const module = await h5wasm.ready;
+  return { h5wasm, fs: module.FS };
 }
 
 const isClass = (node: H5, canSAS: string, nx: string) => {
@@ -78,29 +54,37 @@ function keptAttrs(node: H5): Record<string, KeptAttribute> {
   return out;
 }
 
-/** Reads the first NXcanSAS 2-D entry of an HDF5 file (or the entry named `entry`). */
+/**
+ * Reads the first NXcanSAS 2-D entry of an HDF5 file (or the entry named `entry`). Every failure
+ * of the HDF5 library, a dataset it could not read included, is one FormatError
+ * (`FILE: not a readable HDF5/NXcanSAS file (reason)`) and prints nothing; a warning of the
+ * library on a file it reads is one line naming the file.
+ */
 export async function readNXcanSAS(path: string, entry?: string): Promise<Measurement> {
   const lib = await h5();
-  let file: H5;
   try {
     await Deno.stat(path);
-    file = new lib.File(path, "r");
-    file.keys();
   } catch (e) {
-    throw new FormatError(
-      `${path}: not a readable HDF5 file (truncated or corrupt?): ${(e as Error).message ?? e}`,
-    );
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  try {
-    return measurementOf(file, path, entry);
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    throw new FormatError(
-      `${path}: HDF5 read failed (truncated or corrupt?): ${(e as Error).message}`,
-    );
-  } finally {
-    file.close();
+  const read = captureHdf5Output(lib.fs, () => {
+    const file = new lib.h5wasm.File(path, "r");
+    try {
+      return measurementOf(file, path, entry);
+    } finally {
+      file.close();
+    }
+  });
+  const failure = hdf5Failure(read.output);
+  if (failure === null && read.value !== undefined) {
+    // the library's warnings (a name that is not UTF-8, …): printed once, naming the file
+    for (const line of new Set(read.output.split("\n").filter((l) => l.trim()))) {
+      console.error(`${path}: ${line.trim()}`);
+    }
+    return read.value;
   }
+  if (failure === null && read.error instanceof FormatError) throw read.error;
+  throw unreadableHdf5(path, failure ?? String((read.error as Error)?.message ?? read.error));
 }
 
 function measurementOf(file: H5, path: string, wanted?: string): Measurement {
@@ -109,10 +93,13 @@ function measurementOf(file: H5, path: string, wanted?: string): Measurement {
   );
   const entryName = wanted ?? entries.find((k) => dataGroup(file.get(k)) !== undefined);
   if (entryName === undefined || !entries.includes(entryName)) {
+    const found = entries.length
+      ? `entries found: ${entries.join(", ")}`
+      : `no SASentry; root groups ${file.keys().join(", ") || "none"}`;
     throw new FormatError(
-      `${path}: no NXcanSAS SASentry with 2-D SASdata${wanted ? ` named ${wanted}` : ""} (found ${
-        entries.length ? entries.join(", ") : `root groups ${file.keys().join(", ") || "none"}`
-      })`,
+      wanted === undefined
+        ? `${path}: no NXcanSAS SASentry with 2-D SASdata (${found})`
+        : `${path}: no SASentry named "${wanted}" (${found})`,
     );
   }
   const entryGroup = file.get(entryName);
@@ -255,7 +242,7 @@ function keepTree(
 
 /** Writes `m` as NXcanSAS to `path` atomically (a temporary name, then a rename). */
 export async function writeNXcanSAS(path: string, m: Measurement): Promise<void> {
-  const lib = await h5();
+  const lib = (await h5()).h5wasm;
   const temp = `${path}.partial`;
   let file: H5;
   try {

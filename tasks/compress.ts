@@ -108,6 +108,11 @@ const spec = {
       default: "auto",
       choices: ["auto", "model"] as const,
     },
+    entry: {
+      type: "string",
+      help: "NXcanSAS inputs: the SASentry group to read (default: the first with 2-D data)",
+      arg: "NAME",
+    },
     "inline-labels": {
       type: "boolean",
       help: "one JSON label per record instead of deflated blocks of 64",
@@ -195,6 +200,7 @@ type Flags = {
   "max-abs-error"?: number;
   "max-sigma-error"?: number;
   "sigma-rel-error": number;
+  entry?: string;
 };
 
 /** The inputs and their outputs: one file, or a glob/list (its shard) into a folder. */
@@ -235,8 +241,11 @@ async function compressFile(
   const measuredBound = () =>
     measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
   if (isMeasurementPath(input)) {
-    const m = await readMeasurement(input);
+    const m = await readMeasurement(input, { entry: flags.entry });
     return await compressMeasuredFile(m, input, output, flags, measuredBound(), model);
+  }
+  if (flags.entry !== undefined) {
+    throw new UsageError(`--entry reads NXcanSAS files; ${input} is a stream`);
   }
   let codec = model;
   const { header, chunks } = await readRecords(input);

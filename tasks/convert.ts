@@ -39,10 +39,16 @@ const spec = {
       required: true,
     },
     chunk: { type: "int", help: "images per chunk when writing ndjson", default: 256, min: 1 },
+    entry: {
+      type: "string",
+      help: "NXcanSAS input: the SASentry group to read (default: the first with 2-D data)",
+      arg: "NAME",
+    },
   },
   examples: [
     "deno task convert --in images.npy --out images.ndjson.gz",
     "deno task convert --in run.h5 --out run.ndjson",
+    "deno task convert --in runs.h5 --entry sasentry02 --out run2.dat",
   ],
 } satisfies TaskSpec;
 
@@ -110,8 +116,11 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const from = flags.in, to = flags.out;
     let n: number;
+    if (flags.entry !== undefined && !isMeasurementPath(from)) {
+      throw new UsageError(`--entry reads an NXcanSAS file; ${from} is not a measured file`);
+    }
     if (isMeasurementPath(from) && !isNpy(to)) {
-      const m = await readMeasurement(from);
+      const m = await readMeasurement(from, { entry: flags.entry });
       if (isMeasurementPath(to)) await writeMeasurement(to, m);
       else await writeMeasurementStream(to, m);
       n = 1;

@@ -17,7 +17,7 @@ import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
   name: "evaluate",
-  usage: "--model DIR [--data FILE | --n N --seed S] [--out DIR] [flags]",
+  usage: "--model DIR [--data FILE|GLOB|@LIST | --n N --seed S] [--out DIR] [flags]",
   summary:
     "Stream images (fresh generator samples from a seed disjoint from training, or --data)\n" +
     "through encode → sparse code bytes → decode and report per-image relative L2 error, max\n" +
@@ -33,9 +33,14 @@ const spec = {
     },
     data: {
       type: "string",
-      help: "evaluate this stream-format file instead of generating",
-      arg: "FILE",
-      path: "in-file",
+      help: "evaluate these images instead of generating: a stream file, a measured file " +
+        "(.h5, .dat, …), or measured files by glob ('night/*.h5') or list file (@LIST)",
+      arg: "FILE|GLOB|@LIST",
+    },
+    entry: {
+      type: "string",
+      help: "NXcanSAS --data: the SASentry group to read (default: the first with 2-D data)",
+      arg: "NAME",
     },
     n: { type: "int", help: "images to evaluate (at most, with --data)", default: 150000, min: 1 },
     seed: { type: "int", help: "generator seed (default: training seed + 1000003)", min: 0 },
@@ -91,6 +96,7 @@ const spec = {
     "deno task evaluate --model runs/cpu --n 150000 --knn --zfp --out reports/cpu/",
     "deno task evaluate --model runs/cpu --data test.ndjson.gz --baseline runs/hourglass --out reports/vs-hourglass/",
     "deno task evaluate --model runs/cpu --data test.ndjson.gz --sweep --out reports/rd/   # + rate–distortion",
+    "deno task evaluate --model runs/night --data 'night/*.h5' --out reports/night/",
     "deno task evaluate --model runs/cpu --n 150000 --shard 3/8 --out shards/3   # then deno task merge",
   ],
 } satisfies TaskSpec;
@@ -99,6 +105,9 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const settings = { quant: flags.quant, threshold: flags.threshold };
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
+    if (flags.entry !== undefined && flags.data === undefined) {
+      throw new UsageError("--entry names an NXcanSAS entry of --data; give --data");
+    }
     if (shard && (flags.knn || flags.zfp || flags.baseline || flags.sweep)) {
       throw new UsageError("--shard does not combine with --knn, --zfp, --baseline or --sweep");
     }

@@ -1,4 +1,4 @@
-/** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream. */
+/** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream or measured files. */
 import { FormatError } from "../pipeline/errors.ts";
 import {
   chunkToFloat32,
@@ -6,7 +6,7 @@ import {
   headerSha256,
   type StreamHeader,
 } from "../pipeline/record_format.ts";
-import { readRecords } from "../pipeline/record_stream.ts";
+import { openRecordSource } from "../pipeline/record_source.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { PRESETS, resolveArchitecture } from "../models/autoencoder.ts";
 import { TRANSFORMS } from "../models/transform.ts";
@@ -21,17 +21,23 @@ import { pathExists } from "../pipeline/path_check.ts";
 
 const spec = {
   name: "train",
-  usage: "--data FILE --out DIR [--preset NAME] [--epochs N] …",
-  summary: "Train a sparse L1-autoencoder (arXiv 2405.14270) on a stream of SAS images.\n" +
+  usage: "--data FILE|GLOB|@LIST --out DIR [--preset NAME] [--epochs N] …",
+  summary:
+    "Train a sparse L1-autoencoder (arXiv 2405.14270) on a stream of SAS images or measured files.\n" +
     "Logs one JSON line per epoch to DIR/log.ndjson, checkpoints every epoch (Ctrl-C saves one),\n" +
     "and saves DIR/model.json + weights.bin (TensorFlow.js) and DIR/sasquash.json. See docs/TRAINING.md.",
   flags: {
     data: {
       type: "string",
-      help: "training stream .ndjson[.gz]",
-      arg: "FILE",
-      path: "in-file",
+      help: "training images: a stream .ndjson[.gz], a measured file (.h5, .dat, …), or measured " +
+        "files by glob ('night/*.h5') or list file (@LIST)",
+      arg: "FILE|GLOB|@LIST",
       required: true,
+    },
+    entry: {
+      type: "string",
+      help: "NXcanSAS --data: the SASentry group to read (default: the first with 2-D data)",
+      arg: "NAME",
     },
     out: { type: "string", help: "run directory", arg: "DIR", path: "out-dir", required: true },
     preset: {
@@ -108,6 +114,7 @@ const spec = {
     "deno task train --data train.ndjson.gz --out runs/cpu --preset cpu --epochs 20",
     "deno task train --data train.ndjson.gz --out runs/z --preset paper-z --target-error 0.05",
     "deno task train --data train.ndjson.gz --out runs/old --gaps-only   # gap model for an old run",
+    "deno task train --data 'night/*.h5' --out runs/night --preset cpu --epochs 20",
   ],
 } satisfies TaskSpec;
 
@@ -149,7 +156,8 @@ async function learnGaps(
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const path = flags.data;
-    const { header, chunks } = await readRecords(path);
+    const open = () => openRecordSource(path, { entry: flags.entry });
+    const { header, chunks } = await open();
     await chunks.cancel();
     checkHeader(header, path);
     const n = header.shape[0] * header.shape[1];
@@ -161,7 +169,7 @@ if (import.meta.main) {
     });
     const backend = await selectBackend(flags.backend);
     const source = async function* () {
-      const pass = await readRecords(path);
+      const pass = await open();
       for await (const chunk of pass.chunks) yield chunkToFloat32(chunk, pass.header.shape, path);
     };
     if (flags["gaps-only"]) return await learnGaps(source, header, flags.out, flags.quiet);
