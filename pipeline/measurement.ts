@@ -90,6 +90,30 @@ export function checkMeasurement(m: Measurement, where: string): void {
 }
 
 /**
+ * A measured file's exact q grid for the generator: its Qx and Qy axes when the grid is
+ * separable, else Qx and Qy per pixel (row-major `[iy][ix]`). A FormatError names the file and
+ * the first Qx or Qy that is not a finite number.
+ */
+export function measuredGrid(
+  m: Measurement,
+): { qx: number[]; qy: number[] } | { height: number; width: number; qx: number[]; qy: number[] } {
+  const { height, width, qx, qy } = m;
+  for (const [name, values] of [["Qx", qx], ["Qy", qy]] as const) {
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) {
+      throw new FormatError(
+        `${m.provenance.file}: ${name} of pixel ${i} (row ${Math.floor(i / width)}, column ${
+          i % width
+        }) is ${values[i]}, expected a finite q`,
+      );
+    }
+  }
+  const axes = gridAxes(m);
+  if (axes) return { qx: Array.from(axes.qxAxis), qy: Array.from(axes.qyAxis) };
+  return { height, width, qx: Array.from(qx), qy: Array.from(qy) };
+}
+
+/**
  * The generator's detector grid (`qx = qy = linspace(-qmax, qmax, size)`) that a measured file's
  * grid is, within `tolerance`·qmax per coordinate; a FormatError naming the file says why not.
  */
