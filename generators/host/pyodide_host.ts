@@ -67,9 +67,12 @@ export class SasHost {
   #py: PyodideInterface;
   #api: Record<string, (...args: unknown[]) => unknown> = {};
   #compiled: CompiledImages;
-  /** Python's keys of the grids defined so far: by spec text (linspace), or by Qx array. */
+  /**
+   * Python's keys of the grids defined so far: by spec text (linspace), or by the Qx and Qy
+   * arrays and shape (measured; its spec text would cost a pass over every pixel per image).
+   */
   #linspaceKeys = new Map<string, string>();
-  #measuredKeys = new WeakMap<number[], string>();
+  #measuredKeys = new WeakMap<number[], WeakMap<number[], Map<string, string>>>();
 
   private constructor(py: PyodideInterface) {
     this.#py = py;
@@ -122,10 +125,15 @@ export class SasHost {
       }
       return key;
     }
-    let key = this.#measuredKeys.get(grid.qx);
+    let byQy = this.#measuredKeys.get(grid.qx);
+    if (!byQy) this.#measuredKeys.set(grid.qx, byQy = new WeakMap());
+    let byShape = byQy.get(grid.qy);
+    if (!byShape) byQy.set(grid.qy, byShape = new Map());
+    const shape = "height" in grid ? `${grid.height}×${grid.width}` : "axes";
+    let key = byShape.get(shape);
     if (key === undefined) {
       key = this.#call("host_define_grid", "grid", JSON.stringify(gridSpec(grid)));
-      this.#measuredKeys.set(grid.qx, key);
+      byShape.set(shape, key);
     }
     return key;
   }

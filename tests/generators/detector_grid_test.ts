@@ -217,3 +217,19 @@ Deno.test("gridShape, gridSpec and gridLayout describe the three kinds of grid",
     "[iy][ix], qx = qy = linspace(-qmax, qmax, size)",
   );
 });
+
+Deno.test("grids that share their Qx array but not their Qy or shape render apart", () => {
+  const params = { theta: 35, phi: 70 };
+  const a = host.render("cylinder", params, { qx: QX, qy: QY }).image;
+  const b = host.render("cylinder", params, { qx: QX, qy: QY.slice(1) }).image;
+  assert.equal(b.length, 4 * 7);
+  assert.deepEqual(b, a.subarray(7));
+  const qx = QX.slice(0, 6), qy = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06];
+  const wide = host.render("cylinder", params, { height: 2, width: 3, qx, qy }).image;
+  const tall = host.render("cylinder", params, { height: 3, width: 2, qx, qy }).image;
+  assert.deepEqual(wide, tall); // the same points, row-major either way
+  assert.equal(
+    host.gridKey({ height: 2, width: 3, qx, qy }) === host.gridKey({ height: 3, width: 2, qx, qy }),
+    false,
+  );
+});
