@@ -1,4 +1,7 @@
-/** `deno task generate`: randomized 64×64 SAS images from SasView models hosted in Pyodide. */
+/**
+ * `deno task generate`: randomized SAS images from SasView models hosted in Pyodide, on the
+ * default 64×64 grid or a measured file's exact q grid.
+ */
 import { basename } from "node:path";
 import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
