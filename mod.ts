@@ -13,7 +13,12 @@ export {
   UsageError,
 } from "./pipeline/errors.ts";
 export { atomicWritable, writeFileAtomic } from "./pipeline/atomic_file.ts";
-export { gridAxes, type Measurement, type NamedColumn } from "./pipeline/measurement.ts";
+export {
+  gridAxes,
+  measuredGrid,
+  type Measurement,
+  type NamedColumn,
+} from "./pipeline/measurement.ts";
 export {
   type MeasurementOptions,
   readMeasurement,
@@ -60,6 +65,7 @@ export { imageStream } from "./generators/host/image_stream.ts";
 export { type GenerationSettings } from "./generators/host/image_job.ts";
 export { REALISTIC_MIX } from "./generators/host/generation_plan.ts";
 export { applyPoissonNoise } from "./generators/host/detector.ts";
+export { gridShape, type QGrid } from "./generators/host/detector_grid.ts";
 export { gaussianGapModel, learnedGapModel } from "./codec/gap_model.ts";
 export { decodeLatent, encodeLatent, quantizeLatent } from "./codec/sparse_code.ts";
 export { SqzReaderStream, SqzWriterStream } from "./codec/sqz_container.ts";

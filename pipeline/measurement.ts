@@ -90,37 +90,25 @@ export function checkMeasurement(m: Measurement, where: string): void {
 }
 
 /**
- * The generator's detector grid (`qx = qy = linspace(-qmax, qmax, size)`) that a measured file's
- * grid is, within `tolerance`·qmax per coordinate; a FormatError naming the file says why not.
+ * A measured file's exact q grid for the generator: its Qx and Qy axes when the grid is
+ * separable, else Qx and Qy per pixel (row-major `[iy][ix]`). A FormatError names the file and
+ * the first Qx or Qy that is not a finite number.
  */
-export function symmetricLinspaceGrid(
+export function measuredGrid(
   m: Measurement,
-  tolerance = 1e-6,
-): { qmax: number; size: number } {
-  const where = m.provenance.file;
-  const axes = gridAxes(m);
-  if (axes === null) throw new FormatError(`${where}: the q grid is not a product of two axes`);
-  const { qxAxis, qyAxis } = axes;
-  if (m.height !== m.width) {
-    throw new FormatError(
-      `${where}: ${m.height}×${m.width} grid; the generator needs a square one`,
-    );
-  }
-  const size = m.width;
-  const qmax = qxAxis[size - 1];
-  if (!(qmax > 0) || size < 2) throw new FormatError(`${where}: Qx axis ends at ${qmax}, not > 0`);
-  const step = (2 * qmax) / (size - 1);
-  for (const [name, axis] of [["Qx", qxAxis], ["Qy", qyAxis]] as const) {
-    for (let i = 0; i < size; i++) {
-      const expected = -qmax + i * step;
-      if (!(Math.abs(axis[i] - expected) <= tolerance * qmax)) {
-        throw new FormatError(
-          `${where}: ${name}[${i}] = ${
-            axis[i]
-          }, not linspace(-${qmax}, ${qmax}, ${size})[${i}] = ${expected}; the generator needs that grid`,
-        );
-      }
+): { qx: number[]; qy: number[] } | { height: number; width: number; qx: number[]; qy: number[] } {
+  const { height, width, qx, qy } = m;
+  for (const [name, values] of [["Qx", qx], ["Qy", qy]] as const) {
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) {
+      throw new FormatError(
+        `${m.provenance.file}: ${name} of pixel ${i} (row ${Math.floor(i / width)}, column ${
+          i % width
+        }) is ${values[i]}, expected a finite q`,
+      );
     }
   }
-  return { qmax, size };
+  const axes = gridAxes(m);
+  if (axes) return { qx: Array.from(axes.qxAxis), qy: Array.from(axes.qyAxis) };
+  return { height, width, qx: Array.from(qx), qy: Array.from(qy) };
 }

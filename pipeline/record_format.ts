@@ -39,7 +39,11 @@ export interface StreamHeader {
   dtype: DType;
   shape: number[];
   seed?: number;
-  q?: { qmax: number; size: number };
+  /** Detector grid: linspace `{qmax, size}`, axes `{qx, qy}` or per pixel `{height, width, qx, qy}`. */
+  q?:
+    | { qmax: number; size: number }
+    | { qx: number[]; qy: number[] }
+    | { height: number; width: number; qx: number[]; qy: number[] };
   generator?: { name: string; version: string };
   [key: string]: unknown;
 }

@@ -1,11 +1,14 @@
-/** `deno task generate`: randomized 64×64 SAS images from SasView models hosted in Pyodide. */
+/**
+ * `deno task generate`: randomized SAS images from SasView models hosted in Pyodide, on the
+ * default 64×64 grid or a measured file's exact q grid.
+ */
 import { basename } from "node:path";
 import { UsageError } from "../pipeline/errors.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { readRecords, RecordFileWriter } from "../pipeline/record_stream.ts";
 import { encodeHeaderLine, type StreamHeader } from "../pipeline/record_format.ts";
 import { readMeasurement } from "../pipeline/measurement_file.ts";
-import { symmetricLinspaceGrid } from "../pipeline/measurement.ts";
+import { measuredGrid } from "../pipeline/measurement.ts";
 import {
   generationHeader,
   parseResolution,
@@ -14,6 +17,7 @@ import {
   shardRange,
 } from "../generators/host/generation_plan.ts";
 import type { GenerationSettings } from "../generators/host/image_job.ts";
+import { gridShape, type QGrid } from "../generators/host/detector_grid.ts";
 import { imageStream } from "../generators/host/image_stream.ts";
 import { SasHost } from "../generators/host/pyodide_host.ts";
 import { loadPluginNames } from "../generators/host/plugin_loader.ts";
@@ -25,7 +29,8 @@ const spec = {
   name: "generate",
   usage: "--n N --out FILE [flags]",
   summary: "Randomized SAS detector images: sasmodels' realistic -random recipe in 2D (half the\n" +
-    "images polydisperse), point-sampled on qx = qy = linspace(-qmax, qmax, size), layout [iy][ix].\n" +
+    "images polydisperse), point-sampled on qx = qy = linspace(-qmax, qmax, size), or on a\n" +
+    "measured file's exact q grid (--grid-from), layout [iy][ix].\n" +
     "Image k uses model k mod len(models) and is reproducible from (seed, k) alone.",
   flags: {
     n: { type: "int", help: "number of images (whole run, all shards)", default: 1000, min: 1 },
@@ -45,8 +50,14 @@ const spec = {
     ...DETECTOR_FLAGS,
     "grid-from": {
       type: "string",
-      help: "take --qmax and --size from a measured file's q grid (.h5, .dat)",
+      help:
+        "render on a measured file's exact q grid and size (.h5, .dat) instead of --qmax, --size",
       arg: "FILE",
+    },
+    entry: {
+      type: "string",
+      help: "NXcanSAS --grid-from: the SASentry group to read (default: the first with 2-D data)",
+      arg: "NAME",
     },
     noise: {
       type: "string",
@@ -125,15 +136,20 @@ async function checkComplete(
   }
 }
 
-/** --qmax and --size, or the grid of the measured file named by --grid-from. */
+/** --qmax and --size, or the exact grid of the measured file named by --grid-from. */
 async function gridOf(
-  flags: { qmax: number; size: number; "grid-from"?: string; quiet?: boolean },
-): Promise<{ qmax: number; size: number }> {
+  flags: { qmax: number; size: number; "grid-from"?: string; entry?: string; quiet?: boolean },
+): Promise<QGrid> {
   const from = flags["grid-from"];
-  if (from === undefined) return { qmax: flags.qmax, size: flags.size };
-  const grid = symmetricLinspaceGrid(await readMeasurement(from));
+  if (from === undefined) {
+    if (flags.entry !== undefined) throw new UsageError("--entry names an entry of --grid-from");
+    return { qmax: flags.qmax, size: flags.size };
+  }
+  const grid = measuredGrid(await readMeasurement(from, { entry: flags.entry }));
   if (!flags.quiet) {
-    console.error(`generate: ${from}: grid ${grid.size}×${grid.size}, qmax ${grid.qmax}`);
+    const [height, width] = gridShape(grid);
+    const kind = "height" in grid ? "Qx, Qy per pixel" : "Qx × Qy axes";
+    console.error(`generate: ${from}: grid ${height}×${width} (${kind})`);
   }
   return grid;
 }

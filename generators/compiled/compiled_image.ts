@@ -86,19 +86,21 @@ export class CompiledImages {
     }
   }
 
-  /** float32 image and full parameters of `model` at `params`, or null for the Python path. */
+  /**
+   * float32 image and full parameters of `model` at `params` on `grid` (a key of
+   * host_define_grid), or null for the Python path.
+   */
   render(
     model: string,
     params: Record<string, unknown>,
-    qmax: number,
-    size: number,
+    grid: string,
   ): { image: Float32Array; params: Record<string, number | string> } | null {
     const kernels = this.#get(model);
-    const grid = kernels && this.#grid(qmax, size);
-    if (!kernels || !grid) return null;
+    const data = kernels && this.#grid(grid);
+    if (!kernels || !data) return null;
     const [plan, full] = this.#call("host_plan", model, model, JSON.stringify(params));
     const image = plan
-      ? this.#image(kernels, JSON.parse(plan), grid, new Float32Array(grid.npix))
+      ? this.#image(kernels, JSON.parse(plan), data, new Float32Array(data.npix))
       : null;
     return image && full ? { image, params: JSON.parse(full) } : null;
   }
@@ -108,15 +110,14 @@ export class CompiledImages {
     model: string,
     seed: number,
     index: number,
-    qmax: number,
-    size: number,
+    grid: string,
   ): { label: string; image: Float32Array } | null {
     const kernels = this.#get(model);
-    const grid = kernels && this.#grid(qmax, size);
-    if (!kernels || !grid) return null;
+    const data = kernels && this.#grid(grid);
+    if (!kernels || !data) return null;
     const [label, plan] = this.#call("host_random_plan", model, model, seed, index);
     const image = label && plan
-      ? this.#image(kernels, JSON.parse(plan), grid, new Float32Array(grid.npix))
+      ? this.#image(kernels, JSON.parse(plan), data, new Float32Array(data.npix))
       : null;
     return image && label ? { label, image } : null;
   }
@@ -125,14 +126,13 @@ export class CompiledImages {
   renderF64(
     model: string,
     params: Record<string, unknown>,
-    qmax: number,
-    size: number,
+    grid: string,
   ): Float64Array | null {
     const kernels = this.#get(model);
-    const grid = kernels && this.#grid(qmax, size);
-    if (!kernels || !grid) return null;
+    const data = kernels && this.#grid(grid);
+    if (!kernels || !data) return null;
     const [plan] = this.#call("host_plan", model, model, JSON.stringify(params));
-    return plan ? this.#image(kernels, JSON.parse(plan), grid, new Float64Array(grid.npix)) : null;
+    return plan ? this.#image(kernels, JSON.parse(plan), data, new Float64Array(data.npix)) : null;
   }
 
   /**
@@ -204,12 +204,11 @@ export class CompiledImages {
     return { plain: fns, remembering: memo, loops: new Map() };
   }
 
-  #grid(qmax: number, size: number): GridData | null {
-    const key = `${qmax}:${size}`;
+  #grid(key: string): GridData | null {
     if (!this.#grids.has(key)) {
       let grid: GridData | null = null;
       try {
-        const g = JSON.parse(this.#call("grid_data", "grid", qmax, size));
+        const g = JSON.parse(this.#call("grid_data", "grid", key));
         grid = {
           unique: Float64Array.from(g.unique),
           index: Int32Array.from(g.index),

@@ -136,22 +136,36 @@ def iq_product(info, pars, qs):
     return [combined * f * s + background for f, s in zip(f2, s_vals)]
 
 
-def _grid(qx, qy):
-    """Per detector grid: distinct |q| with scatter indices, and the half grid for I(-q) = I(q)."""
-    key = (tuple(qx), tuple(qy))
+def _grid(qx, qy, pixels=False):
+    """Per detector grid: distinct |q| with scatter indices, and the half grid for I(-q) = I(q).
+
+    qx, qy are the column and row axes, or with `pixels` Qx and Qy of every pixel (row-major).
+    """
+    key = (tuple(qx), tuple(qy), pixels)
     cached = _GRID_CACHE.get(key)
     if cached is not None:
         return cached
     slots, unique, index = {}, [], []
-    for y in qy:
-        for x in qx:
-            q = sqrt(x * x + y * y)
-            k = float("%.13g" % q)  # merge |q| that differ by rounding only (mirror pixels)
-            slot = slots.get(k)
-            if slot is None:
-                slot = slots[k] = len(unique)
-                unique.append(q)
-            index.append(slot)
+    for x, y in (zip(qx, qy) if pixels else ((x, y) for y in qy for x in qx)):
+        q = sqrt(x * x + y * y)
+        k = float("%.13g" % q)  # merge |q| that differ by rounding only (mirror pixels)
+        slot = slots.get(k)
+        if slot is None:
+            slot = slots[k] = len(unique)
+            unique.append(q)
+        index.append(slot)
+    if pixels:
+        cached = (unique, itemgetter(*index), list(qx), list(qy), False, len(qx))
+    else:
+        cached = (unique, itemgetter(*index)) + _half_grid(qx, qy)
+    if len(_GRID_CACHE) > 8:
+        _GRID_CACHE.clear()
+    _GRID_CACHE[key] = cached
+    return cached
+
+
+def _half_grid(qx, qy):
+    """(px, py, symmetric, npix) of a product grid: half of it when both axes are symmetric."""
     tol = 1e-12 * max(max(map(abs, qx)), max(map(abs, qy)), 1e-300)
     nx, ny = len(qx), len(qy)
     symmetric = all(abs(qx[i] + qx[nx - 1 - i]) <= tol for i in range(nx)) and \
@@ -159,19 +173,15 @@ def _grid(qx, qy):
     count = (nx * ny + 1) // 2 if symmetric else nx * ny
     px = [qx[k % nx] for k in range(count)]
     py = [qy[k // nx] for k in range(count)]
-    cached = (unique, itemgetter(*index), px, py, symmetric, nx * ny)
-    if len(_GRID_CACHE) > 8:
-        _GRID_CACHE.clear()
-    _GRID_CACHE[key] = cached
-    return cached
+    return px, py, symmetric, nx * ny
 
 
-def image_isotropic(iq_fn, info, pars, qx, qy):
+def image_isotropic(iq_fn, info, pars, qx, qy, pixels=False):
     """Image of a model without orientation: evaluate the distinct |q| only, then scatter."""
-    unique, scatter = _grid(qx, qy)[:2]
+    unique, scatter, _, _, _, npix = _grid(qx, qy, pixels)
     values = iq_fn(info, pars, unique)
     if len(values) == 1:
-        return [values[0]] * len(qx) * len(qy)
+        return [values[0]] * npix
     return list(scatter(values))
 
 
@@ -223,9 +233,9 @@ def orientation_mesh(info, pars):
     return mesh
 
 
-def image_oriented(info, pars, qx, qy):
+def image_oriented(info, pars, qx, qy, pixels=False):
     """Image of an oriented model: Σ over orientation jitter × size mesh of Iqac / Iqabc."""
-    _, _, px, py, symmetric, npix = _grid(qx, qy)
+    _, _, px, py, symmetric, npix = _grid(qx, qy, pixels)
     half = points_oriented(info, pars, px, py)
     if symmetric:
         return half + half[:npix - len(half)][::-1]
@@ -262,20 +272,21 @@ def points_oriented(info, pars, px, py):
     return [v + background for v in acc] if acc is not None else [background] * len(px)
 
 
-def image_isotropic_smeared(iq_fn, info, pars, qx, qy, resolution, accuracy):
+def image_isotropic_smeared(iq_fn, info, pars, qx, qy, resolution, accuracy, pixels=False):
     """Pinhole-smeared image of a model without orientation: smear each distinct |q| once."""
-    unique, scatter = _grid(qx, qy)[:2]
+    unique, scatter, _, _, _, npix = _grid(qx, qy, pixels)
     # dq ∝ |q| in both directions, so every oversampled |q| depends on the pixel's |q| alone
     points = smear_magnitudes(unique, resolution, accuracy)
     values = smear_average(iq_fn(info, pars, points), accuracy)
     if len(values) == 1:
-        return [values[0]] * len(qx) * len(qy)
+        return [values[0]] * npix
     return list(scatter(values))
 
 
-def image_oriented_smeared(info, pars, qx, qy, resolution, accuracy, max_points=65536):
+def image_oriented_smeared(info, pars, qx, qy, resolution, accuracy, pixels=False,
+                           max_points=65536):
     """Pinhole-smeared image of an oriented model, evaluated in pixel blocks to bound memory."""
-    _, _, px, py, symmetric, npix = _grid(qx, qy)
+    _, _, px, py, symmetric, npix = _grid(qx, qy, pixels)
     step = max(1, max_points // len(ring_bins(accuracy)))
     half = []
     for start in range(0, len(px), step):

@@ -73,10 +73,11 @@ def _json_number(value):
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
-def grid_data(qmax, size):
-    """JSON of the detector grid as _sas_kernel._grid sees it: distinct |q|, scatter, half grid."""
-    q = sas_engine.detector_q(float(qmax), int(size))
-    unique, scatter, px, py, _, npix = _grid(q, q)
+def grid_data(key):
+    """JSON of grid `key` (define_grid) as _sas_kernel._grid sees it: distinct |q|, scatter,
+    half grid."""
+    qx, qy, pixels, _ = sas_engine.grid_points(key)
+    unique, scatter, px, py, _, npix = _grid(qx, qy, pixels)
     index = scatter(list(range(len(unique)))) if npix > 1 else (0,)
     return json.dumps({"unique": unique, "index": list(index), "px": px, "py": py, "npix": npix})
 

@@ -20,20 +20,25 @@ def host_model_info(name):
     }, allow_nan=False, default=str)
 
 
-def host_render(name, pars_json, qmax, size, resolution=0.0, accuracy="low"):
+def host_define_grid(spec_json):
+    """Key of a detector grid ({"qmax", "size"}, axes {"qx", "qy"} or per pixel), for renders."""
+    return sas_engine.define_grid(json.loads(spec_json))
+
+
+def host_render(name, pars_json, grid, resolution=0.0, accuracy="low"):
     """Image of one model at exactly the given parameters (float32 LE bytes) and the full dict."""
     info = sas_engine.get_model(name)
     pars = sas_engine.validate_pars(info, json.loads(pars_json))
-    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size, resolution, accuracy)
+    image = sas_engine.render_grid_f32(name, json.dumps(pars), grid, resolution, accuracy)
     return image, json.dumps(pars)
 
 
-def host_random(name, base_seed, index, qmax, size, resolution=0.0, accuracy="low"):
+def host_random(name, base_seed, index, grid, resolution=0.0, accuracy="low"):
     """The realistic random draw for image `index` of a stream: (label JSON, float32 bytes)."""
     info = sas_engine.get_model(name)
     seed = sas_engine.image_seed(base_seed, index)
     pars, poly = sas_engine.random_pars(info, seed)
-    image = sas_engine.render_f32(name, json.dumps(pars), qmax, size, resolution, accuracy)
+    image = sas_engine.render_grid_f32(name, json.dumps(pars), grid, resolution, accuracy)
     label = {"index": index, "seed": seed, "model": name, "polydisperse": bool(poly),
              "params": pars}
     return json.dumps(label), image
@@ -53,11 +58,11 @@ def host_iq_1d(name, pars_json, q_list):
     return _f64(sas_engine.iq_1d(info, pars, list(q_list)))
 
 
-def host_image_2d(name, pars_json, qx_list, qy_list):
-    """2-D image on the given axes (layout [iy][ix]) as float64 LE bytes."""
+def host_image_2d(name, pars_json, qx_list, qy_list, pixels=False):
+    """2-D image on the given axes (layout [iy][ix]), or at the given pixels, as float64 LE bytes."""
     info = sas_engine.get_model(name)
     pars = sas_engine.validate_pars(info, json.loads(pars_json), is2d=True)
-    return _f64(sas_engine.image_2d(info, pars, list(qx_list), list(qy_list)))
+    return _f64(sas_engine.image_2d(info, pars, list(qx_list), list(qy_list), pixels=pixels))
 
 
 def _f64(values):

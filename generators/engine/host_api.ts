@@ -13,12 +13,13 @@ type Maybe<T> = T | undefined;
 export interface HostApi {
   /** Parameter table and flags of a model, as JSON. */
   host_model_info(name: string): string;
+  /** Key of a detector grid from its JSON spec (linspace, axes or per pixel). */
+  host_define_grid(specJson: string): string;
   /** Image at exactly the given parameters: (float32 LE bytes, full parameters JSON). */
   host_render(
     name: string,
     parsJson: string,
-    qmax: number,
-    size: number,
+    grid: string,
     resolution: number,
     accuracy: string,
   ): [Uint8Array, string];
@@ -27,8 +28,7 @@ export interface HostApi {
     name: string,
     baseSeed: number,
     index: number,
-    qmax: number,
-    size: number,
+    grid: string,
     resolution: number,
     accuracy: string,
   ): [string, Uint8Array];
@@ -36,12 +36,18 @@ export interface HostApi {
   host_register_plugin(source: string, filename: string): string;
   /** 1-D I(q) as float64 LE bytes. */
   host_iq_1d(name: string, parsJson: string, q: number[]): Uint8Array;
-  /** 2-D image on the given axes (layout [iy][ix]) as float64 LE bytes. */
-  host_image_2d(name: string, parsJson: string, qx: number[], qy: number[]): Uint8Array;
+  /** 2-D image on the given axes (layout [iy][ix]) or, with `pixels`, points; float64 LE bytes. */
+  host_image_2d(
+    name: string,
+    parsJson: string,
+    qx: number[],
+    qy: number[],
+    pixels: boolean,
+  ): Uint8Array;
   /** JSON {source, remembering, reason, checks} of a model's compiled kernels. */
   model_kernels(name: string): string;
-  /** JSON of the detector grid as the kernels see it. */
-  grid_data(qmax: number, size: number): string;
+  /** JSON of a defined detector grid as the kernels see it. */
+  grid_data(grid: string): string;
   /** (plan JSON, full parameters JSON) for a compiled render, or (None, None). */
   host_plan(name: string, parsJson: string): [Maybe<string>, Maybe<string>];
   /** (label JSON, plan JSON) of random image `index`, or (None, None). */
@@ -53,6 +59,7 @@ export interface HostApi {
 /** Names of the {@linkcode HostApi} functions, looked up once in the Python module. */
 export const HOST_API_FUNCTIONS: readonly (keyof HostApi)[] = [
   "host_model_info",
+  "host_define_grid",
   "host_render",
   "host_random",
   "host_register_plugin",

@@ -30,7 +30,8 @@ from _sas_random import REALISTIC_MIX, draw_pars, image_seed
 
 __all__ = [
     "ModelError", "ModelInfo", "Parameter", "load_model_source", "get_model", "register_model",
-    "default_pars", "validate_pars", "iq_1d", "image_2d", "render_f32", "random_pars",
+    "default_pars", "validate_pars", "iq_1d", "image_2d", "render_f32", "define_grid", "grid_of",
+    "grid_points", "render_grid_f32", "random_pars",
     "image_seed", "REALISTIC_MIX",
 ]
 
@@ -39,6 +40,9 @@ FLOAT32_MAX = 3.4028234663852886e38
 PD_TYPES_KNOWN = ("rectangle", "uniform", "lognormal", "schulz", "boltzmann", "array")
 _CATALOG = {}
 _REGISTERED = {}
+# define_grid: key → (qx, qy, pixels, width), and canonical spec JSON → key
+_GRIDS = {}
+_GRID_KEYS = {}
 
 ensure_models_path(MODELS_DIR)
 
@@ -175,17 +179,21 @@ def iq_1d(info, pars, q_list):
     return (iq_product if info.product is not None else iq_plain)(info, full, qs)
 
 
-def image_2d(info, pars, qx_list, qy_list, resolution=0.0, accuracy="low"):
+def image_2d(info, pars, qx_list, qy_list, resolution=0.0, accuracy="low", pixels=False):
     """Flat image, pixel [iy][ix] (index iy*nx+ix) at (qx[ix], qy[iy]).
 
     resolution > 0 applies sasmodels' Pinhole2D smearing with dq = resolution·|q| in both
     directions (empty_data2D), oversampled per `accuracy` ('low', 'med', 'high', 'xhigh').
+    With `pixels`, qx and qy hold every pixel's coordinates: pixel k is at (qx[k], qy[k]).
     """
     full = validate_pars(info, pars, is2d=True)
     qx = _check_q(info, "qx", qx_list)
     qy = _check_q(info, "qy", qy_list)
     if not qx or not qy:
         raise ModelError("%s: qx and qy must not be empty" % info.name)
+    if pixels and len(qx) != len(qy):
+        raise ModelError("%s: per-pixel qx and qy differ in length (%d, %d)"
+                         % (info.name, len(qx), len(qy)))
     try:
         resolution, accuracy = check_settings(resolution, accuracy)
     except ModelError as exc:
@@ -193,11 +201,11 @@ def image_2d(info, pars, qx_list, qy_list, resolution=0.0, accuracy="low"):
     fn = iq_product if info.product is not None else iq_plain
     if resolution > 0.0:
         if info.oriented:
-            return image_oriented_smeared(info, full, qx, qy, resolution, accuracy)
-        return image_isotropic_smeared(fn, info, full, qx, qy, resolution, accuracy)
+            return image_oriented_smeared(info, full, qx, qy, resolution, accuracy, pixels)
+        return image_isotropic_smeared(fn, info, full, qx, qy, resolution, accuracy, pixels)
     if info.oriented:
-        return image_oriented(info, full, qx, qy)
-    return image_isotropic(fn, info, full, qx, qy)
+        return image_oriented(info, full, qx, qy, pixels)
+    return image_isotropic(fn, info, full, qx, qy, pixels)
 
 
 def detector_q(qmax, size):
@@ -215,15 +223,73 @@ def render_f32(name, pars_json, qmax, size, resolution=0.0, accuracy="low"):
 
     resolution (dq/q, default 0 = none) and accuracy smear as in image_2d.
     """
+    if not (isinstance(qmax, (int, float)) and math.isfinite(qmax) and qmax > 0):
+        raise ModelError("%s: qmax must be a positive number, got %r" % (name, qmax))
+    q = detector_q(float(qmax), int(size))
+    return _render(name, pars_json, (q, q, False, len(q)), resolution, accuracy)
+
+
+def define_grid(spec):
+    """Key of a detector grid for render_grid_f32, from its JSON spec (see grid_of)."""
+    text = json.dumps(spec, sort_keys=True)
+    key = _GRID_KEYS.get(text)
+    if key is None:
+        grid = grid_of(spec)
+        key = _GRID_KEYS[text] = "grid%d" % len(_GRIDS)
+        _GRIDS[key] = grid
+    return key
+
+
+def grid_of(spec):
+    """(qx, qy, pixels, width) of a grid spec: {"qmax", "size"} (linspace on both axes),
+    {"qx", "qy"} (column and row axes) or {"qx", "qy", "height", "width"} (per pixel)."""
+    if "qmax" in spec:
+        qmax, size = spec["qmax"], spec["size"]
+        if isinstance(qmax, bool) or not isinstance(qmax, (int, float)) \
+                or not math.isfinite(qmax) or qmax <= 0:
+            raise ModelError("grid: qmax must be a positive number, got %r" % (qmax,))
+        q = detector_q(float(qmax), int(size))
+        return q, q, False, len(q)
+    qx, qy = _grid_values("qx", spec.get("qx")), _grid_values("qy", spec.get("qy"))
+    if "height" not in spec:
+        return qx, qy, False, len(qx)
+    height, width = spec["height"], spec["width"]
+    if not (isinstance(height, int) and isinstance(width, int) and height > 0 and width > 0
+            and len(qx) == len(qy) == height * width):
+        raise ModelError("grid: per-pixel qx and qy need height·width values each, got %d and %d"
+                         " for %r×%r" % (len(qx), len(qy), height, width))
+    return qx, qy, True, width
+
+
+def _grid_values(name, values):
+    if not isinstance(values, list) or not values:
+        raise ModelError("grid: %s must be a non-empty list of numbers" % name)
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ModelError("grid: %s[%d] = %r is not a finite number" % (name, i, v))
+    return [float(v) for v in values]
+
+
+def grid_points(key):
+    """(qx, qy, pixels, width) of the grid `key` of define_grid."""
+    if key not in _GRIDS:
+        raise ModelError("unknown grid %r: define it first" % (key,))
+    return _GRIDS[key]
+
+
+def render_grid_f32(name, pars_json, key, resolution=0.0, accuracy="low"):
+    """Render an image on the grid `key` of define_grid as float32 little-endian bytes."""
+    return _render(name, pars_json, grid_points(key), resolution, accuracy)
+
+
+def _render(name, pars_json, grid, resolution, accuracy):
     info = get_model(name)
     try:
         pars = json.loads(pars_json)
     except ValueError as exc:
         raise ModelError("%s: parameters are not valid JSON: %s" % (name, exc)) from None
-    if not (isinstance(qmax, (int, float)) and math.isfinite(qmax) and qmax > 0):
-        raise ModelError("%s: qmax must be a positive number, got %r" % (name, qmax))
-    q = detector_q(float(qmax), int(size))
-    image = image_2d(info, pars, q, q, resolution, accuracy)
+    qx, qy, pixels, width = grid
+    image = image_2d(info, pars, qx, qy, resolution, accuracy, pixels)
     # sum() propagates inf/nan, struct raises OverflowError past the float32 range: both are
     # C loops, much cheaper in Pyodide than testing pixel by pixel.
     try:
@@ -233,7 +299,7 @@ def render_f32(name, pars_json, qmax, size, resolution=0.0, accuracy="low"):
         pass
     k = next(k for k, v in enumerate(image) if not math.isfinite(v) or abs(v) > FLOAT32_MAX)
     raise ModelError("%s: intensity %r at pixel %d (iy=%d, ix=%d) is not a finite float32 for %s"
-                     % (name, image[k], k, k // size, k % size, pars_json))
+                     % (name, image[k], k, k // width, k % width, pars_json))
 
 
 def random_pars(info, seed):

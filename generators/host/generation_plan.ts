@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { UsageError } from "../../pipeline/errors.ts";
 import { makeHeader, type StreamHeader } from "../../pipeline/record_format.ts";
 import type { GenerationSettings } from "./image_job.ts";
-import type { Accuracy, Grid } from "./pyodide_host.ts";
+import { type Accuracy, type Grid, gridLayout, gridShape, gridSpec } from "./detector_grid.ts";
 
 /** The `--accuracy` choices: sasmodels Pinhole2D oversampling levels. */
 export const ACCURACIES: readonly Accuracy[] = ["low", "med", "high", "xhigh"];
@@ -104,12 +104,12 @@ export function resolutionField(
 /** The stream header of a generation run; identical for every shard of the run. */
 export function generationHeader(settings: GenerationSettings, n: number): StreamHeader {
   const { grid, seed, models, noise, flux } = settings;
-  return makeHeader([grid.size, grid.size], {
+  return makeHeader(gridShape(grid), {
     seed,
     n,
-    q: { qmax: grid.qmax, size: grid.size },
+    q: gridSpec(grid),
     ...resolutionField(grid),
-    layout: "[iy][ix], qx = qy = linspace(-qmax, qmax, size)",
+    layout: gridLayout(grid),
     generator: { name: "sasquash-generate", version: GENERATOR_VERSION },
     models,
     noise: noise === "poisson" ? { type: "poisson", flux } : { type: "none" },

@@ -2,7 +2,8 @@
 import { SasModelError } from "../../pipeline/errors.ts";
 import type { ImageLabel } from "../../pipeline/record_format.ts";
 import { applyPoissonNoise } from "./detector.ts";
-import type { Grid, SasHost } from "./pyodide_host.ts";
+import type { SasHost } from "./pyodide_host.ts";
+import { type Grid, gridShape } from "./detector_grid.ts";
 
 /** Settings shared by every image of a generated stream. */
 export interface GenerationSettings {
@@ -30,7 +31,8 @@ export function runJob(
   end: number,
   onImage?: (index: number, model: string) => void,
 ): JobResult {
-  const pixels = settings.grid.size * settings.grid.size;
+  const [height, width] = gridShape(settings.grid);
+  const pixels = height * width;
   const data = new Float32Array((end - start) * pixels);
   const labels: ImageLabel[] = [];
   for (let k = start; k < end; k++) {

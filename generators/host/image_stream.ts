@@ -13,6 +13,7 @@ import {
 import type { Chunk } from "../../pipeline/record_format.ts";
 import { type GenerationSettings, type JobResult, runJob } from "./image_job.ts";
 import { SasHost } from "./pyodide_host.ts";
+import { gridShape } from "./detector_grid.ts";
 
 /** Which images to produce and how. */
 export interface StreamOptions {
@@ -41,10 +42,9 @@ const ERRORS: Record<string, new (m: string) => SasquashError> = {
 };
 
 function chunkOf(settings: GenerationSettings, r: JobResult): Chunk {
-  const s = settings.grid.size;
   return {
     count: r.labels.length,
-    shape: [s, s],
+    shape: gridShape(settings.grid),
     dtype: "float32",
     labels: r.labels,
     data: r.data,

@@ -7,6 +7,9 @@ import { loadPyodide, type PyodideInterface } from "pyodide";
 import { SasModelError } from "../../pipeline/errors.ts";
 import { CompiledImages } from "../compiled/compiled_image.ts";
 import { HOST_API_FUNCTIONS, type HostCall } from "../engine/host_api.ts";
+import { type Accuracy, type Grid, gridSpec } from "./detector_grid.ts";
+
+export type { Accuracy, Grid };
 
 const ROOT = "/sasquash";
 /** `generators/`: engine/, compiled/ and sas_models/ are copied into Pyodide with this layout. */
@@ -20,19 +23,6 @@ export interface ModelInfo {
   oriented: "" | "ac" | "abc";
   structure_factor: boolean;
   defaults: Record<string, number | string>;
-}
-
-/** How many points sasmodels' Pinhole2D places around each pixel (3×4, 5×6, 5×12, 10×20). */
-export type Accuracy = "low" | "med" | "high" | "xhigh";
-
-/** A detector grid: `linspace(-qmax, qmax, size)` on both axes. */
-export interface Grid {
-  qmax: number;
-  size: number;
-  /** Pinhole smearing dq/q in [0, 1), radial = perpendicular (sasmodels empty_data2D); 0 = off. */
-  resolution?: number;
-  /** Oversampling of the smearing (default "low"); ignored when resolution is 0. */
-  accuracy?: Accuracy;
 }
 
 /** One randomized image with the label that reproduces it. */
@@ -77,6 +67,12 @@ export class SasHost {
   #py: PyodideInterface;
   #api: Record<string, (...args: unknown[]) => unknown> = {};
   #compiled: CompiledImages;
+  /**
+   * Python's keys of the grids defined so far: by spec text (linspace), or by the Qx and Qy
+   * arrays and shape (measured; its spec text would cost a pass over every pixel per image).
+   */
+  #linspaceKeys = new Map<string, string>();
+  #measuredKeys = new WeakMap<number[], WeakMap<number[], Map<string, string>>>();
 
   private constructor(py: PyodideInterface) {
     this.#py = py;
@@ -118,6 +114,30 @@ export class SasHost {
     return this.#compiled;
   }
 
+  /** Python's key of `grid` (host_define_grid), defined on first use; its smearing is ignored. */
+  gridKey(grid: Grid): string {
+    if ("qmax" in grid) {
+      const text = JSON.stringify(gridSpec(grid));
+      let key = this.#linspaceKeys.get(text);
+      if (key === undefined) {
+        key = this.#call("host_define_grid", "grid", text);
+        this.#linspaceKeys.set(text, key);
+      }
+      return key;
+    }
+    let byQy = this.#measuredKeys.get(grid.qx);
+    if (!byQy) this.#measuredKeys.set(grid.qx, byQy = new WeakMap());
+    let byShape = byQy.get(grid.qy);
+    if (!byShape) byQy.set(grid.qy, byShape = new Map());
+    const shape = "height" in grid ? `${grid.height}×${grid.width}` : "axes";
+    let key = byShape.get(shape);
+    if (key === undefined) {
+      key = this.#call("host_define_grid", "grid", JSON.stringify(gridSpec(grid)));
+      byShape.set(shape, key);
+    }
+    return key;
+  }
+
   /** Parameter table, defaults and flags of `model` (catalog name, "P@S" product or plugin). */
   modelInfo(model: string): ModelInfo {
     return JSON.parse(this.#call("host_model_info", `model "${model}"`, model));
@@ -129,17 +149,15 @@ export class SasHost {
     params: Record<string, unknown>,
     grid: Grid,
   ): { image: Float32Array; params: Record<string, number | string> } {
-    const fast = grid.resolution
-      ? null
-      : this.#compiled.render(model, params, grid.qmax, grid.size);
+    const key = this.gridKey(grid);
+    const fast = grid.resolution ? null : this.#compiled.render(model, params, key);
     if (fast) return fast;
     const [bytes, full] = this.#call(
       "host_render",
       `model "${model}"`,
       model,
       JSON.stringify(params),
-      grid.qmax,
-      grid.size,
+      key,
       grid.resolution ?? 0,
       grid.accuracy ?? "low",
     );
@@ -148,9 +166,8 @@ export class SasHost {
 
   /** Image `index` of the random stream with base seed `seed`, drawn for `model`. */
   random(model: string, seed: number, index: number, grid: Grid): RandomImage {
-    const fast = grid.resolution
-      ? null
-      : this.#compiled.random(model, seed, index, grid.qmax, grid.size);
+    const key = this.gridKey(grid);
+    const fast = grid.resolution ? null : this.#compiled.random(model, seed, index, key);
     if (fast) return { label: JSON.parse(fast.label), image: fast.image };
     const [label, bytes] = this.#call(
       "host_random",
@@ -158,8 +175,7 @@ export class SasHost {
       model,
       seed,
       index,
-      grid.qmax,
-      grid.size,
+      key,
       grid.resolution ?? 0,
       grid.accuracy ?? "low",
     );
@@ -185,12 +201,16 @@ export class SasHost {
     return toFloat64(bytes);
   }
 
-  /** 2-D image at exactly `params` on the axes `qx`, `qy` (float64, layout [iy][ix]). */
+  /**
+   * 2-D image at exactly `params` on the axes `qx`, `qy` (float64, layout [iy][ix]); with
+   * `pixels`, at the points (qx[k], qy[k]).
+   */
   image2d(
     model: string,
     params: Record<string, unknown>,
     qx: number[],
     qy: number[],
+    pixels = false,
   ): Float64Array {
     const bytes = this.#call(
       "host_image_2d",
@@ -199,6 +219,7 @@ export class SasHost {
       JSON.stringify(params),
       qx,
       qy,
+      pixels,
     );
     return toFloat64(bytes);
   }

@@ -28,7 +28,7 @@ Deno.test("compiled images equal Python's to 1e-9 on random draws (mix, P@S), po
       }
     }
     for (const params of picked) {
-      const fast = compiled.renderF64(model, params, qmax, size);
+      const fast = compiled.renderF64(model, params, host.gridKey({ qmax, size }));
       assert.ok(fast, `${model}: the compiled path declined ${JSON.stringify(params)}`);
       const err = maxRelative(fast, host.image2d(model, params, q, q));
       if (!(err <= 1e-9)) failures.push(`${model}: ${err} for ${JSON.stringify(params)}`);
@@ -48,7 +48,7 @@ Deno.test("the gamma-function models compile and equal Python's images to 1e-9",
     assert.equal(compiled.status(model), "", model);
     for (let index = 0; index < 4; index++) {
       const { label } = host.random(model, 11, index, { qmax, size: 2 });
-      const fast = compiled.renderF64(model, label.params, qmax, size);
+      const fast = compiled.renderF64(model, label.params, host.gridKey({ qmax, size }));
       assert.ok(fast, `${model}: the compiled path declined ${JSON.stringify(label.params)}`);
       const err = maxRelative(fast, host.image2d(model, label.params, q, q));
       assert.ok(err <= 1e-9, `${model}: ${err} for ${JSON.stringify(label.params)}`);
@@ -62,7 +62,7 @@ Deno.test("sasmodels 2-D reference images reproduce to 1e-6 through the compiled
   const failures: string[] = [];
   for (const c of cases) {
     assert.equal(compiled.status(c.model), "", c.model);
-    const fast = compiled.renderF64(c.model, c.params, 0.3, 64);
+    const fast = compiled.renderF64(c.model, c.params, host.gridKey({ qmax: 0.3, size: 64 }));
     const err = fast ? maxRelative(fast, c.image) : Infinity;
     if (!(err <= 1e-6)) failures.push(`${c.model}/${c.set}: max relative error ${err}`);
   }
