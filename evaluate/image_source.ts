@@ -12,6 +12,7 @@ import { resolveModels, shardRange } from "../generators/host/generation_plan.ts
 import { imageStream } from "../generators/host/image_stream.ts";
 import { SasHost } from "../generators/host/pyodide_host.ts";
 import type { GenerationSettings } from "../generators/host/image_job.ts";
+import { gridLayout, gridShape, type QGrid } from "../generators/host/detector_grid.ts";
 
 /** Offset from the training seed to the default evaluation seed (a prime, far from 0..1e6). */
 export const EVAL_SEED_OFFSET = 1_000_003;
@@ -30,6 +31,8 @@ export interface SourceOptions {
   models?: string;
   workers: number;
   qmax: number;
+  /** Generate on this detector grid (a measured file's, `--grid-from`) instead of --qmax. */
+  grid?: QGrid;
   /** Only this shard (0-based index of count) of the images, split at multiples of `align`. */
   shard?: { index: number; count: number; align: number };
 }
@@ -105,16 +108,26 @@ async function generated(meta: ModelMeta, o: SourceOptions): Promise<ImageSource
   }
   const seed = o.seed ?? (trained ?? 1) + EVAL_SEED_OFFSET;
   const shape = meta.image_shape;
-  if (shape.length !== 2 || shape[0] !== shape[1]) {
+  let grid: QGrid = { qmax: o.qmax, size: shape[0] };
+  if (o.grid !== undefined) {
+    const [height, width] = gridShape(o.grid);
+    if (shape.join() !== [height, width].join()) {
+      throw new UsageError(
+        `--grid-from: a ${height}×${width} grid; the model's images are [${shape}]`,
+      );
+    }
+    grid = o.grid;
+  } else if (shape.length !== 2 || shape[0] !== shape[1]) {
     throw new UsageError(
-      `the model's images are [${shape}]; the generator makes square images, use --data`,
+      `the model's images are [${shape}]; the linspace generator makes square images: ` +
+        `use --grid-from (the training grid's file) or --data`,
     );
   }
   const models = resolveModels(o.models, await SasHost.catalog(), []);
   const settings: GenerationSettings = {
     seed,
     models,
-    grid: { qmax: o.qmax, size: shape[0] },
+    grid,
     noise: "none",
     flux: 1,
     plugins: [],
@@ -128,7 +141,15 @@ async function generated(meta: ModelMeta, o: SourceOptions): Promise<ImageSource
     expected: end - start,
     range: [start, end],
     total: o.n,
-    describe: { kind: "generated", seed, models, qmax: o.qmax, training_seed: trained ?? null },
+    describe: {
+      kind: "generated",
+      seed,
+      models,
+      ...(o.grid === undefined
+        ? { qmax: o.qmax }
+        : { grid: `${shape.join("×")}, ${gridLayout(grid)}` }),
+      training_seed: trained ?? null,
+    },
     warnings,
   };
 }

@@ -10,6 +10,8 @@ import { summaryText } from "../report/summary_text.ts";
 import { writeShardState } from "../report/shard_state.ts";
 import { parseShard } from "../generators/host/generation_plan.ts";
 import { UsageError } from "../pipeline/errors.ts";
+import { measuredGrid } from "../pipeline/measurement.ts";
+import { readMeasurement } from "../pipeline/measurement_file.ts";
 import { CODE_FLAGS } from "./_codec_flags.ts";
 import { rateDistortionSweep } from "../baselines/rate_distortion_sweep.ts";
 import { SWEEP_FLAGS, sweepSettings } from "./_sweep_flags.ts";
@@ -39,13 +41,20 @@ const spec = {
     },
     entry: {
       type: "string",
-      help: "NXcanSAS --data: the SASentry group to read (default: the first with 2-D data)",
+      help:
+        "NXcanSAS --data or --grid-from: the SASentry to read (default: the first with 2-D data)",
       arg: "NAME",
     },
     n: { type: "int", help: "images to evaluate (at most, with --data)", default: 150000, min: 1 },
     seed: { type: "int", help: "generator seed (default: training seed + 1000003)", min: 0 },
     models: { type: "string", help: "generator models (as deno task generate)", arg: "LIST" },
     qmax: { type: "number", help: "generator q range in 1/Å", default: 0.3, above: 0 },
+    "grid-from": {
+      type: "string",
+      help:
+        "generate on a measured file's exact q grid (as generate --grid-from) instead of --qmax",
+      arg: "FILE",
+    },
     workers: {
       type: "int",
       help: "generator Pyodide workers",
@@ -105,9 +114,16 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const settings = { quant: flags.quant, threshold: flags.threshold };
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
-    if (flags.entry !== undefined && flags.data === undefined) {
-      throw new UsageError("--entry names an NXcanSAS entry of --data; give --data");
+    const gridFrom = flags["grid-from"];
+    if (gridFrom !== undefined && flags.data !== undefined) {
+      throw new UsageError("--grid-from is the generator's grid; it does not combine with --data");
     }
+    if (flags.entry !== undefined && flags.data === undefined && gridFrom === undefined) {
+      throw new UsageError("--entry names an NXcanSAS entry of --data or --grid-from");
+    }
+    const grid = gridFrom === undefined
+      ? undefined
+      : measuredGrid(await readMeasurement(gridFrom, { entry: flags.entry }));
     if (shard && (flags.knn || flags.zfp || flags.baseline || flags.sweep)) {
       throw new UsageError("--shard does not combine with --knn, --zfp, --baseline or --sweep");
     }
@@ -116,6 +132,7 @@ if (import.meta.main) {
     const baseline = flags.baseline ? await openModelCodec(flags.baseline, settings) : undefined;
     const source = await openImageSource(codec.model.meta, {
       ...flags,
+      grid,
       shard: shard && { ...shard, align: flags.batch },
     });
     if (!flags.quiet) { for (const w of source.warnings) console.error(`evaluate: note: ${w}`); }

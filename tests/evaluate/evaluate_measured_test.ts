@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { REAL_H5, REAL_NIST, twoEntryNXcanSAS } from "../fixtures/measured_files.ts";
+import { REAL_H5, REAL_NIST, REAL_P123, twoEntryNXcanSAS } from "../fixtures/measured_files.ts";
 import { task } from "../fixtures/run_task.ts";
 
 const dir = await Deno.makeTempDir();
@@ -70,5 +70,34 @@ Deno.test("evaluate --data @LIST --entry reads that SASentry of each listed file
   );
   const noData = await task("evaluate", "--model", `${dir}/model`, "--entry", "x");
   assert.equal(noData.code, 1);
-  assert.match(noData.stderr, /--entry names an NXcanSAS entry of --data; give --data$/);
+  assert.match(noData.stderr, /--entry names an NXcanSAS entry of --data or --grid-from$/);
+});
+
+Deno.test("evaluate --grid-from FILE generates on that grid: the same images as generate --grid-from", async () => {
+  const grid = ["--grid-from", REAL_NIST, "--seed", "11", "--models", "sphere,cylinder"];
+  const made = await task("generate", ...grid, "--n", "3", "--out", `${dir}/grid.ndjson`);
+  assert.equal(made.code, 0, made.stderr);
+  const fromFile = await evaluate("grid-data", "--data", `${dir}/grid.ndjson`);
+  const generated = await evaluate("grid-gen", ...grid, "--n", "3");
+  assert.equal(generated.lines.length, 3);
+  assert.deepEqual(generated.lines, fromFile.lines);
+  assert.match(generated.summary.source.grid, /^150×150, \[iy\]\[ix\], pixel \(iy, ix\) at/);
+  const other = await task(
+    "evaluate",
+    ...["--model", `${dir}/model`, "--grid-from", REAL_P123, "--n", "1", "--out", `${dir}/x`],
+  );
+  assert.equal(other.code, 1);
+  assert.equal(
+    other.stderr,
+    "evaluate: error: --grid-from: a 100×100 grid; the model's images are [150,150]",
+  );
+  const both = await task(
+    "evaluate",
+    ...["--model", `${dir}/model`, "--grid-from", REAL_NIST, "--data", REAL_NIST],
+  );
+  assert.equal(both.code, 1);
+  assert.match(
+    both.stderr,
+    /--grid-from is the generator's grid; it does not combine with --data$/,
+  );
 });
