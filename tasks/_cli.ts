@@ -25,6 +25,8 @@ export interface FlagSpec {
   /** For a path: checked (exists, file or folder, output folder present) before the task runs. */
   path?: PathKind;
   required?: boolean;
+  /** Flags that may not be given together with this one (a default does not count). */
+  conflicts?: readonly string[];
 }
 
 /** A task's command-line interface: usage line, description and flags. */
@@ -83,6 +85,7 @@ export function parseCli<S extends TaskSpec>(argv: string[], spec: S): Parsed<S>
     if (f.default !== undefined) out[name] = f.default;
     else if (f.type === "boolean") out[name] = false;
   }
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
     if (raw === "--help" || raw === "-h") return "help";
@@ -98,6 +101,7 @@ export function parseCli<S extends TaskSpec>(argv: string[], spec: S): Parsed<S>
     if (!f) {
       throw new UsageError(`unknown flag --${name}; see deno task ${spec.name} --help`);
     }
+    given.add(name);
     if (f.type === "boolean") {
       if (value !== undefined && value !== "true" && value !== "false") {
         throw new UsageError(`--${name} takes no value (or =true/=false), got "${value}"`);
@@ -110,6 +114,10 @@ export function parseCli<S extends TaskSpec>(argv: string[], spec: S): Parsed<S>
       value = argv[++i];
     }
     out[name] = convert(name, f, value);
+  }
+  for (const name of given) {
+    const other = spec.flags[name].conflicts?.find((c) => given.has(c));
+    if (other !== undefined) throw new UsageError(`--${name} and --${other} do not combine`);
   }
   for (const [name, f] of Object.entries(spec.flags)) {
     if (f.required && out[name] === undefined) {

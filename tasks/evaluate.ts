@@ -54,6 +54,7 @@ const spec = {
       help:
         "generate on a measured file's exact q grid (as generate --grid-from) instead of --qmax",
       arg: "FILE",
+      conflicts: ["qmax", "data"],
     },
     workers: {
       type: "int",
@@ -115,9 +116,6 @@ if (import.meta.main) {
     const settings = { quant: flags.quant, threshold: flags.threshold };
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
     const gridFrom = flags["grid-from"];
-    if (gridFrom !== undefined && flags.data !== undefined) {
-      throw new UsageError("--grid-from is the generator's grid; it does not combine with --data");
-    }
     if (flags.entry !== undefined && flags.data === undefined && gridFrom === undefined) {
       throw new UsageError("--entry names an NXcanSAS entry of --data or --grid-from");
     }

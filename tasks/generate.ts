@@ -53,6 +53,7 @@ const spec = {
       help:
         "render on a measured file's exact q grid and size (.h5, .dat) instead of --qmax, --size",
       arg: "FILE",
+      conflicts: ["qmax", "size"],
     },
     entry: {
       type: "string",

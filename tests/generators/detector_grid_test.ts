@@ -256,4 +256,6 @@ Deno.test("generate --grid-from FILE.h5 --entry NAME reads that entry's grid; a 
   assert.equal(wrong.stderr.split("\n").length, 1, wrong.stderr);
   const alone = await task("generate", "--entry", "sasentry01", "--n", "1");
   assert.equal(alone.stderr, "generate: error: --entry names an entry of --grid-from");
+  const both = await task("generate", "--grid-from", file, "--size", "32", "--n", "1");
+  assert.equal(both.stderr, "generate: error: --grid-from and --size do not combine");
 });

@@ -173,3 +173,22 @@ Deno.test("runTask() reports a closed output (broken pipe) as one line, exit 1",
     console.error = original;
   }
 });
+
+Deno.test("parseCli() refuses flags given together that conflict; a default does not count", () => {
+  const grid = {
+    name: "grid",
+    summary: "conflicts",
+    flags: {
+      from: { type: "string", help: "grid file", conflicts: ["size"] },
+      size: { type: "int", help: "pixels", default: 64 },
+    },
+  } satisfies TaskSpec;
+  const flags = parseCli(["--from", "a.h5"], grid);
+  assert.deepEqual(flags, { from: "a.h5", size: 64, quiet: false });
+  for (const args of [["--from", "a.h5", "--size", "32"], ["--size=32", "--from=a.h5"]]) {
+    assert.throws(() => parseCli(args, grid), {
+      name: "UsageError",
+      message: "--from and --size do not combine",
+    });
+  }
+});
