@@ -20,6 +20,7 @@ import { imageErrors } from "../pipeline/image_error.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { type Chunk, makeChunk } from "../pipeline/record_format.ts";
 import { zfpAvailable, zfpCompress, zfpDecompress } from "./zfp.ts";
+import { sz3Available, sz3RoundTrip } from "./sz3.ts";
 
 /** The coders of a sweep, in the order the report lists them. */
 export const SWEEP_CODERS = {
@@ -27,6 +28,7 @@ export const SWEEP_CODERS = {
   bounded_ae: "bounded + AE prediction",
   bounded: "bounded, model-free",
   zfp: "zfp on log10 I",
+  sz3: "SZ3 on log10 I",
 } as const;
 
 /** A coder of the sweep. */
@@ -110,8 +112,13 @@ export async function rateDistortionSweep(
   const n = height * width;
   const chunks = imageChunks(images, shape, settings.batch);
   const zfp = await zfpAvailable();
-  const notes = zfp ? [] : ["zfp: no `zfp` CLI on PATH, skipped"];
-  const configurations = settings.thresholds.length + settings.bounds.length * (zfp ? 3 : 2);
+  const sz3 = await sz3Available();
+  const notes = [
+    ...(zfp ? [] : ["zfp: no `zfp` CLI on PATH, skipped"]),
+    ...(sz3 ? [] : ["SZ3: no `sz3` CLI on PATH, skipped (optional; build it from source)"]),
+  ];
+  const perBound = 2 + (zfp ? 1 : 0) + (sz3 ? 1 : 0);
+  const configurations = settings.thresholds.length + settings.bounds.length * perBound;
   const progress = new Progress("sweep", configurations * (images.length / n), { quiet });
   const points: SweepPoint[] = [];
   const run = async (
@@ -130,6 +137,9 @@ export async function rateDistortionSweep(
     await run({ coder: "bounded", bound }, () => boundedCodes(null, bound, chunks, progress));
     if (zfp) {
       await run({ coder: "zfp", bound }, () => zfpCodes(images, [height, width], bound, progress));
+    }
+    if (sz3) {
+      await run({ coder: "sz3", bound }, () => sz3Codes(images, [height, width], bound, progress));
     }
   }
   progress.done(`${points.length} configurations`);
@@ -202,6 +212,42 @@ export async function zfpCodes(
   r: number,
   progress?: Progress,
 ): Promise<CodedImages> {
+  return await log10Codes(images, [height, width], r, progress, async (log, tolerance) => {
+    const code = await zfpCompress({ data: log, width, height }, tolerance);
+    return { code, decoded: await zfpDecompress(code, { width, height, count: 1 }, tolerance) };
+  });
+}
+
+/** SZ3 `-M ABS log10(1 + R)` on log10 I, one image per call; images with any I ≤ 0 left out. */
+export async function sz3Codes(
+  images: Float32Array,
+  [height, width]: number[],
+  r: number,
+  progress?: Progress,
+): Promise<CodedImages> {
+  return await log10Codes(
+    images,
+    [height, width],
+    r,
+    progress,
+    (log, tolerance) => sz3RoundTrip(log, width, height, tolerance),
+  );
+}
+
+/**
+ * A coder of log10 I at absolute tolerance log10(1 + R), so that |x̂ − x| ≤ R·x before float32
+ * rounding; one image per call, images with any I ≤ 0 left out.
+ */
+async function log10Codes(
+  images: Float32Array,
+  [height, width]: number[],
+  r: number,
+  progress: Progress | undefined,
+  code: (log: Float32Array, tolerance: number) => Promise<{
+    code: Uint8Array;
+    decoded: Float32Array;
+  }>,
+): Promise<CodedImages> {
   const n = height * width;
   const tolerance = Math.log10(1 + r);
   const codes: SqzInput[] = [], decodedParts: Float32Array[] = [], coded: number[] = [];
@@ -209,10 +255,9 @@ export async function zfpCodes(
     const x = images.subarray(k * n, (k + 1) * n);
     progress?.add(1);
     if (x.some((v) => !(v > 0))) continue;
-    const code = await zfpCompress({ data: x.map(Math.log10), width, height }, tolerance);
-    const back = await zfpDecompress(code, { width, height, count: 1 }, tolerance);
-    codes.push({ code, label: { index: k } });
-    decodedParts.push(back.map((v) => 10 ** v));
+    const c = await code(x.map(Math.log10), tolerance);
+    codes.push({ code: c.code, label: { index: k } });
+    decodedParts.push(c.decoded.map((v) => 10 ** v));
     coded.push(k);
   }
   const decoded = new Float32Array(coded.length * n);

@@ -1,6 +1,7 @@
 /**
- * Measured files (issue 8): sasquash's measurement `.sqz` against zfp at the same bounds, on
- * every `.h5`/`.dat` in `../shared/real/` (or --real DIR).
+ * Measured files (issue 8): sasquash's measurement `.sqz` against zfp (and SZ3, when `sz3` is on
+ * PATH, coded the same way with `-M ABS`) at the same bounds, on every `.h5`/`.dat` in
+ * `../shared/real/` (or --real DIR).
  * Run: deno run -A bench/measured.ts [--real ../shared/real]
  * sasquash: the whole `.sqz` (I, err(I) at 1 %, q grid and mask exact, metadata). zfp (CLI, -a):
  * I at K·err(I) with tolerance K·min err(I) over pixels with err(I) > 0, or log10 I with
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { compressMeasurement, decompressMeasurement } from "../codec/measurement_record.ts";
 import type { MeasurementBound } from "../codec/measurement_record.ts";
 import { zfpAvailable, zfpCompress, zfpDecompress } from "../baselines/zfp.ts";
+import { sz3Available, sz3RoundTrip } from "../baselines/sz3.ts";
 import { readMeasurement } from "../pipeline/measurement_file.ts";
 import type { Measurement } from "../pipeline/measurement.ts";
 
@@ -43,28 +45,47 @@ function score(m: Measurement, out: ArrayLike<number>, limit: (i: number) => num
   return { worst, over };
 }
 
-/** zfp -a of values (log10 when `log`); undefined pixels filled and counted as raw. */
-async function zfpChannel(values: Float64Array, m: Measurement, tol: number, log: boolean) {
+/** An absolute-error coder of one float32 image: its code and what a decoder gets. */
+type Coder = (
+  data: Float32Array,
+  m: Measurement,
+  tol: number,
+) => Promise<{ code: Uint8Array; decoded: Float32Array }>;
+
+const zfpCoder: Coder = async (data, m, tol) => {
+  const batch = { data, width: m.width, height: m.height };
+  const code = await zfpCompress(batch, tol);
+  return { code, decoded: await zfpDecompress(code, { ...batch, count: 1 }, tol) };
+};
+
+const sz3Coder: Coder = (data, m, tol) => sz3RoundTrip(data, m.width, m.height, tol);
+
+/** `coder` of values (log10 when `log`) at `tol`; undefined pixels filled and counted as raw. */
+async function channel(
+  coder: Coder,
+  values: Float64Array,
+  m: Measurement,
+  tol: number,
+  log: boolean,
+) {
   const defined = (v: number) => (log ? v > 0 : true);
   const fill = log ? Math.log10(Math.min(...values.filter((v) => v > 0))) : 0;
   const data = Float32Array.from(values, (v) => (defined(v) ? (log ? Math.log10(v) : v) : fill));
-  const batch = { data, width: m.width, height: m.height };
-  const z = await zfpCompress(batch, tol);
-  const back = await zfpDecompress(z, { ...batch, count: 1 }, tol);
+  const { code, decoded } = await coder(data, m, tol);
   let raw = 0;
-  const out = Float64Array.from(back, (v, i) => {
+  const out = Float64Array.from(decoded, (v, i) => {
     if (!defined(values[i])) return (raw++, values[i]);
     return log ? 10 ** v : v;
   });
-  return { bytes: z.length + 8 * raw, out, raw };
+  return { bytes: code.length + 8 * raw, out, raw };
 }
 
-async function zfpAt(m: Measurement, b: MeasurementBound) {
-  const sigma = await zfpChannel(m.sigma!, m, Math.log10(1.01), true);
+async function baselineAt(coder: Coder, m: Measurement, b: MeasurementBound) {
+  const sigma = await channel(coder, m.sigma!, m, Math.log10(1.01), true);
   let image: { bytes: number; out: Float64Array; raw: number };
   if (b.kind === "sigma") {
     const minSigma = Math.min(...m.sigma!.filter((s) => s > 0));
-    image = await zfpChannel(m.intensity, m, b.k * minSigma, false);
+    image = await channel(coder, m.intensity, m, b.k * minSigma, false);
     // pixels with err(I) = 0 need I exactly: stored raw
     const zero = m.sigma!.filter((s) => s === 0).length;
     m.sigma!.forEach((s, i) => {
@@ -72,7 +93,8 @@ async function zfpAt(m: Measurement, b: MeasurementBound) {
     });
     image.bytes += 8 * zero;
   } else {
-    image = await zfpChannel(
+    image = await channel(
+      coder,
       m.intensity,
       m,
       b.kind === "rel" ? Math.log10(1 + b.r) : b.a,
@@ -85,11 +107,17 @@ async function zfpAt(m: Measurement, b: MeasurementBound) {
 const fmt = (v: number, d = 2) => v.toFixed(d);
 const files = [...Deno.readDirSync(flags.real)].map((e) => e.name)
   .filter((n) => /\.(h5|dat)$/.test(n)).sort();
-const haveZfp = await zfpAvailable();
+const baselines = [
+  ...(await zfpAvailable() ? [["zfp", zfpCoder] as const] : []),
+  ...(await sz3Available() ? [["SZ3", sz3Coder] as const] : []),
+];
+const columns = baselines.map(([name]) =>
+  ` ${name} bytes | ${name} ratio | ${name} worst ÷ bound | ${name} over |`
+).join("");
 console.log(
-  "| file | H×W | bound | sasquash bytes | ratio (8 B/px) | file ratio | worst err ÷ bound | over | zfp bytes | zfp ratio | zfp worst ÷ bound | zfp over |",
+  `| file | H×W | bound | sasquash bytes | ratio (8 B/px) | file ratio | worst err ÷ bound | over |${columns}`,
 );
-console.log("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+console.log(`|---|---|---|--:|--:|--:|--:|--:|${"--:|--:|--:|--:|".repeat(baselines.length)}`);
 for (const name of files) {
   const path = `${flags.real}/${name}`;
   const m = await readMeasurement(path);
@@ -99,16 +127,23 @@ for (const name of files) {
     const bytes = compressMeasurement(m, { bound: b });
     const back = decompressMeasurement(bytes, "bench");
     const s = score(m, back.intensity, limitOf(m, b));
-    const z = haveZfp ? await zfpAt(m, b) : null;
+    let others = "";
+    for (const [, coder] of baselines) {
+      const z = await baselineAt(coder, m, b);
+      others += ` ${z.bytes} | ${fmt((8 * n) / z.bytes)}× | ${fmt(z.worst, 4)} | ${z.over} |`;
+    }
     const label = b.kind === "sigma" ? `K = ${b.k}` : `R = ${b.kind === "rel" ? b.r : ""}`;
     console.log(
       `| ${name} | ${m.height}×${m.width} | ${label} | ${bytes.length} | ${
         fmt((8 * n) / bytes.length)
-      }× | ${fmt(size / bytes.length, 1)}× | ${fmt(s.worst, 4)} | ${s.over} | ${
-        z ? z.bytes : "n/a"
-      } | ${z ? fmt((8 * n) / z.bytes) + "×" : "n/a"} | ${z ? fmt(z.worst, 4) : "n/a"} | ${
-        z ? z.over : "n/a"
-      } |`,
+      }× | ${fmt(size / bytes.length, 1)}× | ${fmt(s.worst, 4)} | ${s.over} |${others}`,
     );
   }
+}
+if (baselines.length < 2) {
+  console.log(
+    `\nnot on PATH, skipped: ${
+      ["zfp", "SZ3"].filter((b) => !baselines.some(([n]) => n === b)).join(", ")
+    }`,
+  );
 }

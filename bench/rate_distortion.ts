@@ -1,7 +1,8 @@
 /**
  * Rate–distortion of whole `.sqz` files (issue 7, items 4–6): the error-bounded records with and
  * without a model prediction at R = 0.001, 0.01, 0.05, 0.1, the autoencoder alone at a few drop
- * thresholds, zfp (fixed accuracy on log10 I) at the same bounds, SZ3 when `sz3` is on PATH.
+ * thresholds, zfp (fixed accuracy on log10 I) at the same bounds, and SZ3 (absolute bound on log10 I)
+ * when `sz3` is on PATH.
  * Ratios are raw float32 bytes ÷ code bytes (code only) and ÷ the whole file (header, labels
  * packed in deflated blocks of 64, framing, CRCs), summed over the images; the labels' own JSON
  * bytes are printed for comparison. Every bounded pixel is checked after decoding, with the
@@ -27,8 +28,10 @@ import {
   pixelsOverBound,
   SWEEP_CODERS,
   sweepPoint,
+  sz3Codes,
   zfpCodes,
 } from "../baselines/rate_distortion_sweep.ts";
+import { sz3Available } from "../baselines/sz3.ts";
 import { setNativeKernels } from "../models/native_kernels.ts";
 import { imageErrors } from "../pipeline/image_error.ts";
 import { type Chunk, makeChunk } from "../pipeline/record_format.ts";
@@ -104,6 +107,7 @@ function median(a: number[]): number {
 }
 
 const ratio = (bytes: number) => `${(raw / bytes).toFixed(1)}×`;
+const [zfp, sz3] = [await zfpAvailable(), await sz3Available()];
 let codec: ModelCodec | null = null;
 if (flags.model !== undefined) {
   codec = await openModelCodec(flags.model);
@@ -179,23 +183,28 @@ for (const r of [0.001, 0.01, 0.05, 0.1]) {
       } |`,
     );
   }
-  if (await zfpAvailable()) {
+  const baselines = [
+    ["zfp", "zfp -a log10(1+R) on log10 I", zfp, zfpCodes],
+    ["sz3", "SZ3 -M ABS log10(1+R) on log10 I", sz3, sz3Codes],
+  ] as const;
+  for (const [coder, name, available, codes] of baselines) {
+    if (!available) continue;
     const point = sweepPoint(
-      { coder: "zfp", bound: r },
+      { coder, bound: r },
       images,
       n,
-      await zfpCodes(images, [height, width], r),
+      await codes(images, [height, width], r),
       0,
     );
     const skipped = point.skipped ? ` (${point.skipped} images skipped: I ≤ 0)` : "";
     console.log(
-      `| zfp -a log10(1+R) on log10 I | R = ${r} | ${
-        point.aggregate_ratio?.toFixed(1) ?? "—"
-      }× | — | — | — | ${point.pixels_over_bound}${skipped} | — |`,
+      `| ${name} | R = ${r} | ${point.aggregate_ratio?.toFixed(1) ?? "—"}× | — | ${
+        point.median_ratio?.toFixed(1) ?? "—"
+      }× | — | ${point.pixels_over_bound}${skipped} | — |`,
     );
   }
 }
-if (!(await onPath("sz3"))) console.log("\nSZ3: no `sz3` on PATH, skipped.");
+if (!sz3) console.log("\nSZ3: no `sz3` on PATH, skipped.");
 
 if (codec !== null) {
   console.log(
@@ -214,12 +223,3 @@ if (codec !== null) {
   }
 }
 console.log(`\nbackend ${tf.getBackend()}`);
-
-async function onPath(name: string): Promise<boolean> {
-  try {
-    await new Deno.Command(name, { args: ["--help"], stdout: "null", stderr: "null" }).output();
-    return true;
-  } catch {
-    return false;
-  }
-}
