@@ -20,7 +20,7 @@ import { imageErrors } from "../pipeline/image_error.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { type Chunk, makeChunk } from "../pipeline/record_format.ts";
 import { zfpAvailable, zfpCompress, zfpDecompress } from "./zfp.ts";
-import { sz3Available, sz3RoundTrip } from "./sz3.ts";
+import { sz3Available, sz3OrRaw } from "./sz3.ts";
 
 /** The coders of a sweep, in the order the report lists them. */
 export const SWEEP_CODERS = {
@@ -218,7 +218,10 @@ export async function zfpCodes(
   });
 }
 
-/** SZ3 `-M ABS log10(1 + R)` on log10 I, one image per call; images with any I ≤ 0 left out. */
+/**
+ * SZ3 `-M ABS log10(1 + R)` on log10 I, one image per call; images with any I ≤ 0 left out, and
+ * images SZ3 aborts on counted as stored raw (`sz3OrRaw`).
+ */
 export async function sz3Codes(
   images: Float32Array,
   [height, width]: number[],
@@ -230,7 +233,7 @@ export async function sz3Codes(
     [height, width],
     r,
     progress,
-    (log, tolerance) => sz3RoundTrip(log, width, height, tolerance),
+    (log, tolerance) => sz3OrRaw(log, width, height, tolerance),
   );
 }
 

@@ -11,6 +11,13 @@ import { SasquashError } from "../pipeline/errors.ts";
 /** The `sz3` CLI is missing or failed; the message says which. */
 export class Sz3UnavailableError extends SasquashError {}
 
+/**
+ * SZ3 3.3.2 aborts ("The buffer for compressed data is not large enough") on small or
+ * incompressible inputs, e.g. any 32×32 image or 64×64 noise: its output buffer is sized for
+ * data that compresses.
+ */
+export class Sz3BufferError extends Sz3UnavailableError {}
+
 /** Whether the `sz3` CLI can be run (`sz3 -v`). */
 export async function sz3Available(): Promise<boolean> {
   try {
@@ -60,6 +67,25 @@ export async function sz3RoundTrip(
   }
 }
 
+/**
+ * {@link sz3RoundTrip}, or the image stored raw (4 bytes a value, exact) where SZ3 aborts on it
+ * ({@link Sz3BufferError}), as a user of SZ3 would have to; `raw` says which.
+ */
+export async function sz3OrRaw(
+  image: Float32Array,
+  width: number,
+  height: number,
+  tolerance: number,
+): Promise<{ code: Uint8Array; decoded: Float32Array; raw: boolean }> {
+  try {
+    return { ...(await sz3RoundTrip(image, width, height, tolerance)), raw: false };
+  } catch (e) {
+    if (!(e instanceof Sz3BufferError)) throw e;
+    const code = new Uint8Array(image.slice().buffer);
+    return { code, decoded: image.slice(), raw: true };
+  }
+}
+
 async function runSz3(args: string[]): Promise<void> {
   let out: Deno.CommandOutput;
   try {
@@ -69,6 +95,8 @@ async function runSz3(args: string[]): Promise<void> {
   }
   if (!out.success) {
     const why = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
-    throw new Sz3UnavailableError(`sz3 ${args.join(" ")} failed (exit ${out.code}): ${why}`);
+    const message = `sz3 ${args.join(" ")} failed (exit ${out.code}): ${why.trim()}`;
+    if (/not large enough/.test(why)) throw new Sz3BufferError(message);
+    throw new Sz3UnavailableError(message);
   }
 }

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { compressMeasurement, decompressMeasurement } from "../codec/measurement_record.ts";
 import type { MeasurementBound } from "../codec/measurement_record.ts";
 import { zfpAvailable, zfpCompress, zfpDecompress } from "../baselines/zfp.ts";
-import { sz3Available, sz3RoundTrip } from "../baselines/sz3.ts";
+import { sz3Available, sz3OrRaw } from "../baselines/sz3.ts";
 import { readMeasurement } from "../pipeline/measurement_file.ts";
 import type { Measurement } from "../pipeline/measurement.ts";
 
@@ -58,7 +58,11 @@ const zfpCoder: Coder = async (data, m, tol) => {
   return { code, decoded: await zfpDecompress(code, { ...batch, count: 1 }, tol) };
 };
 
-const sz3Coder: Coder = (data, m, tol) => sz3RoundTrip(data, m.width, m.height, tol);
+const sz3Coder: Coder = async (data, m, tol) => {
+  const out = await sz3OrRaw(data, m.width, m.height, tol);
+  if (out.raw) console.error(`SZ3 aborted on ${m.provenance.file} at ${tol}: stored raw`);
+  return out;
+};
 
 /** `coder` of values (log10 when `log`) at `tol`; undefined pixels filled and counted as raw. */
 async function channel(
