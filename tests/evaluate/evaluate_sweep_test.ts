@@ -5,6 +5,7 @@ import { writeRecords } from "../../pipeline/record_stream.ts";
 import { encodeBounded } from "../../codec/bounded/bounded_codec.ts";
 import { joinBoundedCode } from "../../codec/bounded_records.ts";
 import { zfpAvailable } from "../../baselines/zfp.ts";
+import { sz3Available } from "../../baselines/sz3.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
 import { task } from "../fixtures/run_task.ts";
 
@@ -50,6 +51,7 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
   assert.deepEqual([sweep.bounds, sweep.thresholds], [BOUNDS, [0, 0.05, 0.2]]);
   const points: Point[] = sweep.points;
   const zfp = await zfpAvailable();
+  const sz3 = await sz3Available();
   const find = (coder: string, key: "bound" | "threshold", v: number) => {
     const p = points.find((q) => q.coder === coder && q[key] === v);
     assert.ok(p, `${coder} at ${key} ${v}`);
@@ -67,7 +69,10 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
   }
   if (zfp) { for (const b of BOUNDS) assert.equal(find("zfp", "bound", b).images, SWEEP_N); }
   else assert.match(sweep.notes.join(" "), /zfp/);
-  assert.equal(points.length, 3 + BOUNDS.length * (zfp ? 3 : 2));
+  if (sz3) { for (const b of BOUNDS) assert.equal(find("sz3", "bound", b).images, SWEEP_N); }
+  else assert.match(sweep.notes.join(" "), /SZ3: no `sz3` CLI on PATH, skipped/);
+  const baselines = (zfp ? 1 : 0) + (sz3 ? 1 : 0);
+  assert.equal(points.length, 3 + BOUNDS.length * (2 + baselines));
   assert.ok(
     (find("ae", "threshold", 0.2).median_ratio as number) >=
       (find("ae", "threshold", 0).median_ratio as number),
@@ -86,7 +91,7 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
   assert.equal(find("ae", "threshold", 0).median_ratio, middle(evaluated));
 
   const svg = await Deno.readTextFile(`${out}/rate_distortion.svg`);
-  assert.equal(svg.match(/<path /g)?.length, zfp ? 4 : 3);
+  assert.equal(svg.match(/<path /g)?.length, 3 + baselines);
   assert.doesNotMatch(svg, /NaN|Infinity/);
   const html = await Deno.readTextFile(`${out}/index.html`);
   assert.match(html, /<img src="rate_distortion\.svg"/);
