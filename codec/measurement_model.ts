@@ -25,6 +25,7 @@ import {
   compressMeasurement,
   decodeMeasurement,
   type MeasurementCodeOptions,
+  measurementFile,
   type MeasurementLabel,
   measurementModelCode,
 } from "./measurement_record.ts";
@@ -69,9 +70,7 @@ export async function compressMeasurementWithModel(
     tolerance: model.predictionTolerance ?? MODEL_PREDICTION_TOLERANCE,
     use: model.use ?? "auto",
   };
-  const bytes = compressMeasurement(m, { ...opts, prediction }, where, codec.header);
-  const predicted = decodeSqz(bytes, { name: where }).header.modelId.length > 0;
-  return { bytes, predicted };
+  return measurementFile(m, { ...opts, prediction }, where, codec.header);
 }
 
 /**

@@ -256,9 +256,21 @@ export function compressMeasurement(
   where = "input",
   model?: SqzHeader,
 ): Uint8Array {
+  return measurementFile(m, opts, where, model).bytes;
+}
+
+/** {@link compressMeasurement}, and whether the record uses the model's prediction. */
+export function measurementFile(
+  m: Measurement,
+  opts: MeasurementCodeOptions,
+  where = "input",
+  model?: SqzHeader,
+): { bytes: Uint8Array; predicted: boolean } {
   const { label, code } = encodeMeasurement(m, opts, where);
-  const header = measurementSqzHeader(m.height, m.width, label.model ? model : undefined);
-  return encodeSqz(header, [{ code, label: label as unknown as Record<string, unknown> }]);
+  const predicted = label.model === true;
+  const header = measurementSqzHeader(m.height, m.width, predicted ? model : undefined);
+  const bytes = encodeSqz(header, [{ code, label: label as unknown as Record<string, unknown> }]);
+  return { bytes, predicted };
 }
 
 /** Reads back a file of {@link compressMeasurement}; `name` names it in errors. */
