@@ -4,6 +4,7 @@ import { measurementFromStream, measurementRecords } from "../../pipeline/measur
 import { parseQxQyTable } from "../../pipeline/qxqy_ascii.ts";
 import { readAllRecords } from "../../pipeline/record_stream.ts";
 import { h5pyDump, pythonWithH5py } from "../fixtures/h5py_dump.ts";
+import { task } from "../fixtures/run_task.ts";
 
 const REAL = new URL("../../../shared/real/", import.meta.url).pathname;
 
@@ -29,19 +30,11 @@ Deno.test("measurementRecords() keeps a non-separable grid per pixel in the labe
 
 Deno.test("convert task: NXcanSAS → one-image stream that readRecords() reads → NXcanSAS", async () => {
   const dir = await Deno.makeTempDir();
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../../tasks/convert.ts", import.meta.url).pathname,
-      "--quiet",
-      "--in",
-      `${REAL}33837rear_2D_1.75_16.5_NXcanSAS_v3.h5`,
-      "--out",
-      `${dir}/run.ndjson`,
-    ],
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const there = await task(
+    "convert",
+    ...["--in", `${REAL}33837rear_2D_1.75_16.5_NXcanSAS_v3.h5`, "--out", `${dir}/run.ndjson`],
+  );
+  assert.equal(there.code, 0, there.stderr);
   const { header, chunks } = await readAllRecords(`${dir}/run.ndjson`);
   assert.deepEqual(header.shape, [150, 150]);
   assert.deepEqual((header.measurement as { units: unknown }).units, {
@@ -51,20 +44,8 @@ Deno.test("convert task: NXcanSAS → one-image stream that readRecords() reads 
   assert.equal(chunks.reduce((s, c) => s + c.count, 0), 1);
   assert.equal(chunks[0].labels[0].entry, "sasentry01");
   // and back: NXcanSAS → stream → NXcanSAS, every array and attribute bit-identical for h5py
-  const back = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../../tasks/convert.ts", import.meta.url).pathname,
-      "--quiet",
-      "--in",
-      `${dir}/run.ndjson`,
-      "--out",
-      `${dir}/run.h5`,
-    ],
-  });
-  const done = await back.output();
-  assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+  const done = await task("convert", "--in", `${dir}/run.ndjson`, "--out", `${dir}/run.h5`);
+  assert.equal(done.code, 0, done.stderr);
   const python = await pythonWithH5py();
   if (python === null) console.warn("h5py part skipped: python3-h5py is not installed");
   else {
