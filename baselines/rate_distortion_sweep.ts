@@ -82,6 +82,8 @@ export interface SweepSettings {
   thresholds: number[];
   /** Images per encode/decode batch. */
   batch: number;
+  /** The coders to run (default: all); zfp and SZ3 still need their CLI on PATH. */
+  coders?: SweepCoder[];
 }
 
 /** The result of a sweep, as written to sweep.json and summary.json. */
@@ -111,14 +113,22 @@ export async function rateDistortionSweep(
   const { height, width } = codec.header;
   const n = height * width;
   const chunks = imageChunks(images, shape, settings.batch);
-  const zfp = await zfpAvailable();
-  const sz3 = await sz3Available();
+  const chosen = new Set<SweepCoder>(settings.coders ?? Object.keys(SWEEP_CODERS) as SweepCoder[]);
+  const zfp = chosen.has("zfp") && await zfpAvailable();
+  const sz3 = chosen.has("sz3") && await sz3Available();
   const notes = [
-    ...(zfp ? [] : ["zfp: no `zfp` CLI on PATH, skipped"]),
-    ...(sz3 ? [] : ["SZ3: no `sz3` CLI on PATH, skipped (optional; build it from source)"]),
+    ...(zfp || !chosen.has("zfp") ? [] : ["zfp: no `zfp` CLI on PATH, skipped"]),
+    ...(sz3 || !chosen.has("sz3")
+      ? []
+      : ["SZ3: no `sz3` CLI on PATH, skipped (optional; build it from source)"]),
+    ...(chosen.size < Object.keys(SWEEP_CODERS).length
+      ? [`coders run: ${[...chosen].join(", ")} (--sweep-coders)`]
+      : []),
   ];
-  const perBound = 2 + (zfp ? 1 : 0) + (sz3 ? 1 : 0);
-  const configurations = settings.thresholds.length + settings.bounds.length * perBound;
+  const thresholds = chosen.has("ae") ? settings.thresholds : [];
+  const perBound = (chosen.has("bounded_ae") ? 1 : 0) + (chosen.has("bounded") ? 1 : 0) +
+    (zfp ? 1 : 0) + (sz3 ? 1 : 0);
+  const configurations = thresholds.length + settings.bounds.length * perBound;
   const progress = new Progress("sweep", configurations * (images.length / n), { quiet });
   const points: SweepPoint[] = [];
   const run = async (
@@ -129,12 +139,16 @@ export async function rateDistortionSweep(
     const coded = await code();
     points.push(sweepPoint(point, images, n, coded, (performance.now() - t0) / 1000));
   };
-  for (const threshold of settings.thresholds) {
+  for (const threshold of thresholds) {
     await run({ coder: "ae", threshold }, () => aeCodes(codec, threshold, chunks, progress));
   }
   for (const bound of settings.bounds) {
-    await run({ coder: "bounded_ae", bound }, () => boundedCodes(codec, bound, chunks, progress));
-    await run({ coder: "bounded", bound }, () => boundedCodes(null, bound, chunks, progress));
+    if (chosen.has("bounded_ae")) {
+      await run({ coder: "bounded_ae", bound }, () => boundedCodes(codec, bound, chunks, progress));
+    }
+    if (chosen.has("bounded")) {
+      await run({ coder: "bounded", bound }, () => boundedCodes(null, bound, chunks, progress));
+    }
     if (zfp) {
       await run({ coder: "zfp", bound }, () => zfpCodes(images, [height, width], bound, progress));
     }

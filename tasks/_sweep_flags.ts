@@ -1,9 +1,13 @@
 /** Flags of evaluate's rate–distortion sweep (`--sweep`) and their checks. */
 import { UsageError } from "../pipeline/errors.ts";
-import type { SweepSettings } from "../baselines/rate_distortion_sweep.ts";
+import {
+  SWEEP_CODERS,
+  type SweepCoder,
+  type SweepSettings,
+} from "../baselines/rate_distortion_sweep.ts";
 import type { FlagSpec } from "./_cli.ts";
 
-/** --sweep, --sweep-n, --sweep-bounds and --sweep-thresholds. */
+/** --sweep, --sweep-n, --sweep-bounds, --sweep-thresholds and --sweep-coders. */
 export const SWEEP_FLAGS = {
   sweep: {
     type: "boolean",
@@ -22,6 +26,12 @@ export const SWEEP_FLAGS = {
     arg: "LIST",
     default: "0,0.05,0.2",
   },
+  "sweep-coders": {
+    type: "string",
+    help: `coders to run, of ${Object.keys(SWEEP_CODERS).join(",")}`,
+    arg: "LIST",
+    default: Object.keys(SWEEP_CODERS).join(","),
+  },
 } satisfies Record<string, FlagSpec>;
 
 /** The sweep's settings when --sweep is given (lists checked; UsageError names the flag). */
@@ -31,12 +41,13 @@ export function sweepSettings(
     "sweep-n": number;
     "sweep-bounds": string;
     "sweep-thresholds": string;
+    "sweep-coders": string;
     batch: number;
   },
 ): SweepSettings | undefined {
   if (!flags.sweep) {
-    const given = (["sweep-n", "sweep-bounds", "sweep-thresholds"] as const).filter((name) =>
-      flags[name] !== SWEEP_FLAGS[name].default
+    const given = (["sweep-n", "sweep-bounds", "sweep-thresholds", "sweep-coders"] as const).filter(
+      (name) => flags[name] !== SWEEP_FLAGS[name].default,
     );
     if (given.length) throw new UsageError(`--${given[0]} needs --sweep`);
     return undefined;
@@ -45,7 +56,21 @@ export function sweepSettings(
     bounds: numberList("sweep-bounds", flags["sweep-bounds"], (v) => v > 0, "> 0"),
     thresholds: numberList("sweep-thresholds", flags["sweep-thresholds"], (v) => v >= 0, "≥ 0"),
     batch: flags.batch,
+    coders: coderList(flags["sweep-coders"]),
   };
+}
+
+function coderList(text: string): SweepCoder[] {
+  const known = Object.keys(SWEEP_CODERS);
+  const coders = text.split(",").map((item) => item.trim());
+  for (const coder of coders) {
+    if (!known.includes(coder)) {
+      throw new UsageError(
+        `--sweep-coders: unknown coder "${coder}" in "${text}" (known: ${known.join(", ")})`,
+      );
+    }
+  }
+  return [...new Set(coders)] as SweepCoder[];
 }
 
 function numberList(

@@ -98,6 +98,35 @@ Deno.test("evaluate --sweep writes sweep.json, rate_distortion.svg and its secti
   assert.match(html, /bounded, model-free<\/td><td>R = 0\.01<\/td>/);
 });
 
+Deno.test("evaluate --sweep-coders runs only the coders named, in the report's order", async () => {
+  const out = `${dir}/coders`;
+  const r = await task(
+    "evaluate",
+    ...common,
+    "--sweep",
+    "--sweep-n",
+    "5",
+    "--sweep-bounds",
+    "0.05",
+    "--sweep-coders",
+    "bounded,ae",
+    "--sweep-thresholds",
+    "0.1",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const sweep = JSON.parse(await Deno.readTextFile(`${out}/sweep.json`));
+  const points: Point[] = sweep.points;
+  assert.deepEqual(points.map((p) => [p.coder, p.threshold ?? p.bound]), [
+    ["ae", 0.1],
+    ["bounded", 0.05],
+  ]);
+  assert.equal(points[1].pixels_over_bound, 0);
+  assert.match(sweep.notes.join(" "), /coders run: bounded, ae \(--sweep-coders\)/);
+  assert.doesNotMatch(sweep.notes.join(" "), /zfp|SZ3/);
+});
+
 Deno.test("evaluate --sweep refuses bad lists, --sweep-n 0 and --shard in one line", async () => {
   for (
     const [flags, message] of [
@@ -106,6 +135,8 @@ Deno.test("evaluate --sweep refuses bad lists, --sweep-n 0 and --shard in one li
       [["--sweep", "--sweep-n", "0"], /--sweep-n must be ≥ 1/],
       [["--sweep", "--shard", "1/2"], /--shard does not combine with .*--sweep/],
       [["--sweep-bounds", "0.01"], /--sweep-bounds needs --sweep/],
+      [["--sweep", "--sweep-coders", "bounded,sz4"], /--sweep-coders: unknown coder "sz4"/],
+      [["--sweep-coders", "bounded"], /--sweep-coders needs --sweep/],
     ] as const
   ) {
     const r = await task("evaluate", ...common, ...flags, "--out", `${dir}/bad`);
