@@ -15,6 +15,7 @@ export function resumeSettings(options: TrainOptions): Record<string, unknown> {
     "--lambda": options.arch.lambda,
     "--val": options.valFraction,
     "--target-error": options.targetError ?? null,
+    ...(options.targetNnz === undefined ? {} : { "--target-nnz": options.targetNnz }),
     "--target-metric": options.targetMetric ?? "rel_l2",
     "--transform": options.transform ?? "log-image",
     "--schedule": options.schedule ?? "cosine",

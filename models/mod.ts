@@ -34,6 +34,7 @@ export { dense, nativeOpsUsable, sparseLoss } from "./native_ops.ts";
 export { loadTrainedModel, TrainedModel } from "./trained_model.ts";
 export {
   adaptLambda,
+  adaptLambdaToRate,
   checkImages,
   type EpochLog,
   evaluate,

@@ -55,6 +55,11 @@ export interface TrainOptions {
   seed: number;
   /** Target validation error (in `targetMetric`); λ adapts when set. */
   targetError?: number;
+  /**
+   * Target validation mean ‖f(z)‖₀ (the rate); λ adapts when set, and `best/` keeps the
+   * lowest-error epoch whose mean is at or under it.
+   */
+  targetNnz?: number;
   /** The validation error `targetError` refers to (default rel_l2, the paper's). */
   targetMetric?: ErrorMetric;
   shuffleImages?: number;
@@ -111,6 +116,15 @@ interface Progress {
 /** (Multiplicative controller) λ ← λ·exp((E − e)/E), the factor clamped to [½, 2]. */
 export function adaptLambda(lambda: number, error: number, target: number): number {
   const factor = Math.min(2, Math.max(0.5, Math.exp((target - error) / target)));
+  return Math.max(lambda, 1e-6) * factor;
+}
+
+/**
+ * λ after an epoch whose validation mean ‖f(z)‖₀ was `nnz`, for a target `target`: λ·exp((nnz −
+ * target)/target), the factor clamped to [½, 2]. More non-zeros than wanted raise λ.
+ */
+export function adaptLambdaToRate(lambda: number, nnz: number, target: number): number {
+  const factor = Math.min(2, Math.max(0.5, Math.exp((nnz - target) / target)));
   return Math.max(lambda, 1e-6) * factor;
 }
 
@@ -199,7 +213,9 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       options.onEpoch?.(log);
       if (validation.errors) {
         const error = validation.errors[options.targetMetric ?? "rel_l2"];
-        if (!progress.best || error < progress.best.error) {
+        const withinRate = options.targetNnz === undefined ||
+          validation.nnzMean <= options.targetNnz;
+        if (withinRate && (!progress.best || error < progress.best.error)) {
           progress.best = { epoch: progress.epoch + 1, error };
           const best = { ...arch, lambda: progress.lambda };
           const weights = await model.readWeights();
@@ -207,6 +223,13 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
         }
         if (options.targetError !== undefined) {
           progress.lambda = adaptLambda(progress.lambda, error, options.targetError);
+        }
+        if (options.targetNnz !== undefined) {
+          progress.lambda = adaptLambdaToRate(
+            progress.lambda,
+            validation.nnzMean,
+            options.targetNnz,
+          );
         }
       }
       Object.assign(progress, {
@@ -247,6 +270,7 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       val_fraction: options.valFraction,
       seed: options.seed,
       target_error: options.targetError ?? null,
+      target_nnz: options.targetNnz ?? null,
       target_metric: options.targetMetric ?? "rel_l2",
       schedule: options.schedule ?? "cosine",
       warmup_steps: options.warmupSteps ?? 100,

@@ -54,6 +54,13 @@ const spec = {
       help: "adapt λ to hold validation relative L2 at this",
       above: 0,
     },
+    "target-nnz": {
+      type: "number",
+      help: "adapt λ to hold the validation mean ‖f(z)‖₀ (the code's rate) at this; best/ " +
+        "then keeps the lowest-error epoch at or under it",
+      above: 0,
+      conflicts: ["target-error"],
+    },
     epochs: { type: "int", help: "epochs (default 20; with --time, the most)", min: 1 },
     time: {
       type: "string",
@@ -201,6 +208,7 @@ if (import.meta.main) {
         valFraction: flags.val,
         seed: flags.seed,
         targetError: flags["target-error"],
+        targetNnz: flags["target-nnz"],
         targetMetric: flags["target-metric"],
         transform: flags.transform,
         shuffleImages: flags.shuffle,

@@ -123,6 +123,18 @@ Deno.test("deno task train rejects a wrong dtype or a missing file in one line, 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /none\.ndjson: no such file/);
   assert.ok(!missing.stderr.includes("    at "), "no stack trace");
+  const both = await trainTask(
+    "--data",
+    flat,
+    "--out",
+    `${dir}/run`,
+    "--target-nnz",
+    "20",
+    "--target-error",
+    "0.1",
+  );
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /--target-nnz.*--target-error|--target-error.*--target-nnz/);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import { resolveArchitecture } from "../../models/autoencoder.ts";
-import { adaptLambda, train, type TrainOptions } from "../../models/trainer.ts";
+import { adaptLambda, adaptLambdaToRate, train, type TrainOptions } from "../../models/trainer.ts";
 import { loadTrainedModel } from "../../models/trained_model.ts";
 import { loadModel } from "../../models/model_io.ts";
 import { FormatError, ModelError } from "../../pipeline/errors.ts";
@@ -125,6 +125,40 @@ Deno.test("adaptive λ rises while the error is under target and falls while ove
   assert.ok(lambdasDown.every((l, i) => i === 0 || l < lambdasDown[i - 1]), `λ ${lambdasDown}`);
   const saved = JSON.parse(await Deno.readTextFile(`${looseDir}/sasquash.json`));
   assert.equal(saved.architecture.lambda, adaptLambda(lambdasUp[3], loose.logs[3].val_rel_l2!, 5));
+});
+
+Deno.test("--target-nnz: λ follows the rate, and best/ keeps only epochs at or under it", async () => {
+  assert.equal(adaptLambdaToRate(1, 20, 10), 2);
+  assert.equal(adaptLambdaToRate(1, 0, 10), 0.5);
+  assert.equal(adaptLambdaToRate(0.3, 11, 10), 0.3 * Math.exp(0.1));
+  assert.equal(adaptLambdaToRate(1, 10, 10), 1);
+  const out = await makeTempDir();
+  // ‖f(z)‖₀ of the 32-unit latent after training is a few units (test data): a target of 1 keeps
+  // raising λ, and the first epochs are over the rate, so best/ holds a later one or none.
+  const run = await train(source, options(out, { targetNnz: 1 }));
+  const logs = run.logs;
+  for (let i = 1; i < logs.length; i++) {
+    assert.equal(logs[i].lambda, adaptLambdaToRate(logs[i - 1].lambda, logs[i - 1].nnz_mean!, 1));
+  }
+  assert.ok(logs[0].nnz_mean! > 1, `epoch 1 ‖f(z)‖₀ ${logs[0].nnz_mean}`);
+  assert.ok(logs[1].lambda > logs[0].lambda);
+  const saved = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  assert.equal(saved.training.target_nnz, 1);
+  const within = logs.filter((l) => l.nnz_mean! <= 1);
+  if (within.length === 0) {
+    assert.equal(saved.training.best_epoch, null);
+    assert.equal(await Deno.stat(`${out}/best`).then(() => true, () => false), false);
+  } else {
+    const best = within.reduce((a, b) => (b.val_rel_l2! < a.val_rel_l2! ? b : a));
+    assert.equal(saved.training.best_epoch, best.epoch);
+  }
+  // A loose target keeps every epoch eligible, so best/ is the lowest-error epoch of all.
+  const looseOut = await makeTempDir();
+  const loose = await train(source, options(looseOut, { targetNnz: 1e6 }));
+  const lowest = loose.logs.reduce((a, b) => (b.val_rel_l2! < a.val_rel_l2! ? b : a));
+  const looseSaved = JSON.parse(await Deno.readTextFile(`${looseOut}/sasquash.json`));
+  assert.equal(looseSaved.training.best_epoch, lowest.epoch);
+  assert.ok(loose.logs.every((l, i) => i === 0 || l.lambda < loose.logs[i - 1].lambda));
 });
 
 Deno.test("bad data throws FormatError naming the source", async () => {
