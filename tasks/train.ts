@@ -190,7 +190,11 @@ if (import.meta.main) {
     let progress: Progress | undefined;
     if (!flags.quiet) {
       console.error(
-        `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda} f=${arch.f} on ` +
+        `train: n=${arch.n} m=${arch.m} ℓ=${arch.ell} λ=${arch.lambda}${
+          flags.resume && (flags["target-error"] ?? flags["target-nnz"]) !== undefined
+            ? " (its start; the adapted λ continues from the checkpoint)"
+            : ""
+        } f=${arch.f} on ` +
           `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
