@@ -115,8 +115,7 @@ interface Progress {
 
 /** (Multiplicative controller) λ ← λ·exp((E − e)/E), the factor clamped to [½, 2]. */
 export function adaptLambda(lambda: number, error: number, target: number): number {
-  const factor = Math.min(2, Math.max(0.5, Math.exp((target - error) / target)));
-  return Math.max(lambda, 1e-6) * factor;
+  return scaleLambda(lambda, (target - error) / target);
 }
 
 /**
@@ -124,8 +123,12 @@ export function adaptLambda(lambda: number, error: number, target: number): numb
  * target)/target), the factor clamped to [½, 2]. More non-zeros than wanted raise λ.
  */
 export function adaptLambdaToRate(lambda: number, nnz: number, target: number): number {
-  const factor = Math.min(2, Math.max(0.5, Math.exp((nnz - target) / target)));
-  return Math.max(lambda, 1e-6) * factor;
+  return scaleLambda(lambda, (nnz - target) / target);
+}
+
+/** λ·exp(x), the factor clamped to [½, 2] (and λ kept off 0 so it can grow again). */
+function scaleLambda(lambda: number, x: number): number {
+  return Math.max(lambda, 1e-6) * Math.min(2, Math.max(0.5, Math.exp(x)));
 }
 
 /** What `train` returns: the per-epoch logs and whether a signal stopped it early. */
