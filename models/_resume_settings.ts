@@ -23,6 +23,7 @@ export function resumeSettings(options: TrainOptions): Record<string, unknown> {
     "--shuffle": options.shuffleImages ?? null,
     "--max-val": options.maxValImages ?? null,
     "--data": options.headerSha256 ?? null,
+    "--init": options.init?.dir ?? null,
   };
 }
 

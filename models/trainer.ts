@@ -6,6 +6,7 @@
  */
 
 import { FormatError } from "../pipeline/errors.ts";
+import type { InitModel } from "./init_model.ts";
 import { checkResumeSettings, keepLogLines, resumeSettings } from "./_resume_settings.ts";
 import { DivergedError } from "./checkpoint.ts";
 import { type Architecture, countNonzero, macsPerImage, SparseAutoencoder } from "./autoencoder.ts";
@@ -68,6 +69,8 @@ export interface TrainOptions {
   transform?: TransformName;
   transformSample?: number;
   resume?: boolean;
+  /** Start from these weights and this transform instead of a fresh initialization. */
+  init?: InitModel;
   headerSha256?: string;
   /** Base seed of the training stream (recorded so evaluation can pick a disjoint one). */
   dataSeed?: number;
@@ -159,7 +162,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     checkResumeSettings(checkpointPath, restored.header, resumeSettings(options));
     await keepLogLines(`${out}/log.ndjson`, progress.epoch);
   } else {
-    const transform = fitTransform(
+    const transform = options.init?.transform ?? fitTransform(
       options.transform ?? "log-image",
       await firstImages(source, n, options.transformSample ?? 1024),
       n,
@@ -174,7 +177,9 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       step: 0,
       transform,
     };
-    model = SparseAutoencoder.create(arch, options.seed);
+    model = options.init
+      ? new SparseAutoencoder(arch, options.init.weights.map((w) => w.slice()))
+      : SparseAutoencoder.create(arch, options.seed);
     adam = new Adam(model.variables, { learningRate: options.learningRate });
     await Deno.writeTextFile(`${out}/log.ndjson`, "");
   }
@@ -280,6 +285,7 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       time_budget_seconds: options.timeBudget ?? null,
       best_epoch: progress.best?.epoch ?? null,
       best_val_error: progress.best?.error ?? null,
+      init: options.init?.dir ?? null,
     },
   };
 }

@@ -15,6 +15,7 @@ import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { activeKernels } from "../models/native_kernels.ts";
 import { describeKernels } from "../models/kernel_choice.ts";
 import { type EpochLog, train } from "../models/trainer.ts";
+import { loadInitModel } from "../models/init_model.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
 import { pathExists } from "../pipeline/path_check.ts";
@@ -112,6 +113,15 @@ const spec = {
       default: "rel_l2",
     },
     resume: { type: "boolean", help: "continue from DIR/checkpoint.bin" },
+    init: {
+      type: "string",
+      help: "start from a trained model's weights and input transform (fine-tuning: another " +
+        "rate with --target-nnz, more training, or measured data); its widths, f and transform " +
+        "are kept, λ is its own unless --lambda; repeat it with --resume",
+      arg: "DIR",
+      path: "in-dir",
+      conflicts: ["preset", "arch", "f", "transform"],
+    },
     "gaps-only": {
       type: "boolean",
       help: "do not train: (re)learn DIR/gap_model.json for the model in DIR from --data",
@@ -122,6 +132,7 @@ const spec = {
     "deno task train --data train.ndjson.gz --out runs/z --preset paper-z --target-error 0.05",
     "deno task train --data train.ndjson.gz --out runs/old --gaps-only   # gap model for an old run",
     "deno task train --data 'night/*.h5' --out runs/night --preset cpu --epochs 20",
+    "deno task train --data train.ndjson.gz --out runs/k50 --init runs/cpu --target-nnz 50 --time 1h",
   ],
 } satisfies TaskSpec;
 
@@ -168,7 +179,10 @@ if (import.meta.main) {
     await chunks.cancel();
     checkHeader(header, path);
     const n = header.shape[0] * header.shape[1];
-    const arch = resolveArchitecture(n, {
+    const init = flags.init === undefined
+      ? undefined
+      : await loadInitModel(flags.init, header.shape, path, flags.lambda);
+    const arch = init?.arch ?? resolveArchitecture(n, {
       preset: flags.preset,
       arch: flags.arch,
       lambda: flags.lambda,
@@ -194,7 +208,7 @@ if (import.meta.main) {
           flags.resume && (flags["target-error"] ?? flags["target-nnz"]) !== undefined
             ? " (its start; the adapted λ continues from the checkpoint)"
             : ""
-        } f=${arch.f} on ` +
+        } f=${arch.f}${init ? `, from ${init.dir}` : ""} on ` +
           `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
@@ -218,6 +232,7 @@ if (import.meta.main) {
         shuffleImages: flags.shuffle,
         maxValImages: flags["max-val"],
         resume: flags.resume,
+        init,
         headerSha256: await headerSha256(header),
         dataSeed: typeof header.seed === "number" ? header.seed : undefined,
         signal: controller.signal,

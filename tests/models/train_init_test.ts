@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
+import { writeRecords } from "../../pipeline/record_stream.ts";
+import { loadModel } from "../../models/model_io.ts";
+import { sasImages } from "../fixtures/sas_images.ts";
+
+async function trainTask(...args: string[]) {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../tasks/train.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
+}
+
+async function stream(path: string, data: Float32Array, shape: number[]): Promise<string> {
+  const count = data.length / shape.reduce((p, d) => p * d, 1);
+  const labels = Array.from({ length: count }, (_, index) => ({ index }));
+  await writeRecords(path, makeHeader(shape, { seed: 5 }), [makeChunk(shape, data, labels)]);
+  return path;
+}
+
+/** Largest |a − b| over all weight arrays of two model directories. */
+async function weightDistance(a: string, b: string): Promise<number> {
+  const [wa, wb] = [(await loadModel(a)).weights, (await loadModel(b)).weights];
+  let most = 0;
+  wa.forEach((w, i) => w.forEach((v, j) => most = Math.max(most, Math.abs(v - wb[i][j]))));
+  return most;
+}
+
+const meta = async (dir: string) => JSON.parse(await Deno.readTextFile(`${dir}/sasquash.json`));
+
+Deno.test("train --init starts from the model's weights, transform and λ, and records where from", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(`${dir}/train.ndjson`, sasImages(64, 8, 4), [8, 8]);
+  const base = `${dir}/base`;
+  const common = ["--data", data, "--epochs", "1", "--batch", "16", "--quiet"];
+  const first = await trainTask(...common, "--out", base, "--arch", "1,2", "--lambda", "0.02");
+  assert.equal(first.code, 0, first.stderr);
+  // A learning rate far below float32 resolution: the run's weights are the base's to 1e-20.
+  const still = ["--lr", "1e-30", "--seed", "9"];
+  const tuned = `${dir}/tuned`;
+  const result = await trainTask(...common, ...still, "--out", tuned, "--init", base);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(await weightDistance(base, tuned) < 1e-20);
+  const fresh = `${dir}/fresh`;
+  assert.equal((await trainTask(...common, ...still, "--out", fresh, "--arch", "1,2")).code, 0);
+  assert.ok(await weightDistance(base, fresh) > 1e-3, "a fresh initialization is another network");
+  const [b, t] = [await meta(base), await meta(tuned)];
+  assert.deepEqual(t.transform, b.transform, "the fitted transform, not a refit");
+  assert.deepEqual(t.architecture, b.architecture, "widths, f and λ = 0.02 from the model");
+  assert.equal(t.training.init, base);
+  assert.equal(b.training.init, null);
+  const relambda = `${dir}/relambda`;
+  const again = await trainTask(...common, "--out", relambda, "--init", base, "--lambda", "0.5");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((await meta(relambda)).architecture.lambda, 0.5);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("train --init refuses widths, another image shape, a missing model, and a resume without it", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = await stream(`${dir}/train.ndjson`, sasImages(48, 8, 4), [8, 8]);
+  const base = `${dir}/base`;
+  const common = ["--data", data, "--epochs", "1", "--batch", "16", "--quiet"];
+  assert.equal((await trainTask(...common, "--out", base, "--arch", "1,2")).code, 0);
+  const refused = async (pattern: RegExp, ...args: string[]) => {
+    const result = await trainTask(...args);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, pattern);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  };
+  const out = ["--out", `${dir}/tuned`];
+  await refused(
+    /--init and --arch do not combine/,
+    ...common,
+    ...out,
+    "--init",
+    base,
+    "--arch",
+    "1,1",
+  );
+  await refused(
+    /--init and --transform do not combine/,
+    ...common,
+    ...out,
+    "--init",
+    base,
+    "--transform",
+    "linear-max",
+  );
+  await refused(/--init: .*missing/, ...common, ...out, "--init", `${dir}/missing`);
+  const small = await stream(`${dir}/small.ndjson`, sasImages(16, 4, 4), [4, 4]);
+  await refused(
+    new RegExp(`--init ${base}: the model was trained on 8×8 images, ${small} holds 4×4`),
+    "--data",
+    small,
+    ...out,
+    "--init",
+    base,
+    "--quiet",
+  );
+  assert.equal((await trainTask(...common, ...out, "--init", base)).code, 0);
+  const more = [...common, ...out, "--resume", "--epochs", "2"];
+  await refused(new RegExp(`--init ${base} \\(this run unset\\)`), ...more, "--arch", "1,2");
+  const resumed = await trainTask(...more, "--init", base);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((await meta(`${dir}/tuned`)).training.init, base);
+  await Deno.remove(dir, { recursive: true });
+});
