@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { TrainedModelError, UsageError } from "../pipeline/errors.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
 import { dense, sparseLoss } from "./native_ops.ts";
+import { keepTopK } from "./top_k.ts";
 
 /** Sparse structure selector f: identity (`z`) or finite difference (`grad`). */
 export type Selector = "z" | "grad";
@@ -20,6 +21,8 @@ export interface Architecture {
   ell: number;
   lambda: number;
   f: Selector;
+  /** When set, only each image's `topk` largest latent activations are kept (k-sparse). */
+  topk?: number;
   preset?: string;
 }
 
@@ -46,6 +49,8 @@ export interface ArchitectureOptions {
   arch?: string;
   lambda?: number;
   f?: string;
+  /** Keep each image's k largest latent activations (`--topk`). */
+  topk?: number;
 }
 
 /** Most weights a model may have (2^27, 512 MiB of float32; Adam keeps two more copies). */
@@ -82,6 +87,7 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
     ell,
     lambda,
     f,
+    ...(options.topk === undefined ? {} : { topk: checkTopK(options.topk, ell) }),
     preset: options.arch === undefined ? presetName : undefined,
   };
   const weights = weightShapes(arch).reduce((sum, shape) => sum + shape.reduce((a, b) => a * b), 0);
@@ -92,6 +98,14 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
     );
   }
   return arch;
+}
+
+/** `topk` if it is an integer in [1, ℓ]; else a UsageError naming `--topk`. */
+export function checkTopK(topk: number, ell: number): number {
+  if (!Number.isInteger(topk) || topk < 1 || topk > ell) {
+    throw new UsageError(`--topk: must be an integer from 1 to ℓ = ${ell}, got ${topk}`);
+  }
+  return topk;
 }
 
 /** Shapes of the eight weight arrays, in order [W1, b1, W2, b2, W3, b3, W4, b4]. */
@@ -148,7 +162,10 @@ export class SparseAutoencoder {
   /** z = e(x): the ReLU output of the ℓ layer, [batch, ℓ]. */
   encode(x: tf.Tensor2D): tf.Tensor2D {
     const [w1, b1, w2, b2] = this.variables;
-    return tf.tidy(() => dense(dense(x, w1, b1, true), w2, b2, true));
+    return tf.tidy(() => {
+      const z = dense(dense(x, w1, b1, true), w2, b2, true);
+      return this.arch.topk === undefined ? z : keepTopK(z, this.arch.topk);
+    });
   }
 
   /** d(z): the linear reconstruction, [batch, n], in network (transformed) units. */

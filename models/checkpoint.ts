@@ -106,6 +106,13 @@ export async function restoreTrainingState(
   if (saved.n !== arch.n || saved.m !== arch.m || saved.ell !== arch.ell || saved.f !== arch.f) {
     throw new UsageError(`--resume: ${path} holds a different architecture`);
   }
+  if (saved.topk !== arch.topk) {
+    throw new UsageError(
+      `--resume: ${path} was written with --topk ${saved.topk ?? "unset"} (this run ${
+        arch.topk ?? "unset"
+      })`,
+    );
+  }
   const count = weightShapes(arch).length;
   const model = new SparseAutoencoder(
     arch,

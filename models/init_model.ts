@@ -7,7 +7,7 @@
  */
 
 import { FormatError } from "../pipeline/errors.ts";
-import type { Architecture } from "./autoencoder.ts";
+import { type Architecture, checkTopK } from "./autoencoder.ts";
 import { loadModel } from "./model_io.ts";
 import type { InputTransform } from "./transform.ts";
 
@@ -23,13 +23,14 @@ export interface InitModel {
 
 /**
  * Loads `dir` to start a run on images of `shape` (from `dataPath`); a model trained on another
- * image shape is a FormatError naming both. `lambda` replaces the model's λ when given.
+ * image shape is a FormatError naming both. `lambda` and `topk` replace the model's when given.
  */
 export async function loadInitModel(
   dir: string,
   shape: readonly number[],
   dataPath: string,
   lambda?: number,
+  topk?: number,
 ): Promise<InitModel> {
   const { meta, weights } = await loadModel(dir);
   if (JSON.stringify(meta.image_shape) !== JSON.stringify([...shape])) {
@@ -38,6 +39,7 @@ export async function loadInitModel(
         `${dataPath} holds ${shape.join("×")}`,
     );
   }
-  const arch = { ...meta.architecture, lambda: lambda ?? meta.architecture.lambda };
+  const arch: Architecture = { ...meta.architecture, lambda: lambda ?? meta.architecture.lambda };
+  if (topk !== undefined) arch.topk = checkTopK(topk, arch.ell);
   return { dir, arch, transform: meta.transform, weights };
 }

@@ -102,6 +102,14 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
   if (a!.f !== "z" && a!.f !== "grad") {
     throw new TrainedModelError(`${file}: architecture.f must be z or grad`);
   }
+  if (
+    a!.topk !== undefined &&
+    !(Number.isInteger(a!.topk) && a!.topk >= 1 && a!.topk <= a!.ell!)
+  ) {
+    throw new TrainedModelError(
+      `${file}: architecture.topk must be an integer from 1 to architecture.ell = ${a!.ell}`,
+    );
+  }
   const shape = meta.image_shape;
   if (!Array.isArray(shape) || shape.reduce((p, d) => p * d, 1) !== a!.n) {
     throw new TrainedModelError(`${file}: image_shape must multiply to architecture.n = ${a!.n}`);

@@ -50,6 +50,13 @@ const spec = {
     arch: { type: "string", help: "override widths as m/n,l/n (e.g. 1,2)", arg: "M,L" },
     lambda: { type: "number", help: "L1 weight λ (overrides the preset)", min: 0 },
     f: { type: "string", help: "sparse structure selector", choices: ["z", "grad"] as const },
+    topk: {
+      type: "int",
+      help: "keep only each image's K largest latent activations (a k-sparse code: at most K " +
+        "non-zeros, no L1 shrinkage needed; use with --lambda 0)",
+      arg: "K",
+      min: 1,
+    },
     "target-error": {
       type: "number",
       help: "adapt λ to hold validation relative L2 at this",
@@ -181,12 +188,13 @@ if (import.meta.main) {
     const n = header.shape[0] * header.shape[1];
     const init = flags.init === undefined
       ? undefined
-      : await loadInitModel(flags.init, header.shape, path, flags.lambda);
+      : await loadInitModel(flags.init, header.shape, path, flags.lambda, flags.topk);
     const arch = init?.arch ?? resolveArchitecture(n, {
       preset: flags.preset,
       arch: flags.arch,
       lambda: flags.lambda,
       f: flags.f,
+      topk: flags.topk,
     });
     const backend = await selectBackend(flags.backend);
     const source = async function* () {
@@ -208,7 +216,9 @@ if (import.meta.main) {
           flags.resume && (flags["target-error"] ?? flags["target-nnz"]) !== undefined
             ? " (its start; the adapted λ continues from the checkpoint)"
             : ""
-        } f=${arch.f}${init ? `, from ${init.dir}` : ""} on ` +
+        } f=${arch.f}${arch.topk ? ` top-${arch.topk}` : ""}${
+          init ? `, from ${init.dir}` : ""
+        } on ` +
           `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }

@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
-import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
-import { writeRecords } from "../../pipeline/record_stream.ts";
 import { loadModel } from "../../models/model_io.ts";
 import { sasImages } from "../fixtures/sas_images.ts";
+import { imageStream as stream } from "../fixtures/image_stream.ts";
+import { task } from "../fixtures/run_task.ts";
 
-async function trainTask(...args: string[]) {
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../tasks/train.ts", import.meta.url).pathname, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
-}
-
-async function stream(path: string, data: Float32Array, shape: number[]): Promise<string> {
-  const count = data.length / shape.reduce((p, d) => p * d, 1);
-  const labels = Array.from({ length: count }, (_, index) => ({ index }));
-  await writeRecords(path, makeHeader(shape, { seed: 5 }), [makeChunk(shape, data, labels)]);
-  return path;
-}
+const trainTask = (...args: string[]) => task("train", ...args);
 
 /** Largest |a − b| over all weight arrays of two model directories. */
 async function weightDistance(a: string, b: string): Promise<number> {
