@@ -100,9 +100,14 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
   return arch;
 }
 
+/** Whether `topk` is a usable k for a latent of ℓ units: an integer in [1, ℓ]. */
+export function validTopK(topk: unknown, ell: number): boolean {
+  return Number.isInteger(topk) && (topk as number) >= 1 && (topk as number) <= ell;
+}
+
 /** `topk` if it is an integer in [1, ℓ]; else a UsageError naming `--topk`. */
 export function checkTopK(topk: number, ell: number): number {
-  if (!Number.isInteger(topk) || topk < 1 || topk > ell) {
+  if (!validTopK(topk, ell)) {
     throw new UsageError(`--topk: must be an integer from 1 to ℓ = ${ell}, got ${topk}`);
   }
   return topk;

@@ -8,7 +8,7 @@
 
 import { FormatError } from "../pipeline/errors.ts";
 import { type Architecture, checkTopK } from "./autoencoder.ts";
-import { loadModel } from "./model_io.ts";
+import { loadMeta, loadModel } from "./model_io.ts";
 import type { InputTransform } from "./transform.ts";
 
 /** What a run takes from the model it starts from. */
@@ -17,8 +17,8 @@ export interface InitModel {
   dir: string;
   arch: Architecture;
   transform: InputTransform;
-  /** Weights in `weightShapes` order. */
-  weights: Float32Array[];
+  /** Reads its weights, in `weightShapes` order (only a fresh run needs them, not a resume). */
+  weights(): Promise<Float32Array[]>;
 }
 
 /**
@@ -32,7 +32,7 @@ export async function loadInitModel(
   lambda?: number,
   topk?: number,
 ): Promise<InitModel> {
-  const { meta, weights } = await loadModel(dir);
+  const meta = await loadMeta(dir);
   if (JSON.stringify(meta.image_shape) !== JSON.stringify([...shape])) {
     throw new FormatError(
       `--init ${dir}: the model was trained on ${meta.image_shape.join("×")} images, ` +
@@ -41,5 +41,6 @@ export async function loadInitModel(
   }
   const arch: Architecture = { ...meta.architecture, lambda: lambda ?? meta.architecture.lambda };
   if (topk !== undefined) arch.topk = checkTopK(topk, arch.ell);
+  const weights = async () => (await loadModel(dir)).weights;
   return { dir, arch, transform: meta.transform, weights };
 }

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { TrainedModelError } from "../pipeline/errors.ts";
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
-import { type Architecture, weightShapes } from "./autoencoder.ts";
+import { type Architecture, validTopK, weightShapes } from "./autoencoder.ts";
 import { type InputTransform, parseTransform } from "./transform.ts";
 
 /** Contents of `sasquash.json`. */
@@ -102,10 +102,7 @@ export async function loadMeta(dir: string): Promise<ModelMeta> {
   if (a!.f !== "z" && a!.f !== "grad") {
     throw new TrainedModelError(`${file}: architecture.f must be z or grad`);
   }
-  if (
-    a!.topk !== undefined &&
-    !(Number.isInteger(a!.topk) && a!.topk >= 1 && a!.topk <= a!.ell!)
-  ) {
+  if (a!.topk !== undefined && !validTopK(a!.topk, a!.ell!)) {
     throw new TrainedModelError(
       `${file}: architecture.topk must be an integer from 1 to architecture.ell = ${a!.ell}`,
     );

@@ -178,7 +178,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       transform,
     };
     model = options.init
-      ? new SparseAutoencoder(arch, options.init.weights.map((w) => w.slice()))
+      ? new SparseAutoencoder(arch, await options.init.weights())
       : SparseAutoencoder.create(arch, options.seed);
     adam = new Adam(model.variables, { learningRate: options.learningRate });
     await Deno.writeTextFile(`${out}/log.ndjson`, "");

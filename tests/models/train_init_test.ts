@@ -57,23 +57,14 @@ Deno.test("train --init refuses widths, another image shape, a missing model, an
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   };
   const out = ["--out", `${dir}/tuned`];
-  await refused(
-    /--init and --arch do not combine/,
-    ...common,
-    ...out,
-    "--init",
-    base,
-    "--arch",
-    "1,1",
-  );
+  const init = ["--init", base];
+  await refused(/--init and --arch do not combine/, ...common, ...out, ...init, "--arch", "1,1");
   await refused(
     /--init and --transform do not combine/,
     ...common,
     ...out,
-    "--init",
-    base,
-    "--transform",
-    "linear-max",
+    ...init,
+    "--transform=linear-max",
   );
   await refused(/--init: .*missing/, ...common, ...out, "--init", `${dir}/missing`);
   const small = await stream(`${dir}/small.ndjson`, sasImages(16, 4, 4), [4, 4]);
