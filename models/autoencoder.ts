@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { TrainedModelError, UsageError } from "../pipeline/errors.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
-import { dense, sparseLoss } from "./native_ops.ts";
+import { dense, type LossKind, sparseLoss } from "./native_ops.ts";
 import { keepTopK } from "./top_k.ts";
 
 /** Sparse structure selector f: identity (`z`) or finite difference (`grad`). */
@@ -181,12 +181,13 @@ export class SparseAutoencoder {
 
   /**
    * Training loss of a batch, both terms per input pixel:
-   * (paper eq. 3) mean ‖d(e(x)) − x‖² + λ‖f(e(x))‖₁, here (1/Bn)Σ‖d−x‖² + λ(1/Bn)Σ‖f(z)‖₁.
+   * (paper eq. 3) mean ‖d(e(x)) − x‖² + λ‖f(e(x))‖₁, here (1/Bn)Σ‖d−x‖² + λ(1/Bn)Σ‖f(z)‖₁
+   * (or, with `loss` = "rms", the mean per-image RMS error as the data term).
    */
-  loss(x: tf.Tensor2D, lambda: number): tf.Scalar {
+  loss(x: tf.Tensor2D, lambda: number, loss: LossKind = "mse"): tf.Scalar {
     return tf.tidy(() => {
       const z = this.encode(x);
-      return sparseLoss(this.decode(z), x, z, lambda, this.arch.f);
+      return sparseLoss(this.decode(z), x, z, lambda, this.arch.f, loss);
     });
   }
 

@@ -17,7 +17,19 @@ import {
 
 type TensorInfo = tf.TensorInfo;
 type Args<A> = { inputs: Record<string, TensorInfo>; backend: CpuBackend; attrs: A };
-type LossAttrs = { lambda: number; f: "z" | "grad"; wrt?: "y" | "z" };
+type LossAttrs = { lambda: number; f: "z" | "grad"; loss: LossKind; wrt?: "y" | "z" };
+
+/**
+ * The data term of the training loss (`train --loss`): `mse`, the paper's mean square over all
+ * pixels of the batch, (1/Bn)Σᵢ‖yᵢ − xᵢ‖²; or `rms`, the mean over images of each image's RMS
+ * error, (1/B)Σᵢ √(‖yᵢ − xᵢ‖²/n + ε). With `rms` every image's gradient has the same norm, so
+ * the few images the model cannot fit (errors 10–100× the median) no longer set its direction.
+ */
+export const LOSSES = ["mse", "rms"] as const;
+/** One of {@link LOSSES}. */
+export type LossKind = typeof LOSSES[number];
+/** ε under the square root of the `rms` loss (network units squared): finite at zero error. */
+export const RMS_EPSILON = 1e-10;
 
 let registered = false;
 
@@ -34,7 +46,8 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, relu: boolean)
 }
 
 /**
- * (paper eq. 3) (1/Bn)Σ‖y − x‖² + λ(1/Bn)Σ‖f(z)‖₁ for y = d(e(x)) of shape [B, n], z = e(x).
+ * (paper eq. 3) (1/Bn)Σ‖y − x‖² + λ(1/Bn)Σ‖f(z)‖₁ for y = d(e(x)) of shape [B, n], z = e(x);
+ * with `loss` = "rms" the data term is (1/B)Σᵢ √(‖yᵢ − xᵢ‖²/n + ε) instead.
  */
 export function sparseLoss(
   y: tf.Tensor2D,
@@ -42,12 +55,16 @@ export function sparseLoss(
   z: tf.Tensor2D,
   lambda: number,
   f: "z" | "grad",
+  loss: LossKind = "mse",
 ): tf.Scalar {
   if (nativeOpsUsable()) {
-    return tf.engine().runKernel("SasquashSparseLoss", { y, x, z }, { lambda, f }) as tf.Scalar;
+    const attrs = { lambda, f, loss };
+    return tf.engine().runKernel("SasquashSparseLoss", { y, x, z }, attrs) as tf.Scalar;
   }
   return tf.tidy(() => {
-    const error = tf.mean(tf.squaredDifference(y, x));
+    const error = loss === "mse"
+      ? tf.mean(tf.squaredDifference(y, x))
+      : tf.mean(tf.sqrt(tf.add(tf.mean(tf.squaredDifference(y, x), 1), RMS_EPSILON)));
     if (lambda === 0) return error as tf.Scalar;
     const ell = z.shape[1];
     const fz = f === "z"
@@ -90,7 +107,7 @@ function registerOps(): void {
     const y = valuesOf(backend, inputs.y);
     const x = valuesOf(backend, inputs.x);
     const z = valuesOf(backend, inputs.z);
-    const loss = lossValue(y, x, z, inputs.z.shape[1], attrs.lambda, attrs.f);
+    const loss = lossValue(y, x, z, inputs.z.shape[1], attrs);
     return backend.makeTensorInfo([], "float32", new Float32Array([loss]));
   });
   kernel("SasquashSparseLossGrad", ({ inputs, backend, attrs }: Args<LossAttrs>) => {
@@ -98,7 +115,9 @@ function registerOps(): void {
     const target = attrs.wrt === "y" ? inputs.y : inputs.z;
     const out = allocate(target.shape.reduce((p, d) => p * d, 1));
     if (attrs.wrt === "y") {
-      differenceGrad(valuesOf(backend, inputs.y), valuesOf(backend, inputs.x), 2 * scale, out);
+      const [y, x] = [valuesOf(backend, inputs.y), valuesOf(backend, inputs.x)];
+      if (attrs.loss === "rms") rmsGrad(y, x, inputs.y.shape[1], scale, out);
+      else differenceGrad(y, x, 2 * scale, out);
     } else {
       l1Grad(valuesOf(backend, inputs.z), inputs.z.shape[1], attrs.f, attrs.lambda * scale, out);
     }
@@ -151,13 +170,13 @@ function lossValue(
   x: Float32Array,
   z: Float32Array,
   ell: number,
-  lambda: number,
-  f: "z" | "grad",
+  { lambda, f, loss }: LossAttrs,
 ): number {
-  let squares = 0;
-  for (let i = 0; i < y.length; i++) {
-    const d = y[i] - x[i];
-    squares += d * d;
+  const n = y.length / (z.length / ell);
+  let data = 0;
+  for (let row = 0; row < y.length; row += n) {
+    const squares = rowSquares(y, x, row, n);
+    data += loss === "rms" ? n * Math.sqrt(squares / n + RMS_EPSILON) : squares;
   }
   let l1 = 0;
   if (lambda !== 0 && f === "z") { for (let i = 0; i < z.length; i++) l1 += Math.abs(z[i]); }
@@ -166,11 +185,28 @@ function lossValue(
       for (let i = row; i < row + ell - 1; i++) l1 += Math.abs(z[i + 1] - z[i]);
     }
   }
-  return (squares + lambda * l1) / y.length;
+  return (data + lambda * l1) / y.length;
+}
+
+function rowSquares(y: Float32Array, x: Float32Array, row: number, n: number): number {
+  let squares = 0;
+  for (let i = row; i < row + n; i++) {
+    const d = y[i] - x[i];
+    squares += d * d;
+  }
+  return squares;
 }
 
 function differenceGrad(y: Float32Array, x: Float32Array, scale: number, out: Float32Array) {
   for (let i = 0; i < out.length; i++) out[i] = scale * (y[i] - x[i]);
+}
+
+/** d/dy of (1/B)Σᵢ√(‖yᵢ − xᵢ‖²/n + ε) times `scale` · Bn: each row's difference ÷ its RMS. */
+function rmsGrad(y: Float32Array, x: Float32Array, n: number, scale: number, out: Float32Array) {
+  for (let row = 0; row < y.length; row += n) {
+    const rowScale = scale / Math.sqrt(rowSquares(y, x, row, n) / n + RMS_EPSILON);
+    for (let i = row; i < row + n; i++) out[i] = rowScale * (y[i] - x[i]);
+  }
 }
 
 /** d‖f(z)‖₁/dz: sign(z) for f = z; for the finite difference, sign(sᵢ₋₁) − sign(sᵢ). */

@@ -7,27 +7,33 @@
 import * as tf from "@tensorflow/tfjs";
 import type { SparseAutoencoder } from "./autoencoder.ts";
 import type { Adam } from "./adam.ts";
+import type { LossKind } from "./native_ops.ts";
 
 /**
  * One fused-Adam step on a batch `x` ([rows × n], network space, as a Float32Array or a tensor)
- * of the loss (paper eq. 3, divided by n) (1/Bn)Σ‖d(e(x)) − x‖² + λ(1/Bn)Σ‖f(e(x))‖₁;
- * returns the loss before the step.
+ * of the loss (paper eq. 3, divided by n) (1/Bn)Σ‖d(e(x)) − x‖² + λ(1/Bn)Σ‖f(e(x))‖₁, or with
+ * `loss` = "rms" the mean per-image RMS error in place of the first term; returns the loss
+ * before the step.
  */
 export async function trainStep(
   model: SparseAutoencoder,
   adam: Adam,
   x: Float32Array | tf.Tensor2D,
   lambda: number,
+  loss: LossKind = "mse",
 ): Promise<number> {
   const value = tf.tidy(() => {
     const input = x instanceof Float32Array
       ? tf.tensor2d(x, [x.length / model.arch.n, model.arch.n])
       : x;
-    const { value, grads } = tf.variableGrads(() => model.loss(input, lambda), model.variables);
+    const { value, grads } = tf.variableGrads(
+      () => model.loss(input, lambda, loss),
+      model.variables,
+    );
     adam.apply(model.variables.map((v) => grads[v.name]));
     return value;
   });
-  const loss = (await value.data())[0];
+  const result = (await value.data())[0];
   value.dispose();
-  return loss;
+  return result;
 }

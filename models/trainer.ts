@@ -15,6 +15,7 @@ import { ShuffleBuffer } from "./_shuffle.ts";
 import { type ModelMeta, saveModel } from "./model_io.ts";
 import { restoreTrainingState, saveTrainingState } from "./checkpoint.ts";
 import { trainStep } from "./train_step.ts";
+import type { LossKind } from "./native_ops.ts";
 import { learningRateAt, type Schedule, type ScheduleName } from "./lr_schedule.ts";
 import { TrainedModel } from "./trained_model.ts";
 import {
@@ -27,10 +28,17 @@ import {
 } from "./transform.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { hashUnit, mulberry32, subSeed } from "../pipeline/seeded_random.ts";
-import { type ErrorMetric, type ImageErrors, meanImageErrors } from "../pipeline/image_error.ts";
+import {
+  type ErrorMetric,
+  type ImageErrorStats,
+  imageErrorStats,
+} from "../pipeline/image_error.ts";
 
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;
+
+/** The statistic over validation images that picks `best/` (`--best-by`). */
+export type BestBy = "mean" | "median";
 
 /** What `train` needs besides the data. */
 export interface TrainOptions {
@@ -54,6 +62,8 @@ export interface TrainOptions {
   timeBudget?: number;
   valFraction: number;
   seed: number;
+  /** The data term of the loss (default `mse`, the paper's; `rms`: mean per-image RMS). */
+  loss?: LossKind;
   /** Target validation error (in `targetMetric`); λ adapts when set. */
   targetError?: number;
   /**
@@ -63,6 +73,11 @@ export interface TrainOptions {
   targetNnz?: number;
   /** The validation error `targetError` refers to (default rel_l2, the paper's). */
   targetMetric?: ErrorMetric;
+  /**
+   * Which statistic over validation images of `targetMetric` picks the `best/` epoch: the mean
+   * (default) or the median (the typical image, which the mean's worst few images can outweigh).
+   */
+  bestBy?: BestBy;
   shuffleImages?: number;
   maxValImages?: number;
   /** The input transform to fit (default `log-image`: per-image log offset in each code). */
@@ -89,6 +104,9 @@ export interface EpochLog {
   val_rel_l2: number | null;
   val_rms_rel: number | null;
   val_max_rel: number | null;
+  /** Validation medians of rel. L2 and RMS pointwise relative error (null as above). */
+  val_rel_l2_median: number | null;
+  val_rms_rel_median: number | null;
   nnz_mean: number | null;
   lambda: number;
   images_per_second: number;
@@ -208,6 +226,8 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
         val_rel_l2: validation.errors?.rel_l2 ?? null,
         val_rms_rel: validation.errors?.rms_rel ?? null,
         val_max_rel: validation.errors?.max_rel ?? null,
+        val_rel_l2_median: validation.medians?.rel_l2 ?? null,
+        val_rms_rel_median: validation.medians?.rms_rel ?? null,
         nnz_mean: validation.nnzMean,
         lambda: progress.lambda,
         images_per_second: progress.imagesDone / seconds,
@@ -220,11 +240,13 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       await Deno.writeTextFile(`${out}/log.ndjson`, JSON.stringify(log) + "\n", { append: true });
       options.onEpoch?.(log);
       if (validation.errors) {
-        const error = validation.errors[options.targetMetric ?? "rel_l2"];
+        const metric = options.targetMetric ?? "rel_l2";
+        const error = validation.errors[metric];
+        const bestError = options.bestBy === "median" ? validation.medians[metric] : error;
         const withinRate = options.targetNnz === undefined ||
           validation.nnzMean <= options.targetNnz;
-        if (withinRate && (!progress.best || error < progress.best.error)) {
-          progress.best = { epoch: progress.epoch + 1, error };
+        if (withinRate && (!progress.best || bestError < progress.best.error)) {
+          progress.best = { epoch: progress.epoch + 1, error: bestError };
           const best = { ...arch, lambda: progress.lambda };
           const weights = await model.readWeights();
           await saveModel(`${out}/best`, meta({ ...options, arch: best }, progress), weights);
@@ -280,7 +302,9 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       target_error: options.targetError ?? null,
       target_nnz: options.targetNnz ?? null,
       target_metric: options.targetMetric ?? "rel_l2",
+      best_by: options.bestBy ?? "mean",
       schedule: options.schedule ?? "cosine",
+      loss: options.loss ?? "mse",
       warmup_steps: options.warmupSteps ?? 100,
       time_budget_seconds: options.timeBudget ?? null,
       best_epoch: progress.best?.epoch ?? null,
@@ -349,7 +373,7 @@ async function runEpoch(
     const start = performance.now();
     const images = batch.subarray(0, rows * n);
     const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
-    const loss = await trainStep(model, adam, x, progress.lambda);
+    const loss = await trainStep(model, adam, x, progress.lambda, options.loss);
     if (!Number.isFinite(loss)) {
       throw new DivergedError(
         `training diverged at epoch ${progress.epoch + 1}, batch ${batchIndex} (loss ${loss}); ` +
@@ -398,24 +422,26 @@ async function runEpoch(
   return { interrupted: false, budgetSpent: budgetSpent(), val: kept() };
 }
 
-/** What validation measures: mean errors in intensity and mean ‖f(z)‖₀ per image. */
+/** What validation measures: mean and median errors in intensity and mean ‖f(z)‖₀ per image. */
 export type Validation =
-  | { errors: Omit<ImageErrors, "nonzero">; nnzMean: number }
-  | { errors: null; nnzMean: null };
+  | { errors: ImageErrorStats["mean"]; medians: ImageErrorStats["median"]; nnzMean: number }
+  | { errors: null; medians: null; nnzMean: null };
 
 /**
- * Mean error measures in intensity (rel. L2, RMS and max pointwise relative) and mean ‖f(z)‖₀
- * over images (intensities); nulls when there are no images to measure.
+ * Mean and median error measures in intensity (rel. L2, RMS and max pointwise relative) and mean
+ * ‖f(z)‖₀ over images (intensities); nulls when there are no images to measure.
  */
 export async function evaluate(model: TrainedModel, images: Float32Array): Promise<Validation> {
   const { n, ell, f } = model.arch;
   const count = images.length / n;
-  if (count === 0) return { errors: null, nnzMean: null };
+  if (count === 0) return { errors: null, medians: null, nnzMean: null };
   const scales = model.scales(images, "validation images");
   const z = await model.encode(images, "validation images", scales);
   const reconstruction = await model.decode(z, "validation images", scales);
+  const stats = imageErrorStats(images, reconstruction, n)!;
   return {
-    errors: meanImageErrors(images, reconstruction, n)!,
+    errors: stats.mean,
+    medians: stats.median,
     nnzMean: countNonzero(z, ell, f) / count,
   };
 }

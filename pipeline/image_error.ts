@@ -50,19 +50,42 @@ export function meanImageErrors(
   xhat: Float32Array,
   imageSize: number,
 ): Omit<ImageErrors, "nonzero"> | null {
+  return imageErrorStats(x, xhat, imageSize)?.mean ?? null;
+}
+
+/** The three measures' means and medians over images (a median of an even count: the mean of the two middle values). */
+export interface ImageErrorStats {
+  mean: Omit<ImageErrors, "nonzero">;
+  median: Omit<ImageErrors, "nonzero">;
+}
+
+/** Means and medians over images (of `imageSize` values each) of the three measures; null for no images. */
+export function imageErrorStats(
+  x: Float32Array,
+  xhat: Float32Array,
+  imageSize: number,
+): ImageErrorStats | null {
   const count = x.length / imageSize;
   if (count === 0) return null;
-  let relL2 = 0, rms = 0, max = 0;
+  const relL2 = new Float64Array(count),
+    rms = new Float64Array(count),
+    max = new Float64Array(count);
   for (let k = 0; k < count; k++) {
     const e = imageErrors(
       x.subarray(k * imageSize, (k + 1) * imageSize),
       xhat.subarray(k * imageSize, (k + 1) * imageSize),
     );
-    relL2 += e.rel_l2;
-    rms += e.rms_rel;
-    max += e.max_rel;
+    [relL2[k], rms[k], max[k]] = [e.rel_l2, e.rms_rel, e.max_rel];
   }
-  return { rel_l2: relL2 / count, rms_rel: rms / count, max_rel: max / count };
+  const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / count;
+  const median = (v: Float64Array) => {
+    const s = v.slice().sort();
+    return count % 2 === 1 ? s[(count - 1) / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;
+  };
+  return {
+    mean: { rel_l2: mean(relL2), rms_rel: mean(rms), max_rel: mean(max) },
+    median: { rel_l2: median(relL2), rms_rel: median(rms), max_rel: median(max) },
+  };
 }
 
 /** Mean over images of ‖x − x̂‖₂ / ‖x‖₂ (images of `imageSize` values; zero images count 0). */

@@ -12,6 +12,9 @@ export interface EpochLine {
   val_rel_l2: number | null;
   val_rms_rel?: number | null;
   val_max_rel?: number | null;
+  /** Medians over validation images (logs written before they were recorded lack them). */
+  val_rel_l2_median?: number | null;
+  val_rms_rel_median?: number | null;
   lambda: number;
   seconds: number;
 }
@@ -37,7 +40,7 @@ export async function readTrainingLog(dir: string): Promise<EpochLine[] | null> 
   return null;
 }
 
-/** Training loss and validation errors per epoch, on a log scale. */
+/** Training loss and validation errors (means, and medians where logged) per epoch, on a log scale. */
 export function trainingCurveFigure(log: EpochLine[]): string {
   const epochs = log.map((l) => l.epoch);
   const curve = (
@@ -52,6 +55,8 @@ export function trainingCurveFigure(log: EpochLine[]): string {
     curve("training loss", "#1f77b4", (l) => l.loss),
     curve("validation rel. L2", "#d62728", (l) => l.val_rel_l2),
     curve("validation RMS pointwise rel.", "#2ca02c", (l) => l.val_rms_rel),
+    curve("validation rel. L2, median", "#ff9896", (l) => l.val_rel_l2_median),
+    curve("validation RMS pointwise rel., median", "#98df8a", (l) => l.val_rms_rel_median),
   ].filter((s) => s.x.length > 0);
   const last = epochs.at(-1) ?? 0;
   return linePlot(series, {

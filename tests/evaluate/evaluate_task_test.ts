@@ -134,6 +134,7 @@ Deno.test("evaluate --data --knn --baseline --zfp writes a consistent report", a
   const curves = await Deno.readTextFile(`${out}/training_curves.svg`);
   assert.match(curves, /Training curves \(2 epochs\)/);
   assert.match(curves, /validation RMS pointwise rel\./);
+  assert.match(curves, /validation RMS pointwise rel\., median/);
 });
 
 Deno.test("the metrics are those of the real code bytes, as compress/decompress give", async () => {

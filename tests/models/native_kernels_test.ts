@@ -120,7 +120,7 @@ Deno.test("native gradients of fused matMul agree with stock, all transposes", (
 });
 
 Deno.test("the fused dense and sparse-loss ops match stock ops in value and gradient", () => {
-  for (const f of ["z", "grad"] as const) {
+  for (const [f, kind] of [["z", "mse"], ["grad", "mse"], ["z", "rms"]] as const) {
     const x = random([8, 6], 12);
     const w1 = random([6, 10], 13);
     const b1 = random([10], 14);
@@ -128,13 +128,13 @@ Deno.test("the fused dense and sparse-loss ops match stock ops in value and grad
     const b2 = random([6], 16);
     const loss = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor, s: tf.Tensor) => {
       const z = dense(x as tf.Tensor2D, p, q, true);
-      return sparseLoss(dense(z, r, s, false), x as tf.Tensor2D, z, 0.3, f);
+      return sparseLoss(dense(z, r, s, false), x as tf.Tensor2D, z, 0.3, f, kind);
     };
     const [stock, native] = stockAndNative(() => {
       const { value, grads } = tf.valueAndGrads(loss)([w1, b1, w2, b2]);
       return [value, ...grads];
     });
-    assertClose(stock, native, `dense+loss f=${f}`);
+    assertClose(stock, native, `dense+loss f=${f} ${kind}`);
     assert.ok(stock[0][0] > 0.3, "the loss is a real, positive number");
   }
 });

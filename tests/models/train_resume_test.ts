@@ -43,6 +43,27 @@ Deno.test("train --resume refuses other settings, naming each flag, and leaves t
   assert.deepEqual(log.logs.map((l) => l.epoch), [2]);
 });
 
+Deno.test("train with loss rms records it in sasquash.json, and a resume must repeat it", async () => {
+  const out = await Deno.makeTempDir();
+  await train(source, options(out, { epochs: 1, loss: "rms" }));
+  const meta = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  assert.equal(meta.training.loss, "rms");
+  await assert.rejects(
+    train(source, options(out, { epochs: 2, resume: true })),
+    (e: Error) =>
+      e instanceof UsageError &&
+      e.message === `--resume: ${out}/checkpoint.bin was written with other settings: ` +
+          `--loss rms (this run mse); rerun with those or train afresh`,
+  );
+  const resumed = await train(source, options(out, { epochs: 2, loss: "rms", resume: true }));
+  assert.deepEqual(resumed.logs.map((l) => l.epoch), [2]);
+  const plain = await Deno.makeTempDir();
+  await train(source, options(plain, { epochs: 1 }));
+  assert.equal(JSON.parse(await Deno.readTextFile(`${plain}/sasquash.json`)).training.loss, "mse");
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(plain, { recursive: true });
+});
+
 Deno.test("a resume after a lost checkpoint write keeps one log line per epoch", async () => {
   const out = await Deno.makeTempDir();
   await train(source, options(out, { epochs: 1 }));

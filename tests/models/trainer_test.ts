@@ -45,6 +45,7 @@ Deno.test("training logs every epoch and saves a model that tfjs loads as a laye
   );
   assert.deepEqual(lines.map((l) => l.epoch), [1, 2, 3, 4]);
   const keys = ["loss", "val_rel_l2", "val_rms_rel", "val_max_rel", "nnz_mean", "lambda"];
+  keys.push("val_rel_l2_median", "val_rms_rel_median");
   for (const key of [...keys, "images_per_second"]) {
     assert.equal(typeof lines[0][key], "number", key);
   }
@@ -159,6 +160,19 @@ Deno.test("--target-nnz: λ follows the rate, and best/ keeps only epochs at or 
   const looseSaved = JSON.parse(await Deno.readTextFile(`${looseOut}/sasquash.json`));
   assert.equal(looseSaved.training.best_epoch, lowest.epoch);
   assert.ok(loose.logs.every((l, i) => i === 0 || l.lambda < loose.logs[i - 1].lambda));
+});
+
+Deno.test("--best-by median keeps the epoch with the lowest median validation error", async () => {
+  const out = await makeTempDir();
+  const run = await train(source, options(out, { bestBy: "median", targetMetric: "rms_rel" }));
+  const medians = run.logs.map((l) => l.val_rms_rel_median!);
+  const lowest = medians.indexOf(Math.min(...medians));
+  const saved = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  assert.equal(saved.training.best_by, "median");
+  assert.equal(saved.training.best_epoch, run.logs[lowest].epoch);
+  assert.equal(saved.training.best_val_error, medians[lowest]);
+  // The median is its own statistic: not the mean the default keeps.
+  assert.notEqual(medians[lowest], run.logs[lowest].val_rms_rel);
 });
 
 Deno.test("bad data throws FormatError naming the source", async () => {
