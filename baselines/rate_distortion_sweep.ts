@@ -15,7 +15,7 @@ import {
 } from "../codec/bounded_records.ts";
 import { CompressStream, DecompressStream, type ModelCodec } from "../codec/model_codec.ts";
 import type { SqzInput, SqzRecord } from "../codec/sqz_container.ts";
-import { summarize } from "../evaluate/summary_stats.ts";
+import { summarize } from "../pipeline/summary_stats.ts";
 import { imageErrors } from "../pipeline/image_error.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { type Chunk, makeChunk } from "../pipeline/record_format.ts";

@@ -3,7 +3,7 @@
  * the code's values against the decoder (Adam on the squared error in network units, values kept
  * ≥ 0 as the encoder's ReLU makes them, `--steps` steps), then grows each code by the `--add`
  * latent units whose gradient most wants them, and refits again, for `--rounds` rounds. Each
- * round prints the median RMS pointwise relative error of the fp16-rounded codes, how many images
+ * round prints the median RMS pointwise relative error of the codes as compress writes them (fp16), how many images
  * are at or under 5 %, and the median ‖z‖₀. If more, better-fitted non-zeros leave the error
  * where it was, the decoder is the limit and compress-time search cannot help.
  *
@@ -13,6 +13,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { imageErrors } from "../pipeline/image_error.ts";
+import { summarize } from "../pipeline/summary_stats.ts";
+import { quantizeLatent } from "../codec/sparse_code.ts";
 import { modelImages } from "./_model_images.ts";
 
 const { data, images, n, count, models, options } = await modelImages("latent_growth.ts", 200, {
@@ -27,12 +29,11 @@ if (![rounds, add, steps].every((v) => Number.isInteger(v) && v >= 0) || !(lr > 
   Deno.exit(1);
 }
 
-const median = (v: number[]) => v.slice().sort((a, b) => a - b)[v.length >> 1];
-const half = (a: Float32Array) => Float32Array.from(a, (v) => new Float16Array([v])[0]);
+const median = (v: number[]) => summarize(v)!.median;
 
 async function report(model: TrainedModel, label: string, z: Float32Array, scales: Int16Array) {
   const ell = model.arch.ell;
-  const coded = half(z);
+  const coded = quantizeLatent(z, { f: model.arch.f, quant: "fp16" }); // as compress codes it
   const decoded = await model.decode(coded, data, scales);
   const rms: number[] = [], nonzeros: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -13,7 +13,7 @@ import {
   type ErrorState,
   type ImageMetrics,
 } from "./image_metrics.ts";
-import { Series, summarize, type Summary } from "./summary_stats.ts";
+import { Series, summarize, type Summary } from "../pipeline/summary_stats.ts";
 
 /** Metrics summarized with mean/median/min/max/p05/p95. */
 export const SUMMARY_METRICS = [

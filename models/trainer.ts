@@ -37,8 +37,10 @@ import {
 /** Produces one pass over the training stream: Float32Arrays of whole images (intensities). */
 export type ImageSource = () => AsyncIterable<Float32Array>;
 
-/** The statistic over validation images that picks `best/` (`--best-by`). */
-export type BestBy = "mean" | "median";
+/** The statistics over validation images that can pick `best/` (`--best-by`). */
+export const BEST_BY = ["mean", "median"] as const;
+/** One of {@link BEST_BY}. */
+export type BestBy = typeof BEST_BY[number];
 
 /** What `train` needs besides the data. */
 export interface TrainOptions {

@@ -3,6 +3,7 @@
  * coding, evaluation and the baselines all measure with.
  * @module
  */
+import { summarize } from "./summary_stats.ts";
 
 /** The three error measures of record of one image. */
 export interface ImageErrors {
@@ -77,14 +78,10 @@ export function imageErrorStats(
     );
     [relL2[k], rms[k], max[k]] = [e.rel_l2, e.rms_rel, e.max_rel];
   }
-  const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / count;
-  const median = (v: Float64Array) => {
-    const s = v.slice().sort();
-    return count % 2 === 1 ? s[(count - 1) / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;
-  };
+  const [l2, r, m] = [relL2, rms, max].map((v) => summarize(v)!);
   return {
-    mean: { rel_l2: mean(relL2), rms_rel: mean(rms), max_rel: mean(max) },
-    median: { rel_l2: median(relL2), rms_rel: median(rms), max_rel: median(max) },
+    mean: { rel_l2: l2.mean, rms_rel: r.mean, max_rel: m.mean },
+    median: { rel_l2: l2.median, rms_rel: r.median, max_rel: m.median },
   };
 }
 

@@ -1,6 +1,6 @@
 /** `index.html` of an evaluation report: summary tables and the SVG figures. @module */
 import { escapeXml } from "./svg_plot.ts";
-import type { Summary } from "../evaluate/summary_stats.ts";
+import type { Summary } from "../pipeline/summary_stats.ts";
 import {
   SWEEP_CODERS,
   type SweepPoint,

@@ -1,5 +1,5 @@
 /** The few lines `deno task evaluate` prints at the end. @module */
-import type { Summary } from "../evaluate/summary_stats.ts";
+import type { Summary } from "../pipeline/summary_stats.ts";
 
 type Json = Record<string, unknown>;
 

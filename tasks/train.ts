@@ -15,7 +15,7 @@ import { LOSSES } from "../models/native_ops.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { activeKernels } from "../models/native_kernels.ts";
 import { describeKernels } from "../models/kernel_choice.ts";
-import { type EpochLog, train } from "../models/trainer.ts";
+import { BEST_BY, type EpochLog, train } from "../models/trainer.ts";
 import { loadInitModel } from "../models/init_model.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
@@ -124,7 +124,7 @@ const spec = {
       type: "string",
       help: "keep in best/ the epoch with the lowest mean or median validation error (in " +
         "--target-metric); the median follows the typical image, not the worst few",
-      choices: ["mean", "median"] as const,
+      choices: BEST_BY,
       default: "mean",
     },
     "target-metric": {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { percentileOfSorted, Series, summarize } from "../../evaluate/summary_stats.ts";
+import { percentileOfSorted, Series, summarize } from "../../pipeline/summary_stats.ts";
 
 Deno.test("summarize gives mean, median, extremes and linear-interpolated percentiles", () => {
   // Sorted: 1 2 3 4 10; p05 at position 0.2 → 1.2, p95 at 3.8 → 4 + 0.8·6 = 8.8.
