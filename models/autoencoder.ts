@@ -90,14 +90,19 @@ export function resolveArchitecture(n: number, options: ArchitectureOptions): Ar
     ...(options.topk === undefined ? {} : { topk: checkTopK(options.topk, ell) }),
     preset: options.arch === undefined ? presetName : undefined,
   };
+  checkWeightCount(arch, "--arch");
+  return arch;
+}
+
+/** Throws UsageError naming `flag` when `arch` has more than {@link MAX_WEIGHTS} weights. */
+export function checkWeightCount(arch: Architecture, flag: string): void {
   const weights = weightShapes(arch).reduce((sum, shape) => sum + shape.reduce((a, b) => a * b), 0);
   if (weights > MAX_WEIGHTS) {
     throw new UsageError(
-      `--arch: widths m = ${m}, l = ${ell} for ${n}-pixel images need ${weights} weights, ` +
-        `more than the limit ${MAX_WEIGHTS}`,
+      `${flag}: widths m = ${arch.m}, l = ${arch.ell} for ${arch.n}-pixel images need ` +
+        `${weights} weights, more than the limit ${MAX_WEIGHTS}`,
     );
   }
-  return arch;
 }
 
 /** Whether `topk` is a usable k for a latent of ℓ units: an integer in [1, ℓ]. */
@@ -182,12 +187,12 @@ export class SparseAutoencoder {
   /**
    * Training loss of a batch, both terms per input pixel:
    * (paper eq. 3) mean ‖d(e(x)) − x‖² + λ‖f(e(x))‖₁, here (1/Bn)Σ‖d−x‖² + λ(1/Bn)Σ‖f(z)‖₁
-   * (or, with `loss` = "rms", the mean per-image RMS error as the data term).
+   * (or another data term, see `sparseLoss`; `lnPerUnit` for the relative ones).
    */
-  loss(x: tf.Tensor2D, lambda: number, loss: LossKind = "mse"): tf.Scalar {
+  loss(x: tf.Tensor2D, lambda: number, loss: LossKind = "mse", lnPerUnit = 0): tf.Scalar {
     return tf.tidy(() => {
       const z = this.encode(x);
-      return sparseLoss(this.decode(z), x, z, lambda, this.arch.f, loss);
+      return sparseLoss(this.decode(z), x, z, lambda, this.arch.f, loss, lnPerUnit);
     });
   }
 

@@ -12,8 +12,8 @@ import type { LossKind } from "./native_ops.ts";
 /**
  * One fused-Adam step on a batch `x` ([rows × n], network space, as a Float32Array or a tensor)
  * of the loss (paper eq. 3, divided by n) (1/Bn)Σ‖d(e(x)) − x‖² + λ(1/Bn)Σ‖f(e(x))‖₁, or with
- * `loss` = "rms" the mean per-image RMS error in place of the first term; returns the loss
- * before the step.
+ * another data term in place of the first (`loss`, see `sparseLoss`; `lnPerUnit` for the
+ * relative ones); returns the loss before the step.
  */
 export async function trainStep(
   model: SparseAutoencoder,
@@ -21,13 +21,14 @@ export async function trainStep(
   x: Float32Array | tf.Tensor2D,
   lambda: number,
   loss: LossKind = "mse",
+  lnPerUnit = 0,
 ): Promise<number> {
   const value = tf.tidy(() => {
     const input = x instanceof Float32Array
       ? tf.tensor2d(x, [x.length / model.arch.n, model.arch.n])
       : x;
     const { value, grads } = tf.variableGrads(
-      () => model.loss(input, lambda, loss),
+      () => model.loss(input, lambda, loss, lnPerUnit),
       model.variables,
     );
     adam.apply(model.variables.map((v) => grads[v.name]));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FormatError } from "../pipeline/errors.ts";
+import { FormatError, UsageError } from "../pipeline/errors.ts";
 import type { InitModel } from "./init_model.ts";
 import { checkResumeSettings, keepLogLines, resumeSettings } from "./_resume_settings.ts";
 import { DivergedError } from "./checkpoint.ts";
@@ -15,7 +15,7 @@ import { ShuffleBuffer } from "./_shuffle.ts";
 import { type ModelMeta, saveModel } from "./model_io.ts";
 import { restoreTrainingState, saveTrainingState } from "./checkpoint.ts";
 import { trainStep } from "./train_step.ts";
-import type { LossKind } from "./native_ops.ts";
+import { lossIsRelative, type LossKind } from "./native_ops.ts";
 import { learningRateAt, type Schedule, type ScheduleName } from "./lr_schedule.ts";
 import { TrainedModel } from "./trained_model.ts";
 import {
@@ -23,6 +23,7 @@ import {
   fitTransform,
   imageScales,
   type InputTransform,
+  lnPerNetworkUnit,
   toNetwork,
   type TransformName,
 } from "./transform.ts";
@@ -89,6 +90,11 @@ export interface TrainOptions {
   /** Start from these weights and this transform instead of a fresh initialization. */
   init?: InitModel;
   headerSha256?: string;
+  /**
+   * Seed of the validation split (default `seed`). A run that starts from a model trained on the
+   * same data passes that model's, so its validation images are ones no run has trained on.
+   */
+  splitSeed?: number;
   /** Base seed of the training stream (recorded so evaluation can pick a disjoint one). */
   dataSeed?: number;
   signal?: AbortSignal;
@@ -165,6 +171,15 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
   const { arch, out } = options;
   const n = arch.n;
   const checkpointPath = `${out}/checkpoint.bin`;
+  const linear = options.init
+    ? options.init.transform.kind === "linear-per-image-max"
+    : options.transform === "linear-max";
+  if (lossIsRelative(options.loss ?? "mse") && linear) {
+    throw new UsageError(
+      `--loss ${options.loss} measures error as a ratio of intensities and needs a log ` +
+        `transform; ${options.init ? `${options.init.dir} uses` : "--transform is"} linear-max`,
+    );
+  }
   await Deno.mkdir(out, { recursive: true });
   let progress: Progress;
   let model: SparseAutoencoder;
@@ -301,6 +316,7 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       learning_rate: options.learningRate,
       val_fraction: options.valFraction,
       seed: options.seed,
+      split_seed: options.splitSeed ?? options.seed,
       target_error: options.targetError ?? null,
       target_nnz: options.targetNnz ?? null,
       target_metric: options.targetMetric ?? "rel_l2",
@@ -357,6 +373,8 @@ async function runEpoch(
   let filled = 0;
   let batchIndex = 0;
   let index = 0;
+  // Only the relative losses read it; their log transform was checked at the start of train().
+  const lnPerUnit = lnPerNetworkUnit(progress.transform) ?? 0;
   const schedule: Schedule = {
     name: options.schedule ?? "cosine",
     base: options.learningRate,
@@ -375,7 +393,7 @@ async function runEpoch(
     const start = performance.now();
     const images = batch.subarray(0, rows * n);
     const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
-    const loss = await trainStep(model, adam, x, progress.lambda, options.loss);
+    const loss = await trainStep(model, adam, x, progress.lambda, options.loss, lnPerUnit);
     if (!Number.isFinite(loss)) {
       throw new DivergedError(
         `training diverged at epoch ${progress.epoch + 1}, batch ${batchIndex} (loss ${loss}); ` +
@@ -396,7 +414,7 @@ async function runEpoch(
     checkImages(values, n, "training data");
     for (let offset = 0; offset < values.length; offset += n, index++) {
       const image = values.subarray(offset, offset + n);
-      if (hashUnit(options.seed, index) < options.valFraction) {
+      if (hashUnit(options.splitSeed ?? options.seed, index) < options.valFraction) {
         if (valCount < maxVal) val.set(image, valCount++ * n);
         continue;
       }

@@ -83,6 +83,14 @@ function positiveFloor(sample: Float32Array, source: string): number {
   return floor;
 }
 
+/**
+ * ln units of intensity per network unit (ln 10 · std) for the log transforms, where Î/I =
+ * e^{k(y − x)} above the floor; undefined for `linear-max`, where error is not a ratio of units.
+ */
+export function lnPerNetworkUnit(t: InputTransform): number | undefined {
+  return t.kind === "linear-per-image-max" ? undefined : Math.LN10 * t.std;
+}
+
 /** Fits floor, mean and std of log10 intensity on a sample of images (`log-global`). */
 export function fitLogTransform(sample: Float32Array, source = "training data"): LogTransform {
   const floor = positiveFloor(sample, source);

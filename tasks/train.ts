@@ -1,5 +1,5 @@
 /** `deno task train`: train a sparse L1-autoencoder on a sasquash NDJSON stream or measured files. */
-import { FormatError } from "../pipeline/errors.ts";
+import { FormatError, UsageError } from "../pipeline/errors.ts";
 import {
   chunkToFloat32,
   FLOAT_DTYPES,
@@ -84,8 +84,10 @@ const spec = {
     },
     loss: {
       type: "string",
-      help: "data term of the loss: the paper's mean square over all pixels, or the mean of each " +
-        "image's RMS error (every image pulls equally: lowers the median error)",
+      help: "data term of the loss: mse, the paper's mean square over all pixels; rms, the mean " +
+        "of each image's RMS error (every image pulls equally: lowers the median error); rel, " +
+        "the mean of each image's RMS relative error in intensity (rms_rel itself; log " +
+        "transforms); log-rel, the mean of ln(0.05 + that) (the images near the median lead)",
       choices: LOSSES,
       default: "mse",
     },
@@ -143,6 +145,13 @@ const spec = {
       arg: "DIR",
       path: "in-dir",
       conflicts: ["preset", "arch", "f", "transform"],
+    },
+    widen: {
+      type: "int",
+      help: "with --init: widen the model's hidden layers to M units, keeping what it computes " +
+        "(each new unit copies an old one, whose outgoing weights are split between them)",
+      arg: "M",
+      min: 2,
     },
     "gaps-only": {
       type: "boolean",
@@ -202,9 +211,18 @@ if (import.meta.main) {
     await chunks.cancel();
     checkHeader(header, path);
     const n = header.shape[0] * header.shape[1];
-    const init = flags.init === undefined
-      ? undefined
-      : await loadInitModel(flags.init, header.shape, path, flags.lambda, flags.topk);
+    if (flags.widen !== undefined && flags.init === undefined) {
+      throw new UsageError("--widen widens the model of --init; give --init DIR");
+    }
+    const init = flags.init === undefined ? undefined : await loadInitModel(
+      flags.init,
+      header.shape,
+      path,
+      flags.lambda,
+      flags.topk,
+      flags.widen === undefined ? undefined : { m: flags.widen, seed: flags.seed },
+    );
+
     const arch = init?.arch ?? resolveArchitecture(n, {
       preset: flags.preset,
       arch: flags.arch,
@@ -233,11 +251,12 @@ if (import.meta.main) {
             ? " (its start; the adapted λ continues from the checkpoint)"
             : ""
         } f=${arch.f}${arch.topk ? ` top-${arch.topk}` : ""}${
-          init ? `, from ${init.dir}` : ""
+          init ? `, from ${init.dir}${flags.widen ? ` widened to m = ${flags.widen}` : ""}` : ""
         } on ` +
           `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
+    const sha256 = await headerSha256(header);
     try {
       const result = await train(source, {
         out: flags.out,
@@ -261,7 +280,9 @@ if (import.meta.main) {
         maxValImages: flags["max-val"],
         resume: flags.resume,
         init,
-        headerSha256: await headerSha256(header),
+        headerSha256: sha256,
+        // Fine-tuning on the same data keeps the model's validation split: those images are unseen.
+        splitSeed: init?.split?.headerSha256 === sha256 ? init.split.seed : flags.seed,
         dataSeed: typeof header.seed === "number" ? header.seed : undefined,
         signal: controller.signal,
         // Started before the epoch's first batch, so the first line's rate counts its time.

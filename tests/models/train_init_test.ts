@@ -36,7 +36,25 @@ Deno.test("train --init starts from the model's weights, transform and λ, and r
   assert.deepEqual(t.transform, b.transform, "the fitted transform, not a refit");
   assert.deepEqual(t.architecture, b.architecture, "widths, f and λ = 0.02 from the model");
   assert.equal(t.training.init, base);
+  // The validation split is the base's (seed 0), not this run's --seed 9: those images are unseen.
+  assert.equal(t.training.split_seed, 0);
+  assert.equal(t.training.seed, 9);
+  assert.equal((await meta(fresh)).training.split_seed, 9);
   assert.equal(b.training.init, null);
+  const wide = `${dir}/wide`;
+  const widened = await trainTask(
+    ...common,
+    ...still,
+    "--out",
+    wide,
+    "--init",
+    base,
+    "--widen",
+    "100",
+  );
+  assert.equal(widened.code, 0, widened.stderr);
+  assert.equal((await meta(wide)).architecture.m, 100, "m = 64 widened to 100");
+  assert.equal((await loadModel(wide)).weights[0].length, 64 * 100);
   const relambda = `${dir}/relambda`;
   const again = await trainTask(...common, "--out", relambda, "--init", base, "--lambda", "0.5");
   assert.equal(again.code, 0, again.stderr);
@@ -44,7 +62,7 @@ Deno.test("train --init starts from the model's weights, transform and λ, and r
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("train --init refuses widths, another image shape, a missing model, and a resume without it", async () => {
+Deno.test("train --init refuses widths, --widen without it or not wider, another image shape, a missing model, and a resume without it", async () => {
   const dir = await Deno.makeTempDir();
   const data = await stream(`${dir}/train.ndjson`, sasImages(48, 8, 4), [8, 8]);
   const base = `${dir}/base`;
@@ -67,6 +85,21 @@ Deno.test("train --init refuses widths, another image shape, a missing model, an
     "--transform=linear-max",
   );
   await refused(/--init: .*missing/, ...common, ...out, "--init", `${dir}/missing`);
+  await refused(
+    /--widen widens the model of --init; give --init DIR/,
+    ...common,
+    ...out,
+    "--widen",
+    "80",
+  );
+  await refused(
+    /--widen 64: must be an integer above the model's m = 64/,
+    ...common,
+    ...out,
+    ...init,
+    "--widen",
+    "64",
+  );
   const small = await stream(`${dir}/small.ndjson`, sasImages(16, 4, 4), [4, 4]);
   await refused(
     new RegExp(`--init ${base}: the model was trained on 8×8 images, ${small} holds 4×4`),

@@ -5,7 +5,7 @@ import { resolveArchitecture } from "../../models/autoencoder.ts";
 import { adaptLambda, adaptLambdaToRate, train, type TrainOptions } from "../../models/trainer.ts";
 import { loadTrainedModel } from "../../models/trained_model.ts";
 import { loadModel } from "../../models/model_io.ts";
-import { FormatError, ModelError } from "../../pipeline/errors.ts";
+import { FormatError, ModelError, UsageError } from "../../pipeline/errors.ts";
 import { chunkedSource, sasImages } from "../fixtures/sas_images.ts";
 
 const images = sasImages(160, 8, 2);
@@ -173,6 +173,19 @@ Deno.test("--best-by median keeps the epoch with the lowest median validation er
   assert.equal(saved.training.best_val_error, medians[lowest]);
   // The median is its own statistic: not the mean the default keeps.
   assert.notEqual(medians[lowest], run.logs[lowest].val_rms_rel);
+});
+
+Deno.test("--loss rel trains on a log transform and is refused on linear-max", async () => {
+  const out = await makeTempDir();
+  const run = await train(source, options(out, { loss: "rel", epochs: 2 }));
+  assert.ok(run.logs.every((l) => Number.isFinite(l.loss) && l.loss > 0));
+  const saved = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
+  assert.equal(saved.training.loss, "rel");
+  const linear = options(await makeTempDir(), { loss: "log-rel", transform: "linear-max" });
+  await assert.rejects(
+    () => train(source, linear),
+    (e) => e instanceof UsageError && /--loss log-rel .* needs a log transform/.test(e.message),
+  );
 });
 
 Deno.test("bad data throws FormatError naming the source", async () => {
