@@ -38,7 +38,8 @@ type LossAttrs = {
  *   (k(y−x) > ln 10) r grows linearly, so one wild pixel cannot swamp a step;
  * - `log-rel`, (1/B)Σᵢ ln(c + RMSᵢ) with RMSᵢ as in `rel` and c = {@link LOG_REL_KNEE}: each image
  *   pulls by its relative improvement, so the images near the median (a few to tens of percent)
- *   set the direction, and the ones the model cannot fit (100 %+) pull ~20× less than in `rel`.
+ *   set the direction; against an image at 5 %, one at 100 % pulls ~10× less than in `rel` (its
+ *   divisor c + RMS is 1.05 against 0.1), one at 200 % ~20× less.
  */
 export const LOSSES = ["mse", "rms", "rel", "log-rel"] as const;
 /** One of {@link LOSSES}. */

@@ -90,11 +90,6 @@ export interface TrainOptions {
   /** Start from these weights and this transform instead of a fresh initialization. */
   init?: InitModel;
   headerSha256?: string;
-  /**
-   * Seed of the validation split (default `seed`). A run that starts from a model trained on the
-   * same data passes that model's, so its validation images are ones no run has trained on.
-   */
-  splitSeed?: number;
   /** Base seed of the training stream (recorded so evaluation can pick a disjoint one). */
   dataSeed?: number;
   signal?: AbortSignal;
@@ -299,6 +294,15 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
   }
 }
 
+/**
+ * Seed of the validation split: the `--init` model's when it was trained on the same data (the
+ * same stream header), so its validation images stay ones no run has trained on; else `seed`.
+ */
+function splitSeed(options: TrainOptions): number {
+  const split = options.init?.split;
+  return split && split.headerSha256 === options.headerSha256 ? split.seed : options.seed;
+}
+
 function meta(options: TrainOptions, progress: Progress): ModelMeta {
   return {
     format: "sasquash-model",
@@ -316,7 +320,7 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       learning_rate: options.learningRate,
       val_fraction: options.valFraction,
       seed: options.seed,
-      split_seed: options.splitSeed ?? options.seed,
+      split_seed: splitSeed(options),
       target_error: options.targetError ?? null,
       target_nnz: options.targetNnz ?? null,
       target_metric: options.targetMetric ?? "rel_l2",
@@ -375,6 +379,7 @@ async function runEpoch(
   let index = 0;
   // Only the relative losses read it; their log transform was checked at the start of train().
   const lnPerUnit = lnPerNetworkUnit(progress.transform) ?? 0;
+  const split = splitSeed(options);
   const schedule: Schedule = {
     name: options.schedule ?? "cosine",
     base: options.learningRate,
@@ -414,7 +419,7 @@ async function runEpoch(
     checkImages(values, n, "training data");
     for (let offset = 0; offset < values.length; offset += n, index++) {
       const image = values.subarray(offset, offset + n);
-      if (hashUnit(options.splitSeed ?? options.seed, index) < options.valFraction) {
+      if (hashUnit(split, index) < options.valFraction) {
         if (valCount < maxVal) val.set(image, valCount++ * n);
         continue;
       }

@@ -11,7 +11,7 @@
  */
 
 import { UsageError } from "../pipeline/errors.ts";
-import { type Architecture, checkWeightCount, weightShapes } from "./autoencoder.ts";
+import { type Architecture, checkWeightCount } from "./autoencoder.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
 
 /** Range of the random weights drawn for each copy before they are normalized into shares. */
@@ -29,7 +29,7 @@ export function widenedArchitecture(arch: Architecture, m: number): Architecture
 }
 
 /**
- * The weights of `arch` (in {@link weightShapes} order) widened to `m` hidden units in both the
+ * The weights of `arch` (in `weightShapes` order) widened to `m` hidden units in both the
  * encoder's and the decoder's hidden layer; returns the new architecture and weights. New unit
  * j ≥ arch.m copies unit j mod arch.m. Deterministic in `seed`.
  */
@@ -44,8 +44,8 @@ export function widenHidden(
   const source = (j: number) => j % arch.m;
   const [w1, b1, w2, b2, w3, b3, w4, b4] = weights;
   // Encoder hidden layer: incoming w1 [n × m] columns and b1, outgoing w2 [m × ℓ] rows.
-  const encoderShares = shares(arch.m, m, random);
-  const decoderShares = shares(arch.m, m, random);
+  const encoderShares = shares(arch.m, m, source, random);
+  const decoderShares = shares(arch.m, m, source, random);
   const out = [
     copyColumns(w1, arch.n, arch.m, m, source),
     copyColumns(b1, 1, arch.m, m, source),
@@ -56,22 +56,23 @@ export function widenHidden(
     splitRows(w4, arch.n, m, source, decoderShares),
     b4.slice(),
   ];
-  weightShapes(wide).forEach((shape, i) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (out[i].length !== size) throw new Error(`widenHidden: weight ${i} has ${out[i].length}`);
-  });
   return { arch: wide, weights: out };
 }
 
 /** Each of the m units' share of its source unit's outgoing weights (per source, summing to 1). */
-function shares(old: number, m: number, random: () => number): Float64Array {
+function shares(
+  old: number,
+  m: number,
+  source: (j: number) => number,
+  random: () => number,
+): Float64Array {
   const draw = new Float64Array(m);
   const sums = new Float64Array(old);
   for (let j = 0; j < m; j++) {
     draw[j] = SHARE_LOW + (SHARE_HIGH - SHARE_LOW) * random();
-    sums[j % old] += draw[j];
+    sums[source(j)] += draw[j];
   }
-  for (let j = 0; j < m; j++) draw[j] /= sums[j % old];
+  for (let j = 0; j < m; j++) draw[j] /= sums[source(j)];
   return draw;
 }
 

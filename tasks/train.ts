@@ -256,7 +256,6 @@ if (import.meta.main) {
           `${backend.backend}${backend.native ? `, ${describeKernels(activeKernels())}` : ""}`,
       );
     }
-    const sha256 = await headerSha256(header);
     try {
       const result = await train(source, {
         out: flags.out,
@@ -280,9 +279,7 @@ if (import.meta.main) {
         maxValImages: flags["max-val"],
         resume: flags.resume,
         init,
-        headerSha256: sha256,
-        // Fine-tuning on the same data keeps the model's validation split: those images are unseen.
-        splitSeed: init?.split?.headerSha256 === sha256 ? init.split.seed : flags.seed,
+        headerSha256: await headerSha256(header),
         dataSeed: typeof header.seed === "number" ? header.seed : undefined,
         signal: controller.signal,
         // Started before the epoch's first batch, so the first line's rate counts its time.
