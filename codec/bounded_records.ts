@@ -16,7 +16,7 @@ import {
 import { joinImageCode, splitImageCode } from "./image_code.ts";
 import { prefixWithLength, splitAtLength } from "./_length_prefix.ts";
 import { decodeLatent, encodeLatent } from "./sparse_code.ts";
-import { type ModelCodec, withQuant } from "./model_codec.ts";
+import { encodeImages, type ModelCodec, withQuant } from "./model_codec.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
 import type { SqzHeader } from "./sqz_header.ts";
 import { sideInfoBytes } from "../models/transform.ts";
@@ -172,7 +172,7 @@ export async function modelPredictions(
   const { ell } = codec.model.arch;
   const side = sideInfoBytes(codec.model.transform);
   const scales = codec.model.scales(images, source);
-  const z = await codec.model.encode(images, source, scales);
+  const z = await encodeImages(codec, images, source, scales);
   const count = scales.length;
   const zq = new Float32Array(count * ell);
   const codes: Uint8Array[] = [];

@@ -5,7 +5,7 @@
  * @module
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
-import { sideInfoBytes } from "../models/transform.ts";
+import { sideInfoBytes, toNetwork } from "../models/transform.ts";
 import { FormatError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
@@ -15,6 +15,7 @@ import type { QuantName } from "./quantize.ts";
 import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
 import type { SqzHeader } from "./sqz_header.ts";
+import { refineLatents, type RefineSettings, type RefineStats } from "../models/refine.ts";
 
 /** A loaded model with everything needed to write and read its codes. */
 export interface ModelCodec {
@@ -24,6 +25,10 @@ export interface ModelCodec {
   gapModel: GapModel;
   options: SparseCodeOptions;
   header: SqzHeader;
+  /** Code refinement at encode time (absent: the encoder's codes as they are). */
+  refine?: RefineSettings;
+  /** What refinement did so far, over every image this codec encoded. */
+  refineStats: RefineStats;
 }
 
 /** SHA-256 over the weight files listed in `dir/model.json`. */
@@ -47,7 +52,12 @@ export async function modelWeightsId(dir: string): Promise<Uint8Array> {
 /** Load `dir` for coding with the given value quantizer and drop threshold. */
 export async function openModelCodec(
   dir: string,
-  settings: { quant?: QuantName; threshold?: number; backend?: string } = {},
+  settings: {
+    quant?: QuantName;
+    threshold?: number;
+    backend?: string;
+    refine?: RefineSettings;
+  } = {},
 ): Promise<ModelCodec> {
   await selectBackend(settings.backend ?? "cpu");
   const model = await loadTrainedModel(dir);
@@ -80,7 +90,36 @@ export async function openModelCodec(
     quant,
     gapModelId: gapModel.id,
   };
-  return { model, modelId, gapModel, options, header };
+  const refine = settings.refine?.steps ? settings.refine : undefined;
+  const refineStats = { images: 0, improved: 0, errorBefore: 0, errorAfter: 0 };
+  return { model, modelId, gapModel, options, header, refine, refineStats };
+}
+
+/** ", refined …" for a done line: what refinement did (empty without it). */
+export function describeRefinement(codec: ModelCodec): string {
+  const r = codec.refine;
+  const s = codec.refineStats;
+  if (!r || s.images === 0) return "";
+  const mean = (sum: number) => (sum / s.images).toPrecision(3);
+  return `, codes refined (${r.steps} steps${r.nonzeros ? `, ≤ ${r.nonzeros} entries` : ""}): ` +
+    `${s.improved} of ${s.images} improved, mean ${r.metric} ${mean(s.errorBefore)} → ` +
+    `${mean(s.errorAfter)}`;
+}
+
+/**
+ * The latents [count × ℓ] whose codes represent `images` [count × n]: the encoder's, refined
+ * when the codec says so. `scales` are the images' side information (`model.scales`).
+ */
+export async function encodeImages(
+  codec: ModelCodec,
+  images: Float32Array,
+  source: string,
+  scales: Int16Array,
+): Promise<Float32Array> {
+  const z = await codec.model.encode(images, source, scales);
+  if (!codec.refine) return z;
+  const x = toNetwork(codec.model.transform, images, scales);
+  return await refineLatents(codec.model, x, z, codec.options, codec.refine, codec.refineStats);
 }
 
 /** Encodes chunks of images into one `.sqz` record per image (labels travel along). */
@@ -92,7 +131,7 @@ export class CompressStream extends TransformStream<Chunk, SqzInput> {
       async transform(chunk, controller) {
         const images = chunkToFloat32(chunk, codec.model.meta.image_shape, source);
         const scales = codec.model.scales(images, source);
-        const z = await codec.model.encode(images, source, scales);
+        const z = await encodeImages(codec, images, source, scales);
         for (let i = 0; i < chunk.count; i++) {
           const sparse = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
           const code = joinImageCode(scales[i], side, sparse);

@@ -5,7 +5,7 @@
  */
 import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
-import type { ModelCodec } from "../codec/model_codec.ts";
+import { encodeImages, type ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
 import { sideInfoBytes } from "../models/transform.ts";
 import { type CodeSize, type ImageMetrics, imageMetrics } from "./image_metrics.ts";
@@ -43,7 +43,7 @@ export async function evaluateBatch(
   const { n, ell } = codec.model.arch;
   const count = images.length / n;
   const scales = codec.model.scales(images, source);
-  const z = await codec.model.encode(images, source, scales);
+  const z = await encodeImages(codec, images, source, scales);
   const side = sideInfoBytes(codec.model.transform);
   const latents = new Float32Array(count * ell);
   const stats: CodeSize[] = [];

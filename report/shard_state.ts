@@ -6,6 +6,7 @@
 import { FormatError } from "../pipeline/errors.ts";
 import { atomicWritable, writeFileAtomic } from "../pipeline/atomic_file.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
+import type { RefineSettings } from "../models/refine.ts";
 import type { ImageMetrics } from "../evaluate/image_metrics.ts";
 import type { ReportState } from "../evaluate/metrics_report.ts";
 import { Collected } from "./report_sink.ts";
@@ -19,6 +20,8 @@ export interface ShardSettings {
   model: string;
   quant: string;
   threshold: number;
+  /** Code refinement (absent: none, and in shards written before it existed). */
+  refine?: RefineSettings;
   batch: number;
   examples: number;
   /** Images of the whole evaluation. */

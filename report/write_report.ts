@@ -63,6 +63,7 @@ async function describeModel(info: ModelInfo): Promise<Record<string, unknown>> 
     quant: o.quant,
     threshold: o.threshold,
     gap_model: info.codec.gapModel.kind,
+    refine: info.codec.refine ?? null,
   };
 }
 
@@ -78,6 +79,16 @@ export async function writeReport(
     model: await describeModel(inputs.model),
     ...metrics,
   };
+  const refined = inputs.model.codec.refineStats;
+  if (refined.images > 0) {
+    // What refinement did in this run (a merge of shards has the settings only).
+    summary.refinement = {
+      images: refined.images,
+      improved: refined.improved,
+      mean_error_before: refined.errorBefore / refined.images,
+      mean_error_after: refined.errorAfter / refined.images,
+    };
+  }
   if (c.knn) {
     const t0 = performance.now();
     summary.knn = {

@@ -1,7 +1,14 @@
 /** Code flags shared by the tasks that write sparse codes (compress, evaluate). */
 import type { FlagSpec } from "./_cli.ts";
+import type { QuantName } from "../codec/quantize.ts";
+import {
+  checkRefineSettings,
+  REFINE_METRICS,
+  type RefineMetric,
+  type RefineSettings,
+} from "../models/refine.ts";
 
-/** --quant and --threshold. */
+/** --quant, --threshold, --refine, --refine-nnz and --refine-metric. */
 export const CODE_FLAGS = {
   quant: {
     type: "string",
@@ -15,4 +22,47 @@ export const CODE_FLAGS = {
     default: 0,
     min: 0,
   },
+  refine: {
+    type: "int",
+    help: "refine each code by this many gradient steps through the decoder (0: the encoder's " +
+      "codes; 100 is a good value, ~15 images/s on 2 cores)",
+    default: 0,
+    min: 0,
+    arg: "STEPS",
+  },
+  "refine-nnz": {
+    type: "int",
+    help: "with --refine, let each code grow to this many entries (0: keep the encoder's support)",
+    default: 0,
+    min: 0,
+    arg: "K",
+  },
+  "refine-metric": {
+    type: "string",
+    help: "the error --refine minimizes per image",
+    default: "rms_rel",
+    choices: REFINE_METRICS,
+  },
 } satisfies Record<string, FlagSpec>;
+
+/** The codec settings the code flags ask for. */
+export function codeSettings(
+  flags: {
+    quant: QuantName;
+    threshold: number;
+    refine: number;
+    "refine-nnz": number;
+    "refine-metric": RefineMetric;
+  },
+): { quant: QuantName; threshold: number; refine?: RefineSettings } {
+  const refine = checkRefineSettings({
+    steps: flags.refine,
+    nonzeros: flags["refine-nnz"],
+    metric: flags["refine-metric"],
+  });
+  return {
+    quant: flags.quant,
+    threshold: flags.threshold,
+    ...(refine.steps > 0 ? { refine } : {}),
+  };
+}

@@ -3,7 +3,12 @@ import { readRecords } from "../pipeline/record_stream.ts";
 import { Progress, ProgressCountStream } from "../pipeline/progress.ts";
 import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { UsageError } from "../pipeline/errors.ts";
-import { CompressStream, type ModelCodec, openModelCodec } from "../codec/model_codec.ts";
+import {
+  CompressStream,
+  describeRefinement,
+  type ModelCodec,
+  openModelCodec,
+} from "../codec/model_codec.ts";
 import {
   BoundedCompressStream,
   boundedSqzHeader,
@@ -27,7 +32,7 @@ import {
   shardOfList,
 } from "../pipeline/input_files.ts";
 import { parseShard } from "../generators/host/generation_plan.ts";
-import { CODE_FLAGS } from "./_codec_flags.ts";
+import { CODE_FLAGS, codeSettings } from "./_codec_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 
 const spec = {
@@ -272,6 +277,7 @@ async function compressFile(
   let encoded: ReadableStream;
   let describe = () => "";
   if (bound === null) {
+    describe = () => describeRefinement(codec!);
     encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, input))
       .pipeThrough(codes).pipeThrough(pack())
       .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
@@ -298,7 +304,9 @@ async function compressFile(
     encoded = chunks.pipeThrough(counted).pipeThrough(stream).pipeThrough(codes)
       .pipeThrough(pack()).pipeThrough(new SqzWriterStream(sqzHeader));
     describe = () =>
-      codec === null ? ", model-free" : `, model prediction used in ${stream.predicted}`;
+      codec === null
+        ? ", model-free"
+        : `, model prediction used in ${stream.predicted}${describeRefinement(codec)}`;
   }
   await encoded.pipeTo(atomicWritable(output));
   const size = (await Deno.stat(output)).size;
@@ -314,7 +322,7 @@ if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
     const bound = boundOf(flags["max-rel-error"], flags["max-abs-error"]);
     const files = await plan(flags);
-    const settings = { quant: flags.quant, threshold: flags.threshold };
+    const settings = codeSettings(flags);
     const codec: ModelCodec | null = flags.model === undefined
       ? null
       : await openModelCodec(flags.model, settings);

@@ -1,7 +1,7 @@
 /** `deno task evaluate`: compression ratio, errors, k-NN and baselines of a trained model. */
 import { Progress } from "../pipeline/progress.ts";
 import { RebatchStream } from "../pipeline/batch_stream.ts";
-import { openModelCodec } from "../codec/model_codec.ts";
+import { describeRefinement, openModelCodec } from "../codec/model_codec.ts";
 import { openImageSource } from "../evaluate/image_source.ts";
 import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
 import { ReportSink } from "../report/report_sink.ts";
@@ -12,7 +12,7 @@ import { parseShard } from "../generators/host/generation_plan.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { measuredGrid } from "../pipeline/measurement.ts";
 import { readMeasurement } from "../pipeline/measurement_file.ts";
-import { CODE_FLAGS } from "./_codec_flags.ts";
+import { CODE_FLAGS, codeSettings } from "./_codec_flags.ts";
 import { rateDistortionSweep } from "../baselines/rate_distortion_sweep.ts";
 import { SWEEP_FLAGS, sweepSettings } from "./_sweep_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
@@ -113,7 +113,7 @@ const spec = {
 
 if (import.meta.main) {
   Deno.exitCode = await runTask(spec, async (flags) => {
-    const settings = { quant: flags.quant, threshold: flags.threshold };
+    const settings = codeSettings(flags);
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
     const gridFrom = flags["grid-from"];
     if (flags.entry !== undefined && flags.data === undefined && gridFrom === undefined) {
@@ -148,7 +148,7 @@ if (import.meta.main) {
       .pipeThrough(new RebatchStream(flags.batch))
       .pipeThrough(new EvaluateStream(codec, baseline, flags.data ?? "generator", source.range[0]))
       .pipeTo(sink);
-    progress.done(`→ ${flags.out}/images.ndjson`);
+    progress.done(`→ ${flags.out}/images.ndjson${describeRefinement(codec)}`);
     if (shard) {
       const [first, end] = source.range;
       await writeShardState(flags.out, sink.collected, {

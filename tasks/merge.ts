@@ -62,7 +62,11 @@ if (import.meta.main) {
     const first = JSON.parse(await Deno.readTextFile(`${parts[0]}/shard.json`).catch(() => "{}"));
     const s = first.settings;
     if (!s?.model) throw new UsageError(`${parts[0]}: no shard.json (run evaluate --shard k/N)`);
-    const codec = await openModelCodec(s.model, { quant: s.quant, threshold: s.threshold });
+    const codec = await openModelCodec(s.model, {
+      quant: s.quant,
+      threshold: s.threshold,
+      refine: s.refine,
+    });
     const { collected, settings } = await mergeShards(parts, codec, flags.out);
     const summary = await writeReport(collected, {
       out: flags.out,

@@ -9,6 +9,8 @@ import { splitImageCode } from "../../codec/image_code.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
+import { refineLatents } from "../../models/refine.ts";
+import { imageErrors } from "../../pipeline/image_error.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
@@ -21,6 +23,7 @@ async function run(
   input: string,
   output: string,
   env: Record<string, string> = {},
+  extra: string[] = [],
 ) {
   const args = [
     "--model",
@@ -29,6 +32,7 @@ async function run(
     `${dir}/${input}`,
     "--out",
     `${dir}/${output}`,
+    ...extra,
   ];
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${TASKS}${name}.ts`, "--quiet", ...args],
@@ -92,6 +96,47 @@ Deno.test("a .sqz file decompresses to the same images, up to float32 rounding, 
   // the network's float32 sums differ in order only (docs/FORMAT.md, "Which kernels ran")
   for (const other of images.slice(1)) assert.ok(maxRelativeDifference(other, images[0]) < 1e-4);
   assert.ok(images[0].some((v) => v > 0));
+});
+
+Deno.test("compress --refine writes the refined codes, which decompress to smaller errors", async () => {
+  const flags = ["--refine", "25", "--refine-nnz", "200"];
+  assert.equal((await run("compress", "model", "in.ndjson", "r.sqz", {}, flags)).code, 0);
+  assert.equal((await run("compress", "model", "in.ndjson", "p.sqz")).code, 0);
+  for (const f of ["r", "p"]) {
+    assert.equal((await run("decompress", "model", `${f}.sqz`, `${f}.ndjson`)).code, 0);
+  }
+  const codec = await openModelCodec(`${dir}/model`);
+  const { ell } = codec.model.arch;
+  const scales = codec.model.scales(images);
+  const z = await codec.model.encode(images, "test", scales);
+  const want = await refineLatents(codec.model, codec.model.toNetwork(images), z, codec.options, {
+    steps: 25,
+    nonzeros: 200,
+    metric: "rms_rel",
+  });
+  const file = unpackLabels(decodeSqz(await Deno.readFile(`${dir}/r.sqz`)).records);
+  file.forEach((record, i) => {
+    const { sparse } = splitImageCode(record.code, 2, `record ${i}`);
+    const got = decodeLatent(sparse, ell, codec.options);
+    assert.deepEqual(got, want.subarray(i * ell, (i + 1) * ell), `image ${i}`);
+  });
+  const sumRms = async (name: string) => {
+    const back = (await readAllRecords(`${dir}/${name}`)).chunks[0].data as Float32Array;
+    let sum = 0;
+    for (let i = 0; i < 48; i++) {
+      sum += imageErrors(images.subarray(i * 64, (i + 1) * 64), back.subarray(i * 64, (i + 1) * 64))
+        .rms_rel;
+    }
+    return sum;
+  };
+  const refined = await sumRms("r.ndjson");
+  const plain = await sumRms("p.ndjson");
+  assert.ok(refined < 0.95 * plain, `Σ rms_rel ${plain} → ${refined}`);
+  codec.model.dispose();
+  const bad = await run("compress", "model", "in.ndjson", "q.sqz", {}, ["--refine-nnz", "9"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^compress: error: --refine-nnz needs --refine/);
+  await assert.rejects(Deno.stat(`${dir}/q.sqz`));
 });
 
 Deno.test("decompress with another model and a corrupt file fail with one clear line", async () => {

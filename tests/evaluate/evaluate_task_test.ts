@@ -182,6 +182,58 @@ Deno.test("the metrics are those of the real code bytes, as compress/decompress 
   codec.model.dispose();
 });
 
+Deno.test("evaluate --refine reports the refined codes compress --refine writes, and records the settings", async () => {
+  const refine = ["--refine", "15", "--refine-nnz", "150", "--refine-metric", "rel_l2"];
+  const model = ["--model", `${dir}/model`];
+  let r = await task(
+    "evaluate",
+    ...model,
+    "--data",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/rr`,
+    ...refine,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(await Deno.readTextFile(`${dir}/rr/summary.json`));
+  assert.equal(summary.refinement.images, COUNT);
+  assert.ok(summary.refinement.improved > 0);
+  assert.ok(summary.refinement.mean_error_after < summary.refinement.mean_error_before);
+  assert.deepEqual(summary.model.refine, { steps: 15, nonzeros: 150, metric: "rel_l2" });
+  const plain = JSON.parse(await Deno.readTextFile(`${dir}/report/summary.json`));
+  assert.equal(plain.model.refine, null);
+  assert.equal(plain.refinement, undefined);
+  assert.ok(
+    summary.rel_l2.mean < plain.rel_l2.mean,
+    `${plain.rel_l2.mean} → ${summary.rel_l2.mean}`,
+  );
+  r = await task(
+    "compress",
+    ...model,
+    "--in",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/rr.sqz`,
+    ...refine,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  r = await task("decompress", ...model, "--in", `${dir}/rr.sqz`, "--out", `${dir}/rr.ndjson`);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = await imageLines(`${dir}/rr`);
+  const records = unpackLabels(decodeSqz(await Deno.readFile(`${dir}/rr.sqz`)).records);
+  const back = (await readAllRecords(`${dir}/rr.ndjson`)).chunks.flatMap((c) => [...c.data]);
+  for (let i = 0; i < COUNT; i++) {
+    assert.equal(lines[i].code_bytes, records[i].code.length, `image ${i}`);
+    const size = { nonZeros: 0, bytes: 1, valueBytes: 0, gapBytes: 0 };
+    const m = imageMetrics(
+      images.subarray(i * 64, (i + 1) * 64),
+      Float32Array.from(back.slice(i * 64, (i + 1) * 64)),
+      size,
+    );
+    assert.equal(lines[i].rel_l2, m.rel_l2, `image ${i}`);
+  }
+});
+
 Deno.test("evaluateBatch's coded indices, and the report's gap histogram, are the codec's", async () => {
   const codec = await openModelCodec(`${dir}/model`);
   const { ell } = codec.model.arch;

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import "../fixtures/tfjs_setup.ts";
+import { openModelCodec } from "../../codec/model_codec.ts";
+import { quantizeLatent, type SparseCodeOptions } from "../../codec/sparse_code.ts";
+import {
+  checkRefineSettings,
+  refineLatents,
+  RefineObjective,
+  type RefineStats,
+} from "../../models/refine.ts";
+import { TrainedModel } from "../../models/trained_model.ts";
+import { imageErrors } from "../../pipeline/image_error.ts";
+import { UsageError } from "../../pipeline/errors.ts";
+import { mulberry32 } from "../../pipeline/seeded_random.ts";
+import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
+
+const dir = await Deno.makeTempDir();
+const images = sasImages(40, 8, 11);
+await trainTiny(images, `${dir}/model`, 4);
+const codec = await openModelCodec(`${dir}/model`);
+const model = codec.model;
+const { n, ell } = model.arch;
+const count = images.length / n;
+const scales = model.scales(images);
+const x = model.toNetwork(images);
+const code: Omit<SparseCodeOptions, "gapModel"> = { f: "z", quant: "fp16", threshold: 0 };
+
+/** Per-image metric of record of latents (decoded to intensity) against the images. */
+async function errorsOf(latents: Float32Array, metric: "rms_rel" | "rel_l2"): Promise<number[]> {
+  const back = await model.decode(latents, "test", scales);
+  return Array.from({ length: count }, (_, i) => {
+    const e = imageErrors(images.subarray(i * n, (i + 1) * n), back.subarray(i * n, (i + 1) * n));
+    return e[metric];
+  });
+}
+
+function quantizeRows(z: Float32Array, options = code): Float32Array {
+  const out = new Float32Array(z.length);
+  for (let r = 0; r < z.length / ell; r++) {
+    out.set(quantizeLatent(z.subarray(r * ell, (r + 1) * ell), options), r * ell);
+  }
+  return out;
+}
+
+Deno.test("the refinement objective is the metric of record, and its gradient matches finite differences", async () => {
+  const random = mulberry32(5);
+  const z = Float32Array.from({ length: count * ell }, () => random() < 0.3 ? random() : 0);
+  const linear = new TrainedModel(
+    { ...model.meta, transform: { kind: "linear-per-image-max" } },
+    model.network,
+  );
+  for (const metric of ["rms_rel", "rel_l2"] as const) {
+    // Against intensities: the log transform's errors are exactly imageErrors of the decoded image.
+    const objective = new RefineObjective(model, x, count, metric);
+    const { errors, gradient } = await objective.evaluate(z, true);
+    const want = await errorsOf(z, metric);
+    errors.forEach((e, i) =>
+      assert.ok(
+        Math.abs(e - want[i]) <= 1e-4 * want[i] + 1e-9,
+        `${metric} ${i}: ${e} vs ${want[i]}`,
+      )
+    );
+    for (const m of [model, linear]) {
+      const xm = m === model ? x : m.toNetwork(images);
+      const o = new RefineObjective(m, xm, count, metric);
+      const g = m === model ? gradient! : (await o.evaluate(z, true)).gradient!;
+      // Central differences on entries of image 3 (Σe over images: only image 3 moves).
+      for (const j of [3 * ell + 1, 3 * ell + 17, 3 * ell + 60]) {
+        const h = 1e-2;
+        const at = (v: number) => {
+          const zz = z.slice();
+          zz[j] = v;
+          return o.evaluate(zz, false).then((r) => r.errors[3]);
+        };
+        const numeric = (await at(z[j] + h) - await at(z[j] - h)) / (2 * h);
+        assert.ok(
+          Math.abs(numeric - g[j]) <= 0.03 * Math.abs(numeric) + 1e-4,
+          `${m.transform.kind} ${metric} entry ${j}: analytic ${g[j]}, numeric ${numeric}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("refined codes are never worse per image, clearly better in total, and what the codec reproduces", async () => {
+  const z = await model.encode(images, "test", scales);
+  const plain = quantizeRows(z);
+  const before = await errorsOf(plain, "rms_rel");
+  const stats: RefineStats = { images: 0, improved: 0, errorBefore: 0, errorAfter: 0 };
+  const settings = { steps: 40, nonzeros: 0, metric: "rms_rel", learningRate: 0.05 } as const;
+  const refined = await refineLatents(model, x, z, code, settings, stats);
+  const after = await errorsOf(refined, "rms_rel");
+  after.forEach((e, i) =>
+    assert.ok(e <= before[i] * (1 + 1e-5), `image ${i}: ${before[i]} → ${e}`)
+  );
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  assert.ok(sum(after) < 0.9 * sum(before), `Σ rms_rel ${sum(before)} → ${sum(after)}`);
+  assert.equal(stats.images, count);
+  assert.ok(stats.improved > count / 2, `${stats.improved} of ${count} improved`);
+  assert.ok(Math.abs(stats.errorAfter - sum(after)) < 1e-3 * sum(after));
+  // Fixed points of the quantizer: the file carries exactly these latents.
+  assert.deepEqual(quantizeRows(refined), refined);
+  // Without growth, a code only uses entries the encoder's code used.
+  for (let i = 0; i < refined.length; i++) {
+    if (refined[i] !== 0) assert.notEqual(plain[i], 0, `entry ${i} is new`);
+  }
+  // Deterministic.
+  assert.deepEqual(await refineLatents(model, x, z, code, settings), refined);
+});
+
+Deno.test("--refine-nnz grows codes up to the limit and no further; ∇z codes refine too", async () => {
+  const z = await model.encode(images, "test", scales);
+  const plain = quantizeRows(z);
+  const nonzeros = (v: Float32Array, r: number) =>
+    v.subarray(r * ell, (r + 1) * ell).reduce((a, b) => a + (b !== 0 ? 1 : 0), 0);
+  // Room for a few more entries than the longest code the encoder wrote.
+  const limit = 4 + Math.max(...Array.from({ length: count }, (_, r) => nonzeros(plain, r)));
+  const grown = await refineLatents(model, x, z, code, {
+    steps: 30,
+    nonzeros: limit,
+    learningRate: 0.05,
+    metric: "rel_l2",
+  });
+  let longer = 0;
+  for (let r = 0; r < count; r++) {
+    assert.ok(nonzeros(grown, r) <= Math.max(limit, nonzeros(plain, r)), `image ${r}`);
+    if (nonzeros(grown, r) > nonzeros(plain, r)) longer++;
+  }
+  assert.equal(longer, count, "every code grew");
+  const before = await errorsOf(plain, "rel_l2");
+  const after = await errorsOf(grown, "rel_l2");
+  after.forEach((e, i) =>
+    assert.ok(e <= before[i] * (1 + 1e-5), `image ${i}: ${before[i]} → ${e}`)
+  );
+
+  const jumps = { ...code, f: "grad" as const };
+  const g = await refineLatents(model, x, z, jumps, { steps: 20, nonzeros: 0, metric: "rms_rel" });
+  assert.deepEqual(quantizeRows(g, jumps), g);
+  const gBefore = await errorsOf(quantizeRows(z, jumps), "rms_rel");
+  const gAfter = await errorsOf(g, "rms_rel");
+  gAfter.forEach((e, i) => assert.ok(e <= gBefore[i] * (1 + 1e-5), `∇z image ${i}`));
+  assert.ok(gAfter.reduce((a, b) => a + b) < gBefore.reduce((a, b) => a + b));
+});
+
+Deno.test("refine settings are checked and name the flag", () => {
+  const ok = { steps: 10, nonzeros: 0, metric: "rms_rel" } as const;
+  assert.deepEqual(checkRefineSettings(ok), ok);
+  assert.throws(() => checkRefineSettings({ ...ok, steps: -1 }), UsageError);
+  assert.throws(
+    () => checkRefineSettings({ ...ok, steps: 0, nonzeros: 5 }),
+    (e: Error) => e instanceof UsageError && /--refine-nnz needs --refine/.test(e.message),
+  );
+  assert.throws(
+    () => checkRefineSettings({ ...ok, metric: "max_rel" as never }),
+    (e: Error) => e instanceof UsageError && /--refine-metric/.test(e.message),
+  );
+  assert.throws(() => checkRefineSettings({ ...ok, learningRate: 0 }), UsageError);
+});
+
+addEventListener("unload", () => model.dispose());
