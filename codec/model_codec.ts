@@ -15,7 +15,7 @@ import type { QuantName } from "./quantize.ts";
 import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
 import type { SqzHeader } from "./sqz_header.ts";
-import { refineLatents, type RefineSettings, type RefineStats } from "../models/refine.ts";
+import { refineLatents, type RefineSettings, type RefineStats } from "./refine.ts";
 
 /** A loaded model with everything needed to write and read its codes. */
 export interface ModelCodec {

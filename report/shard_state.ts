@@ -6,7 +6,7 @@
 import { FormatError } from "../pipeline/errors.ts";
 import { atomicWritable, writeFileAtomic } from "../pipeline/atomic_file.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
-import type { RefineSettings } from "../models/refine.ts";
+import type { RefineSettings } from "../codec/refine.ts";
 import type { ImageMetrics } from "../evaluate/image_metrics.ts";
 import type { ReportState } from "../evaluate/metrics_report.ts";
 import { Collected } from "./report_sink.ts";

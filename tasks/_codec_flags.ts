@@ -6,7 +6,7 @@ import {
   REFINE_METRICS,
   type RefineMetric,
   type RefineSettings,
-} from "../models/refine.ts";
+} from "../codec/refine.ts";
 
 /** --quant, --threshold, --refine, --refine-nnz and --refine-metric. */
 export const CODE_FLAGS = {

@@ -9,7 +9,7 @@ import { splitImageCode } from "../../codec/image_code.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
-import { refineLatents } from "../../models/refine.ts";
+import { refineLatents } from "../../codec/refine.ts";
 import { imageErrors } from "../../pipeline/image_error.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;

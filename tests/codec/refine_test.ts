@@ -7,7 +7,7 @@ import {
   refineLatents,
   RefineObjective,
   type RefineStats,
-} from "../../models/refine.ts";
+} from "../../codec/refine.ts";
 import { TrainedModel } from "../../models/trained_model.ts";
 import { imageErrors } from "../../pipeline/image_error.ts";
 import { UsageError } from "../../pipeline/errors.ts";

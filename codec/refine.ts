@@ -23,12 +23,12 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { quantizeLatent, type SparseCodeOptions } from "../codec/sparse_code.ts";
+import { quantizeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import { UsageError } from "../pipeline/errors.ts";
-import { dense } from "./native_ops.ts";
-import { learningRateAt, type Schedule } from "./lr_schedule.ts";
-import { lnPerNetworkUnit } from "./transform.ts";
-import type { TrainedModel } from "./trained_model.ts";
+import { dense } from "../models/native_ops.ts";
+import { learningRateAt, type Schedule } from "../models/lr_schedule.ts";
+import { lnPerNetworkUnit } from "../models/transform.ts";
+import type { TrainedModel } from "../models/trained_model.ts";
 
 /** Metrics a refinement can minimize. */
 export const REFINE_METRICS = ["rms_rel", "rel_l2"] as const;
