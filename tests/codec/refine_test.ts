@@ -60,6 +60,17 @@ Deno.test("the refinement objective is the metric of record, and its gradient ma
         `${metric} ${i}: ${e} vs ${want[i]}`,
       )
     );
+    // Far off (codes 30× too large): e is still the metric exactly, the smooth form below it.
+    const far = await new RefineObjective(model, x, count, metric).evaluate(
+      z.map((v) => 30 * v),
+      true,
+    );
+    const farWant = await errorsOf(z.map((v) => 30 * v), metric);
+    far.errors.forEach((e, i) =>
+      assert.ok(Math.abs(e - farWant[i]) <= 1e-4 * farWant[i], `far ${i}`)
+    );
+    assert.ok(far.smooth!.every((v, i) => v <= far.errors[i] * (1 + 1e-9)));
+    assert.ok(far.smooth!.some((v, i) => v < 0.5 * far.errors[i]), "some pixel is > 10× over");
     for (const m of [model, linear]) {
       const xm = m === model ? x : m.toNetwork(images);
       const o = new RefineObjective(m, xm, count, metric);
@@ -70,7 +81,7 @@ Deno.test("the refinement objective is the metric of record, and its gradient ma
         const at = (v: number) => {
           const zz = z.slice();
           zz[j] = v;
-          return o.evaluate(zz, false).then((r) => r.errors[3]);
+          return o.evaluate(zz, true).then((r) => r.smooth![3]);
         };
         const numeric = (await at(z[j] + h) - await at(z[j] - h)) / (2 * h);
         assert.ok(

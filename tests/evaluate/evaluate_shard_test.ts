@@ -78,6 +78,23 @@ Deno.test("merge refuses a missing shard and shards of other settings, naming th
   assert.match(knn.stderr, /--shard does not combine with --knn/);
 });
 
+Deno.test("refined shards merge to the refined one-pass evaluation, image for image", async () => {
+  const refine = [...common, "--refine", "10", "--refine-nnz", "70"];
+  await ok("evaluate", ...refine, "--out", `${dir}/r-one`);
+  for (const k of [1, 2]) {
+    await ok("evaluate", ...refine, "--shard", `${k}/2`, "--out", `${dir}/r-s${k}`);
+  }
+  await ok("merge", "--out", `${dir}/r-merged`, `${dir}/r-s1`, `${dir}/r-s2`);
+  const read = (d: string, f: string) => Deno.readTextFile(`${dir}/${d}/${f}`);
+  assert.equal(await read("r-merged", "images.ndjson"), await read("r-one", "images.ndjson"));
+  assert.notEqual(await read("r-one", "images.ndjson"), await read("one", "images.ndjson"));
+  const { refinement, ...one } = JSON.parse(await read("r-one", "summary.json"));
+  assert.equal(refinement.images, COUNT);
+  const got = JSON.parse(await read("r-merged", "summary.json"));
+  assert.deepEqual(got, one);
+  assert.deepEqual(got.model.refine, { steps: 10, nonzeros: 70, metric: "rms_rel" });
+});
+
 Deno.test("ExactSum() gives the correctly rounded sum in any order", () => {
   const values = [1e16, 1, -1e16, 3.5, 1e-3, 2 ** -60, -7.25, 1e16];
   const forward = new ExactSum(), backward = new ExactSum();
