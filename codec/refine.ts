@@ -31,6 +31,7 @@ import * as tf from "@tensorflow/tfjs";
 import { quantizeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { dense } from "../models/native_ops.ts";
+import { adamLoop } from "../models/adam.ts";
 import { learningRateAt, type Schedule } from "../models/lr_schedule.ts";
 import { lnPerNetworkUnit } from "../models/transform.ts";
 import type { TrainedModel } from "../models/trained_model.ts";
@@ -231,16 +232,11 @@ async function descend(
       const keep = (r: number) => Math.round(pool[r] - (pool[r] - limit[r]) * done);
       prune(c, m1, m2, mask, support, norms!, keep, ell);
     }
+    // Entries outside S have c = m = v = 0 (never in S, or zeroed when pruned): g = 0 keeps them.
+    for (let i = 0; i < c.length; i++) if (!mask[i]) g[i] = 0;
     const rate = learningRateAt(schedule, s - 1, s / steps);
-    const correction1 = 1 - BETA1 ** s;
-    const correction2 = 1 - BETA2 ** s;
-    for (let i = 0; i < c.length; i++) {
-      if (!mask[i]) continue;
-      const gi = g[i];
-      m1[i] = BETA1 * m1[i] + (1 - BETA1) * gi;
-      m2[i] = BETA2 * m2[i] + (1 - BETA2) * gi * gi;
-      c[i] -= rate * (m1[i] / correction1) / (Math.sqrt(m2[i] / correction2) + ADAM_EPSILON);
-    }
+    const stepSize = rate / (1 - BETA1 ** s);
+    adamLoop(c, g, m1, m2, stepSize, 1 / Math.sqrt(1 - BETA2 ** s), BETA1, BETA2, ADAM_EPSILON);
   }
   return improved;
 }

@@ -118,9 +118,11 @@ export class Adam {
 
 /**
  * The fused in-place pass (Kingma & Ba 2015, Alg. 1):
- * m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).
+ * m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε),
+ * with `stepSize` = α/(1−β₁ᵗ) and `inverseSqrtC2` = 1/√(1−β₂ᵗ). Also used on plain arrays (code
+ * refinement): an entry with g = m = v = 0 stays where it is.
  */
-function adamLoop(
+export function adamLoop(
   w: Float32Array,
   g: Float32Array,
   m: Float32Array,
