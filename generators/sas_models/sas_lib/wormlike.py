@@ -35,6 +35,11 @@ def _crossover(x):
     return 0.5 + 0.5 * tanh((x - _C4) / _C5)
 
 
+def _sech2(x):
+    """sech²(x); 0 where cosh(x)² overflows a double (|x| > 354), as sasmodels' C kernel gets."""
+    return 0.0 if abs(x) > 354.0 else 1.0 / (cosh(x) ** 2)
+
+
 def debye(qsq):
     """Debye function 2(e^−u + u − 1)/u² of u = (q·Rg)²; Padé form near 0 avoids cancellation."""
     if qsq < 0.25:
@@ -85,7 +90,7 @@ def _a_long(q, L, b):
     qr_b_4 = qr_b_sq * qr_b_sq
     qr_b_miu = pow(qr_b, -1.0 / _MIU)
     em1 = expm1(-qr_b_sq)
-    sech2 = 1.0 / (cosh((qr_b - _C4) / _C5) ** 2)
+    sech2 = _sech2((qr_b - _C4) / _C5)
     w = _crossover(qr_b)
 
     t1 = pow(q0, 1.0 + p1 + p2) / (b * (p1 - p2))
