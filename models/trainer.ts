@@ -159,6 +159,41 @@ function scaleLambda(lambda: number, x: number): number {
 export interface TrainResult {
   logs: EpochLog[];
   interrupted: boolean;
+  /** The epoch kept in best/ and its validation error (null when none was kept). */
+  best: { epoch: number; error: number } | null;
+}
+
+/**
+ * With `--target-nnz`, best/ keeps only epochs at or under the rate. When the final epoch has a
+ * lower error than best/'s but is over the rate (λ cannot pull the rate back once the schedule has
+ * let the learning rate fall), a user reading only best/ would miss it: this says so, with both
+ * epochs' error and rate. Null when best/ is the final epoch or better, or no rate was targeted.
+ */
+export function staleBestNote(
+  logs: readonly EpochLog[],
+  best: { epoch: number; error: number } | null,
+  options: Pick<TrainOptions, "targetNnz" | "targetMetric" | "bestBy" | "out">,
+): string | null {
+  const last = logs.at(-1);
+  if (options.targetNnz === undefined || !best || !last || last.epoch === best.epoch) return null;
+  const metric = options.targetMetric ?? "rel_l2";
+  const median = options.bestBy === "median";
+  const error = median
+    ? (metric === "rms_rel" ? last.val_rms_rel_median : last.val_rel_l2_median)
+    : (metric === "rms_rel" ? last.val_rms_rel : last.val_rel_l2);
+  if (error === null || last.nnz_mean === null || error >= best.error) return null;
+  const over = logs.filter((log) =>
+    log.epoch > best.epoch && (log.nnz_mean ?? 0) > options.targetNnz!
+  );
+  const name = `${median ? "median" : "mean"} ${metric === "rms_rel" ? "RMS rel." : "rel. L2"}`;
+  const rate = (log: EpochLog) => log.nnz_mean!.toFixed(1);
+  return `best/ holds epoch ${best.epoch} (${name} ${best.error.toPrecision(3)}); ` +
+    `${over.length} later epoch${over.length === 1 ? " was" : "s were"} over --target-nnz ` +
+    `${options.targetNnz} (‖f(z)‖₀ up to ${
+      Math.max(...over.map((log) => log.nnz_mean!)).toFixed(1)
+    }). ` +
+    `The final model in ${options.out}, epoch ${last.epoch}, has ${error.toPrecision(3)} at ` +
+    `‖f(z)‖₀ ${rate(last)}: evaluate both and pick by the byte ratio you need`;
 }
 
 /** Trains and saves the model to `options.out`; returns the epoch logs (and whether interrupted). */
@@ -228,7 +263,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
       const pass = await runEpoch(source, options, progress, model, adam);
       if (pass.interrupted && !pass.budgetSpent) {
         await checkpoint();
-        return { logs, interrupted: true };
+        return { logs, interrupted: true, best: progress.best ?? null };
       }
       const validation = await evaluate(new TrainedModel(meta(options, progress), model), pass.val);
       const seconds = Math.max(progress.seconds, 1e-9);
@@ -287,7 +322,7 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
     }
     const final = { ...arch, lambda: progress.lambda };
     await saveModel(out, meta({ ...options, arch: final }, progress), await model.readWeights());
-    return { logs, interrupted: false };
+    return { logs, interrupted: false, best: progress.best ?? null };
   } finally {
     adam.dispose();
     model.dispose();

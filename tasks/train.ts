@@ -15,7 +15,7 @@ import { LOSSES } from "../models/native_ops.ts";
 import { BACKENDS, selectBackend } from "../models/backend.ts";
 import { activeKernels } from "../models/native_kernels.ts";
 import { describeKernels } from "../models/kernel_choice.ts";
-import { BEST_BY, type EpochLog, train } from "../models/trainer.ts";
+import { BEST_BY, type EpochLog, staleBestNote, train } from "../models/trainer.ts";
 import { loadInitModel } from "../models/init_model.ts";
 import { learnModelGaps } from "../codec/learn_gap_model.ts";
 import { parseDuration, runTask, type TaskSpec } from "./_cli.ts";
@@ -294,6 +294,13 @@ if (import.meta.main) {
         return 130;
       }
       if (!flags.quiet) console.error(`train: model saved in ${flags.out}`);
+      const note = staleBestNote(result.logs, result.best, {
+        out: flags.out,
+        targetNnz: flags["target-nnz"],
+        targetMetric: flags["target-metric"],
+        bestBy: flags["best-by"],
+      });
+      if (note) console.error(`train: note: ${note}`);
       await learnGaps(source, header, flags.out, flags.quiet);
       if (await pathExists(`${flags.out}/best/sasquash.json`)) {
         await learnGaps(source, header, `${flags.out}/best`, flags.quiet);

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "../fixtures/tfjs_setup.ts";
 import { resolveArchitecture } from "../../models/autoencoder.ts";
-import { adaptLambda, adaptLambdaToRate, train, type TrainOptions } from "../../models/trainer.ts";
+import {
+  adaptLambda,
+  adaptLambdaToRate,
+  type EpochLog,
+  staleBestNote,
+  train,
+  type TrainOptions,
+} from "../../models/trainer.ts";
 import { loadTrainedModel } from "../../models/trained_model.ts";
 import { loadModel } from "../../models/model_io.ts";
 import { FormatError, ModelError, UsageError } from "../../pipeline/errors.ts";
@@ -160,6 +167,51 @@ Deno.test("--target-nnz: λ follows the rate, and best/ keeps only epochs at or 
   const looseSaved = JSON.parse(await Deno.readTextFile(`${looseOut}/sasquash.json`));
   assert.equal(looseSaved.training.best_epoch, lowest.epoch);
   assert.ok(loose.logs.every((l, i) => i === 0 || l.lambda < loose.logs[i - 1].lambda));
+});
+
+Deno.test("the final epoch better than best/ but over --target-nnz is named, with both rates", () => {
+  const log = (epoch: number, median: number, nnz: number): EpochLog => ({
+    epoch,
+    loss: 0,
+    val_rel_l2: 0.3,
+    val_rms_rel: 0.4,
+    val_max_rel: 8,
+    val_rel_l2_median: 0.09,
+    val_rms_rel_median: median,
+    nnz_mean: nnz,
+    lambda: 1,
+    images_per_second: 500,
+    gflops: 50,
+    train_images: 100,
+    val_images: 10,
+    seconds: 1,
+  });
+  const logs = [log(1, 0.1, 39), log(2, 0.06, 42.5), log(3, 0.045, 41.25)];
+  const options = {
+    out: "runs/x",
+    targetNnz: 40,
+    targetMetric: "rms_rel",
+    bestBy: "median",
+  } as const;
+  assert.equal(
+    staleBestNote(logs, { epoch: 1, error: 0.1 }, options),
+    "best/ holds epoch 1 (median RMS rel. 0.100); 2 later epochs were over --target-nnz 40 " +
+      "(‖f(z)‖₀ up to 42.5). The final model in runs/x, epoch 3, has 0.0450 at ‖f(z)‖₀ 41.3: " +
+      "evaluate both and pick by the byte ratio you need",
+  );
+  // best/ is the final epoch, the final epoch is worse, or no rate was asked for: nothing to say.
+  assert.equal(staleBestNote(logs, { epoch: 3, error: 0.045 }, options), null);
+  assert.equal(staleBestNote(logs, { epoch: 1, error: 0.04 }, options), null);
+  assert.equal(
+    staleBestNote(logs, { epoch: 1, error: 0.1 }, { ...options, targetNnz: undefined }),
+    null,
+  );
+  // By the mean rel. L2 (the defaults) the final epoch's 0.3 is compared, not the median.
+  assert.equal(staleBestNote(logs, { epoch: 1, error: 0.2 }, { out: "r", targetNnz: 40 }), null);
+  assert.match(
+    staleBestNote(logs, { epoch: 1, error: 0.5 }, { out: "r", targetNnz: 40 })!,
+    /mean rel\. L2 0\.500/,
+  );
 });
 
 Deno.test("--best-by median keeps the epoch with the lowest median validation error", async () => {
