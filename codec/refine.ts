@@ -8,8 +8,9 @@
  * code's support (its coded entries):
  * 1. Adam on c restricted to S, learning rate `learningRate` with a cosine decay to 0;
  * 2. with `nonzeros` K: every {@linkcode GROW_EVERY} steps in the first {@linkcode GROW_UNTIL} of
- *    the run, up to {@linkcode GROW_BY} entries outside S with the largest |∂e/∂c| join S, up to a
- *    pool of {@linkcode POOL_FACTOR}·K entries; from {@linkcode PRUNE_FROM} to
+ *    the run, the entries outside S with the largest |∂e/∂c| join S, up to a pool of
+ *    {@linkcode POOL_FACTOR}·K entries ({@linkcode GROW_BY} per growth, more when that would not fill
+ *    the pool in time); from {@linkcode PRUNE_FROM} to
  *    {@linkcode PRUNE_UNTIL} of the run S shrinks back linearly to K, dropping the entries of least
  *    |cᵢ|·‖how far cᵢ moves the decoder's hidden layer‖ (grow, then prune: a greedy growth to K
  *    alone ended at a median of 0.061 where this reaches 0.053 in the same 100 steps);
@@ -203,6 +204,12 @@ async function descend(
   const growing = settings.nonzeros > 0;
   const limit = support.map((k) => Math.max(k, settings.nonzeros));
   const pool = limit.map((k) => Math.max(k, Math.round(POOL_FACTOR * settings.nonzeros)));
+  // Entries added per growth: at least GROW_BY, and enough that the pool fills within the
+  // growth phase (with 300 steps there are 12 growths; 8 each fell short of 2.5·K past K ≈ 40).
+  const growths = growthCount(steps);
+  const growBy = pool.map((p, r) =>
+    Math.max(GROW_BY, growths > 0 ? Math.ceil((p - support[r]) / growths) : 0)
+  );
   const norms = growing ? entryNorms(model, grad) : null;
   const m1 = new Float32Array(c.length);
   const m2 = new Float32Array(c.length);
@@ -224,7 +231,7 @@ async function descend(
     }
     const g = codeGradient(gradient!, rows, ell, grad);
     if (growing && s % GROW_EVERY === 1 && s < GROW_UNTIL * steps) {
-      grow(g, mask, support, pool, ell);
+      grow(g, mask, support, pool, growBy, ell);
     }
     if (growing && s % GROW_EVERY === PRUNE_PHASE && s >= PRUNE_FROM * steps) {
       // The allowed length shrinks linearly from the pool to the limit.
@@ -270,16 +277,27 @@ function computeNorms(model: TrainedModel, grad: boolean): Float64Array {
   return norms;
 }
 
-/** Adds to each code's support the entries outside it with the largest |g|, up to its pool. */
+/** How many growths a refinement of `steps` steps makes (at steps 1, 11, 21, … before GROW_UNTIL). */
+export function growthCount(steps: number): number {
+  let count = 0;
+  for (let s = 1; s <= steps && s < GROW_UNTIL * steps; s += GROW_EVERY) count++;
+  return count;
+}
+
+/**
+ * Adds to each code's support the entries outside it with the largest |g|: `growBy[r]` per growth,
+ * up to its pool.
+ */
 function grow(
   g: Float32Array,
   mask: Uint8Array,
   support: Int32Array,
   pool: Int32Array,
+  growBy: Int32Array,
   ell: number,
 ): void {
   for (let r = 0; r < support.length; r++) {
-    const room = Math.min(GROW_BY, pool[r] - support[r]);
+    const room = Math.min(growBy[r], pool[r] - support[r]);
     if (room <= 0) continue;
     const outside: number[] = [];
     for (let i = r * ell; i < (r + 1) * ell; i++) if (!mask[i] && g[i] !== 0) outside.push(i);

@@ -4,6 +4,8 @@ import { openModelCodec } from "../../codec/model_codec.ts";
 import { quantizeLatent, type SparseCodeOptions } from "../../codec/sparse_code.ts";
 import {
   checkRefineSettings,
+  GROW_BY,
+  growthCount,
   refineLatents,
   RefineObjective,
   type RefineStats,
@@ -151,6 +153,34 @@ Deno.test("--refine-nnz grows codes up to the limit and no further; ∇z codes r
   const gAfter = await errorsOf(g, "rms_rel");
   gAfter.forEach((e, i) => assert.ok(e <= gBefore[i] * (1 + 1e-5), `∇z image ${i}`));
   assert.ok(gAfter.reduce((a, b) => a + b) < gBefore.reduce((a, b) => a + b));
+});
+
+Deno.test("--refine-nnz K well past the growths' GROW_BY each still reaches K entries", async () => {
+  // 300 steps grow 12 times (steps 1, 11, …, 111 < 120); 30 steps twice; 10 steps once (step 1).
+  assert.equal(growthCount(300), 12);
+  assert.equal(growthCount(30), 2);
+  assert.equal(growthCount(10), 1);
+  assert.equal(growthCount(1), 0);
+  const z = await model.encode(images, "test", scales);
+  const plain = quantizeRows(z);
+  const nonzeros = (v: Float32Array, r: number) =>
+    v.subarray(r * ell, (r + 1) * ell).reduce((a, b) => a + (b !== 0 ? 1 : 0), 0);
+  const longest = Math.max(...Array.from({ length: count }, (_, r) => nonzeros(plain, r)));
+  // Two growths of GROW_BY could add at most 2·GROW_BY entries; K asks for more than that.
+  const limit = Math.min(ell, longest + 2 * GROW_BY + 6);
+  assert.ok(limit > longest + 2 * GROW_BY, `ℓ = ${ell} leaves room for the test`);
+  const grown = await refineLatents(model, x, z, code, {
+    steps: 30,
+    nonzeros: limit,
+    learningRate: 0.05,
+    metric: "rel_l2",
+  });
+  const lengths = Array.from({ length: count }, (_, r) => nonzeros(grown, r));
+  assert.ok(lengths.every((k) => k <= limit), `lengths ${lengths}`);
+  assert.ok(
+    lengths.some((k, r) => k > nonzeros(plain, r) + 2 * GROW_BY),
+    `no code grew past ${2 * GROW_BY} entries: ${lengths}`,
+  );
 });
 
 Deno.test("refine settings are checked and name the flag", () => {
