@@ -15,7 +15,7 @@ import type { QuantName } from "./quantize.ts";
 import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
 import type { SqzHeader } from "./sqz_header.ts";
-import { refineLatents, type RefineSettings, type RefineStats } from "./refine.ts";
+import { refineLadder, refineLatents, type RefineSettings, type RefineStats } from "./refine.ts";
 
 /** A loaded model with everything needed to write and read its codes. */
 export interface ModelCodec {
@@ -101,9 +101,13 @@ export function describeRefinement(codec: ModelCodec): string {
   const s = codec.refineStats;
   if (!r || s.images === 0) return "";
   const mean = (sum: number) => (sum / s.images).toPrecision(3);
+  const target = r.target !== undefined && s.rungs
+    ? `; ${s.withinTarget ?? 0} within ${r.metric} ${r.target}, codes of ` +
+      refineLadder(r.nonzeros).map((k, i) => `≤ ${k} entries: ${s.rungs![i]}`).join(", ")
+    : "";
   return `, codes refined (${r.steps} steps${r.nonzeros ? `, ≤ ${r.nonzeros} entries` : ""}): ` +
     `${s.improved} of ${s.images} improved, mean ${r.metric} ${mean(s.errorBefore)} → ` +
-    `${mean(s.errorAfter)}`;
+    `${mean(s.errorAfter)}${target}`;
 }
 
 /**

@@ -53,6 +53,12 @@ export interface RefineSettings {
   metric: RefineMetric;
   /** Adam's peak learning rate (default {@linkcode REFINE_LEARNING_RATE}). */
   learningRate?: number;
+  /**
+   * Per-image error target: each image keeps the shortest code of the ladder
+   * {@linkcode refineLadder}(`nonzeros`) whose error is at most this, or its best code of at most
+   * `nonzeros` entries when no rung reaches it. Absent: every code may use `nonzeros` entries.
+   */
+  target?: number;
 }
 
 /** Default peak learning rate, in latent units. */
@@ -95,6 +101,16 @@ export function checkRefineSettings(s: RefineSettings): RefineSettings {
       `--refine-metric: expected ${REFINE_METRICS.join(" or ")}, got ${s.metric}`,
     );
   }
+  if (s.target !== undefined) {
+    if (!(s.target > 0 && Number.isFinite(s.target))) {
+      throw new UsageError(`--refine-target: expected a positive error, got ${s.target}`);
+    }
+    if (s.nonzeros === 0) {
+      throw new UsageError(
+        "--refine-target needs --refine-nnz K (codes of K/4, K/2 and K entries are tried)",
+      );
+    }
+  }
   const lr = s.learningRate ?? REFINE_LEARNING_RATE;
   if (!(lr > 0 && Number.isFinite(lr))) {
     throw new UsageError(`refine learning rate must be a positive number, got ${lr}`);
@@ -110,6 +126,18 @@ export interface RefineStats {
   /** Σ e over the images before and after (the encoder's quantized codes vs the kept ones). */
   errorBefore: number;
   errorAfter: number;
+  /** With a target: images within it, and images whose code came from each rung of the ladder. */
+  withinTarget?: number;
+  rungs?: number[];
+}
+
+/**
+ * The code lengths a `--refine-target` run tries, shortest first: K/4, K/2 and K (rounded up,
+ * repeats dropped).
+ */
+export function refineLadder(nonzeros: number): number[] {
+  const rungs = [Math.ceil(nonzeros / 4), Math.ceil(nonzeros / 2), nonzeros].filter((k) => k > 0);
+  return [...new Set(rungs)];
 }
 
 /**
@@ -131,18 +159,88 @@ export async function refineLatents(
   const out = new Float32Array(rows * ell);
   for (let first = 0; first < rows; first += BLOCK) {
     const count = Math.min(BLOCK, rows - first);
-    const block = await refineBlock(
-      model,
-      x.subarray(first * n, (first + count) * n),
-      z.subarray(first * ell, (first + count) * ell),
-      count,
-      code,
-      settings,
-      stats,
-    );
-    out.set(block, first * ell);
+    const bx = x.subarray(first * n, (first + count) * n);
+    const bz = z.subarray(first * ell, (first + count) * ell);
+    const block = settings.target === undefined
+      ? await refineBlock(model, bx, bz, count, code, settings, false)
+      : await refineToTarget(model, bx, bz, count, code, settings, settings.target);
+    if (stats) {
+      stats.images += count;
+      stats.improved += block.improved.reduce((a, b) => a + b, 0);
+      stats.errorBefore += block.before.reduce((a, b) => a + b, 0);
+      stats.errorAfter += block.errors.reduce((a, b) => a + b, 0);
+      if (block.rungs) {
+        stats.withinTarget = (stats.withinTarget ?? 0) +
+          block.errors.reduce((a, e) => a + (e <= settings.target! ? 1 : 0), 0);
+        stats.rungs ??= block.rungs.map(() => 0);
+        block.rungs.forEach((c, i) => stats.rungs![i] += c);
+      }
+    }
+    out.set(block.codes, first * ell);
   }
   return out;
+}
+
+/** A refined block: kept codes, their errors, the encoder's errors, which rows changed. */
+interface RefinedBlock {
+  codes: Float32Array;
+  errors: Float64Array;
+  before: Float64Array;
+  improved: Uint8Array;
+  /** With a target: how many rows took their code from each rung. */
+  rungs?: number[];
+}
+
+/**
+ * Refines each row at the ladder's rungs, shortest first; a row stops at the first rung whose code
+ * is within `target` (at the last rung it keeps its best code, as without a target).
+ */
+async function refineToTarget(
+  model: TrainedModel,
+  x: Float32Array,
+  z: Float32Array,
+  rows: number,
+  code: Omit<SparseCodeOptions, "gapModel">,
+  settings: RefineSettings,
+  target: number,
+): Promise<RefinedBlock> {
+  const { n, ell } = model.arch;
+  const ladder = refineLadder(settings.nonzeros);
+  const codes = new Float32Array(rows * ell);
+  const errors = new Float64Array(rows);
+  const before = new Float64Array(rows);
+  const improved = new Uint8Array(rows);
+  const rungs = ladder.map(() => 0);
+  let pending = Array.from({ length: rows }, (_, r) => r);
+  for (let rung = 0; rung < ladder.length && pending.length > 0; rung++) {
+    const last = rung === ladder.length - 1;
+    const px = new Float32Array(pending.length * n);
+    const pz = new Float32Array(pending.length * ell);
+    pending.forEach((r, j) => {
+      px.set(x.subarray(r * n, (r + 1) * n), j * n);
+      pz.set(z.subarray(r * ell, (r + 1) * ell), j * ell);
+    });
+    const step = await refineBlock(
+      model,
+      px,
+      pz,
+      pending.length,
+      code,
+      { ...settings, nonzeros: ladder[rung] },
+      !last,
+    );
+    const next: number[] = [];
+    pending.forEach((r, j) => {
+      if (rung === 0) before[r] = step.before[j];
+      if (!last && !(step.errors[j] <= target)) return void next.push(r);
+      codes.set(step.codes.subarray(j * ell, (j + 1) * ell), r * ell);
+      errors[r] = step.errors[j];
+      improved[r] = step.improved[j];
+      rungs[rung]++;
+    });
+    pending = next;
+  }
+  return { codes, errors, before, improved, rungs };
 }
 
 async function refineBlock(
@@ -152,8 +250,8 @@ async function refineBlock(
   rows: number,
   code: Omit<SparseCodeOptions, "gapModel">,
   settings: RefineSettings,
-  stats?: RefineStats,
-): Promise<Float32Array> {
+  strict: boolean,
+): Promise<RefinedBlock> {
   const { ell } = model.arch;
   const grad = code.f === "grad";
   const quantize = (latents: Float32Array) => {
@@ -165,19 +263,31 @@ async function refineBlock(
   };
   const best = quantize(z);
   const objective = new RefineObjective(model, x, rows, settings.metric);
-  const bestError = (await objective.evaluate(best, false)).errors;
-  const before = bestError.reduce((a, b) => a + b, 0);
+  const before = (await objective.evaluate(best, false)).errors;
+  const bestError = Float64Array.from(before);
+  if (strict) {
+    // A code longer than the rung's length cannot be kept: the first short enough one replaces it.
+    for (let r = 0; r < rows; r++) {
+      let k = 0;
+      for (let i = r * ell; i < (r + 1) * ell; i++) if (best[i] !== 0) k++;
+      if (k > settings.nonzeros) bestError[r] = Infinity;
+    }
+  }
   let improved: Uint8Array = new Uint8Array(rows);
   if (settings.steps > 0) {
-    improved = await descend(model, objective, best, bestError, rows, grad, quantize, settings);
+    improved = await descend(
+      model,
+      objective,
+      best,
+      bestError,
+      rows,
+      grad,
+      quantize,
+      settings,
+      strict,
+    );
   }
-  if (stats) {
-    stats.images += rows;
-    stats.improved += improved.reduce((a, b) => a + b, 0);
-    stats.errorBefore += before;
-    stats.errorAfter += bestError.reduce((a, b) => a + b, 0);
-  }
-  return best;
+  return { codes: best, errors: bestError, before, improved };
 }
 
 /** The gradient loop; updates `best`/`bestError` in place and returns which rows improved. */
@@ -190,6 +300,7 @@ async function descend(
   grad: boolean,
   quantize: (latents: Float32Array) => Float32Array,
   settings: RefineSettings,
+  strict: boolean,
 ): Promise<Uint8Array> {
   const { ell } = model.arch;
   const steps = settings.steps;
@@ -200,9 +311,10 @@ async function descend(
   for (let i = 0; i < c.length; i++) mask[i] = c[i] !== 0 ? 1 : 0;
   const support = new Int32Array(rows);
   for (let i = 0; i < c.length; i++) support[Math.floor(i / ell)] += mask[i];
-  // Each code's final length limit (the encoder's own when longer) and its pool while growing.
+  // Each code's final length limit (the encoder's own when longer, unless `strict`) and its pool
+  // while growing.
   const growing = settings.nonzeros > 0;
-  const limit = support.map((k) => Math.max(k, settings.nonzeros));
+  const limit = support.map((k) => strict ? settings.nonzeros : Math.max(k, settings.nonzeros));
   const pool = limit.map((k) => Math.max(k, Math.round(POOL_FACTOR * settings.nonzeros)));
   // Entries added per growth: at least GROW_BY, and enough that the pool fills within the
   // growth phase (with 300 steps there are 12 growths; 8 each fell short of 2.5·K past K ≈ 40).
@@ -244,6 +356,20 @@ async function descend(
     const rate = learningRateAt(schedule, s - 1, s / steps);
     const stepSize = rate / (1 - BETA1 ** s);
     adamLoop(c, g, m1, m2, stepSize, 1 / Math.sqrt(1 - BETA2 ** s), BETA1, BETA2, ADAM_EPSILON);
+  }
+  if (strict && growing) {
+    // A short run may end before the pruning has reached the limit: the last code, pruned to it,
+    // is measured once more, so that every row has a code it may keep.
+    prune(c, m1, m2, mask, support, norms!, (r) => limit[r], ell);
+    const last = quantize(fromCode(c, rows, ell, grad));
+    const { errors } = await objective.evaluate(last, false);
+    for (let r = 0; r < rows; r++) {
+      if (errors[r] < bestError[r] && support[r] <= limit[r]) {
+        bestError[r] = errors[r];
+        best.set(last.subarray(r * ell, (r + 1) * ell), r * ell);
+        improved[r] = 1;
+      }
+    }
   }
   return improved;
 }

@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import type { ModelCodec } from "../codec/model_codec.ts";
 import type { Collected } from "./report_sink.ts";
 import { zfpBaseline } from "../baselines/zfp_baseline.ts";
+import { refineLadder } from "../codec/refine.ts";
 import type { SweepResult } from "../baselines/rate_distortion_sweep.ts";
 import { examplesFigure, gapFigure, logDensityFigure, rateDistortionFigure } from "./figures.ts";
 import { htmlReport } from "./html_report.ts";
@@ -87,6 +88,14 @@ export async function writeReport(
       improved: refined.improved,
       mean_error_before: refined.errorBefore / refined.images,
       mean_error_after: refined.errorAfter / refined.images,
+      ...(refined.rungs
+        ? {
+          within_target: refined.withinTarget ?? 0,
+          images_per_rung: Object.fromEntries(
+            refineLadder(inputs.model.codec.refine!.nonzeros).map((k, i) => [k, refined.rungs![i]]),
+          ),
+        }
+        : {}),
     };
   }
   if (c.knn) {

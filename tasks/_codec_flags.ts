@@ -8,7 +8,7 @@ import {
   type RefineSettings,
 } from "../codec/refine.ts";
 
-/** --quant, --threshold, --refine, --refine-nnz and --refine-metric. */
+/** --quant, --threshold, --refine, --refine-nnz, --refine-metric and --refine-target. */
 export const CODE_FLAGS = {
   quant: {
     type: "string",
@@ -43,6 +43,13 @@ export const CODE_FLAGS = {
     default: "rms_rel",
     choices: REFINE_METRICS,
   },
+  "refine-target": {
+    type: "number",
+    help: "with --refine-nnz K, give each image the shortest code of K/4, K/2 and K entries " +
+      "whose --refine-metric error is at most this (e.g. 0.05), or its best K-entry code",
+    above: 0,
+    arg: "E",
+  },
 } satisfies Record<string, FlagSpec>;
 
 /** The codec settings the code flags ask for. */
@@ -53,12 +60,14 @@ export function codeSettings(
     refine: number;
     "refine-nnz": number;
     "refine-metric": RefineMetric;
+    "refine-target"?: number;
   },
 ): { quant: QuantName; threshold: number; refine?: RefineSettings } {
   const refine = checkRefineSettings({
     steps: flags.refine,
     nonzeros: flags["refine-nnz"],
     metric: flags["refine-metric"],
+    ...(flags["refine-target"] !== undefined ? { target: flags["refine-target"] } : {}),
   });
   return {
     quant: flags.quant,

@@ -6,6 +6,7 @@ import {
   checkRefineSettings,
   GROW_BY,
   growthCount,
+  refineLadder,
   refineLatents,
   RefineObjective,
   type RefineStats,
@@ -196,6 +197,86 @@ Deno.test("refine settings are checked and name the flag", () => {
     (e: Error) => e instanceof UsageError && /--refine-metric/.test(e.message),
   );
   assert.throws(() => checkRefineSettings({ ...ok, learningRate: 0 }), UsageError);
+  assert.throws(
+    () => checkRefineSettings({ ...ok, target: 0.05 }),
+    (e: Error) => e instanceof UsageError && /--refine-target needs --refine-nnz/.test(e.message),
+  );
+  for (const target of [0, -1, NaN, Infinity]) {
+    assert.throws(
+      () => checkRefineSettings({ ...ok, nonzeros: 8, target }),
+      (e: Error) =>
+        e instanceof UsageError && /--refine-target: expected a positive/.test(e.message),
+    );
+  }
+});
+
+Deno.test("--refine-target: each image keeps the shortest rung within the target, else its K-code", async () => {
+  assert.deepEqual(refineLadder(80), [20, 40, 80]);
+  assert.deepEqual(refineLadder(10), [3, 5, 10]);
+  assert.deepEqual(refineLadder(2), [1, 2]);
+  assert.deepEqual(refineLadder(1), [1]);
+  const z = await model.encode(images, "test", scales);
+  const plain = quantizeRows(z);
+  const nonzeros = (v: Float32Array, r: number) =>
+    v.subarray(r * ell, (r + 1) * ell).reduce((a, b) => a + (b !== 0 ? 1 : 0), 0);
+  const K = 12;
+  const base = { steps: 30, nonzeros: K, metric: "rms_rel", learningRate: 0.05 } as const;
+  const newStats = (): RefineStats => ({ images: 0, improved: 0, errorBefore: 0, errorAfter: 0 });
+  const plainErrors = await errorsOf(plain, "rms_rel");
+
+  // Unreachable target: every image goes through every rung and ends as without a target.
+  const none = newStats();
+  const atK = await refineLatents(model, x, z, code, base);
+  const strict = await refineLatents(model, x, z, code, { ...base, target: 1e-12 }, none);
+  assert.deepEqual(strict, atK);
+  assert.deepEqual(none.rungs, [0, 0, count]);
+  assert.equal(none.withinTarget, 0);
+  assert.ok(
+    Math.abs(none.errorBefore - plainErrors.reduce((a, b) => a + b)) < 1e-6 * none.errorBefore,
+  );
+
+  // A target every code meets: the first rung (3 entries) for all, even codes the encoder made longer.
+  const loose = newStats();
+  const short = await refineLatents(model, x, z, code, { ...base, target: 1e9 }, loose);
+  assert.deepEqual(loose.rungs, [count, 0, 0]);
+  assert.equal(loose.withinTarget, count);
+  for (let r = 0; r < count; r++) {
+    assert.ok(nonzeros(short, r) <= 3, `image ${r}: ${nonzeros(short, r)}`);
+  }
+  assert.ok(
+    plain.some((_, r) => r < count && nonzeros(plain, r) > 3),
+    "some encoder code is longer",
+  );
+  assert.deepEqual(quantizeRows(short), short);
+
+  // A target in between (past the median of the K-codes' errors): the rungs split the images.
+  const atKErrors = await errorsOf(atK, "rms_rel");
+  // (Between two images' errors, so that no image sits on the boundary.)
+  const sorted = [...atKErrors].sort((a, b) => a - b);
+  const target = (sorted[count / 2] + sorted[count / 2 + 1]) / 2;
+  const mid = newStats();
+  const split = await refineLatents(model, x, z, code, { ...base, target }, mid);
+  const errors = await errorsOf(split, "rms_rel");
+  const ladder = refineLadder(K);
+  assert.equal(mid.rungs!.reduce((a, b) => a + b), count);
+  assert.equal(mid.withinTarget, errors.filter((e) => e <= target * (1 + 1e-6)).length);
+  assert.ok(mid.withinTarget! >= count / 2, `${mid.withinTarget} within ${target}`);
+  for (let r = 0; r < count; r++) {
+    const k = nonzeros(split, r);
+    // (At the last rung, as without a target, a code the encoder made longer may keep its length.)
+    assert.ok(k <= Math.max(K, nonzeros(plain, r)), `image ${r}: ${k} entries`);
+    // Over the target only at the last rung, where it keeps its best code of ≤ K entries.
+    if (errors[r] > target * (1 + 1e-6)) {
+      assert.deepEqual(
+        split.subarray(r * ell, (r + 1) * ell),
+        atK.subarray(r * ell, (r + 1) * ell),
+      );
+    }
+  }
+  assert.ok(mid.rungs![0] + mid.rungs![1] > 0, `rungs ${mid.rungs} of ${ladder}`);
+  const mean = (v: Float32Array) =>
+    Array.from({ length: count }, (_, r) => nonzeros(v, r)).reduce((a, b) => a + b) / count;
+  assert.ok(mean(split) < mean(atK), `mean length ${mean(split)} vs ${mean(atK)} at K`);
 });
 
 addEventListener("unload", () => model.dispose());

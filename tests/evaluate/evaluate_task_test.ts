@@ -2,7 +2,7 @@ import "../fixtures/tfjs_setup.ts";
 import assert from "node:assert/strict";
 import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
 import { readAllRecords, writeRecords } from "../../pipeline/record_stream.ts";
-import { openModelCodec } from "../../codec/model_codec.ts";
+import { describeRefinement, type ModelCodec, openModelCodec } from "../../codec/model_codec.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
 import { unpackLabels } from "../../codec/label_blocks.ts";
 import { codedIndices } from "../../codec/sparse_code.ts";
@@ -232,6 +232,78 @@ Deno.test("evaluate --refine reports the refined codes compress --refine writes,
     );
     assert.equal(lines[i].rel_l2, m.rel_l2, `image ${i}`);
   }
+});
+
+Deno.test("evaluate --refine-target records the rungs images took; compress writes the same codes", async () => {
+  const target = ["--refine", "15", "--refine-nnz", "40", "--refine-target", "1e9"];
+  const model = ["--model", `${dir}/model`];
+  let r = await task(
+    "evaluate",
+    ...model,
+    "--data",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/rt`,
+    ...target,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(await Deno.readTextFile(`${dir}/rt/summary.json`));
+  // Every code is within an error of 1e9, so every image keeps a code of ≤ 10 entries (rung 1).
+  assert.deepEqual(summary.model.refine, {
+    steps: 15,
+    nonzeros: 40,
+    metric: "rms_rel",
+    target: 1e9,
+  });
+  assert.equal(summary.refinement.within_target, COUNT);
+  assert.deepEqual(summary.refinement.images_per_rung, { 10: COUNT, 20: 0, 40: 0 });
+  const lines = await imageLines(`${dir}/rt`);
+  assert.ok(lines.every((l) => l.code_nonzeros <= 10), lines.map((l) => l.code_nonzeros).join());
+  r = await task(
+    "compress",
+    ...model,
+    "--in",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/rt.sqz`,
+    ...target,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const records = unpackLabels(decodeSqz(await Deno.readFile(`${dir}/rt.sqz`)).records);
+  records.forEach((rec, i) => assert.equal(rec.code.length, lines[i].code_bytes, `image ${i}`));
+  // Without --refine-nnz there is no ladder: a usage error naming both flags, no report written.
+  r = await task(
+    "evaluate",
+    ...model,
+    "--data",
+    `${dir}/in.ndjson`,
+    "--out",
+    `${dir}/rt-bad`,
+    "--refine",
+    "15",
+    "--refine-target",
+    "0.05",
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^evaluate: error: --refine-target needs --refine-nnz/);
+  // What compress and evaluate print when done.
+  const codec = {
+    refine: { steps: 15, nonzeros: 40, metric: "rms_rel", target: 0.05 },
+    refineStats: {
+      images: 4,
+      improved: 3,
+      errorBefore: 0.8,
+      errorAfter: 0.2,
+      withinTarget: 3,
+      rungs: [2, 1, 1],
+    },
+  } as unknown as ModelCodec;
+  assert.equal(
+    describeRefinement(codec),
+    ", codes refined (15 steps, ≤ 40 entries): 3 of 4 improved, mean rms_rel 0.200 → 0.0500; " +
+      "3 within rms_rel 0.05, codes of ≤ 10 entries: 2, ≤ 20 entries: 1, ≤ 40 entries: 1",
+  );
+  assert.equal(await Deno.stat(`${dir}/rt-bad`).then(() => true, () => false), false);
 });
 
 Deno.test("evaluateBatch's coded indices, and the report's gap histogram, are the codec's", async () => {
