@@ -261,6 +261,19 @@ async function refineBlock(
     }
     return q;
   };
+  // The quantized code the decoder sees, from coded entries c: for ∇z each jump is rounded on its
+  // own before the running sums, so rounding adds no jumps (rounding the sums would: each run's
+  // first latent would carry the previous jump's rounding error as a new jump).
+  const quantizeCode = grad
+    ? (c: Float32Array) => {
+      const jumps = new Float32Array(c.length);
+      for (let r = 0; r < rows; r++) {
+        const row = c.subarray(r * ell, (r + 1) * ell);
+        jumps.set(quantizeLatent(row, { ...code, f: "z" }), r * ell);
+      }
+      return quantize(fromCode(jumps, rows, ell, true));
+    }
+    : quantize;
   const best = quantize(z);
   const objective = new RefineObjective(model, x, rows, settings.metric);
   const before = (await objective.evaluate(best, false)).errors;
@@ -268,9 +281,9 @@ async function refineBlock(
   if (strict) {
     // A code longer than the rung's length cannot be kept: the first short enough one replaces it.
     for (let r = 0; r < rows; r++) {
-      let k = 0;
-      for (let i = r * ell; i < (r + 1) * ell; i++) if (best[i] !== 0) k++;
-      if (k > settings.nonzeros) bestError[r] = Infinity;
+      if (codedLength(best.subarray(r * ell, (r + 1) * ell), grad) > settings.nonzeros) {
+        bestError[r] = Infinity;
+      }
     }
   }
   let improved: Uint8Array = new Uint8Array(rows);
@@ -282,7 +295,7 @@ async function refineBlock(
       bestError,
       rows,
       grad,
-      quantize,
+      quantizeCode,
       settings,
       strict,
     );
@@ -298,7 +311,7 @@ async function descend(
   bestError: Float64Array,
   rows: number,
   grad: boolean,
-  quantize: (latents: Float32Array) => Float32Array,
+  quantizeCode: (c: Float32Array) => Float32Array,
   settings: RefineSettings,
   strict: boolean,
 ): Promise<Uint8Array> {
@@ -329,12 +342,12 @@ async function descend(
   for (let s = 1; s <= steps; s++) {
     const latents = fromCode(c, rows, ell, grad);
     const straightThrough = s > STRAIGHT_THROUGH_FROM * steps;
-    const seen = straightThrough ? quantize(latents) : latents;
+    const seen = straightThrough ? quantizeCode(c) : latents;
     const { errors, gradient } = await objective.evaluate(seen, true);
     if (straightThrough) {
       for (let r = 0; r < rows; r++) {
         const row = seen.subarray(r * ell, (r + 1) * ell);
-        if (errors[r] < bestError[r] && support[r] <= limit[r]) {
+        if (errors[r] < bestError[r] && codedLength(row, grad) <= limit[r]) {
           bestError[r] = errors[r];
           best.set(row, r * ell);
           improved[r] = 1;
@@ -361,12 +374,13 @@ async function descend(
     // A short run may end before the pruning has reached the limit: the last code, pruned to it,
     // is measured once more, so that every row has a code it may keep.
     prune(c, m1, m2, mask, support, norms!, (r) => limit[r], ell);
-    const last = quantize(fromCode(c, rows, ell, grad));
+    const last = quantizeCode(c);
     const { errors } = await objective.evaluate(last, false);
     for (let r = 0; r < rows; r++) {
-      if (errors[r] < bestError[r] && support[r] <= limit[r]) {
+      const row = last.subarray(r * ell, (r + 1) * ell);
+      if (errors[r] < bestError[r] && codedLength(row, grad) <= limit[r]) {
         bestError[r] = errors[r];
-        best.set(last.subarray(r * ell, (r + 1) * ell), r * ell);
+        best.set(row, r * ell);
         improved[r] = 1;
       }
     }
@@ -378,5 +392,19 @@ async function descend(
 export function growthCount(steps: number): number {
   let count = 0;
   for (let s = 1; s <= steps && s < GROW_UNTIL * steps; s += GROW_EVERY) count++;
+  return count;
+}
+
+/**
+ * Entries the codec writes for a quantized latent: its non-zeros for z, its jumps for ∇z (the
+ * quantizer's rounding can add jumps to a code's support, so the support alone undercounts).
+ */
+export function codedLength(latent: Float32Array, grad: boolean): number {
+  let count = 0;
+  let previous = 0;
+  for (let i = 0; i < latent.length; i++) {
+    if (grad ? latent[i] !== previous : latent[i] !== 0) count++;
+    previous = latent[i];
+  }
   return count;
 }

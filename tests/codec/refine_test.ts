@@ -248,6 +248,18 @@ Deno.test("--refine-target: each image keeps the shortest rung within the target
     "some encoder code is longer",
   );
   assert.deepEqual(quantizeRows(short), short);
+  // ∇z codes: a rung limits the jumps (the coded entries), not the non-zero latents.
+  const jumps = { ...code, f: "grad" as const };
+  const jumpsOf = (v: Float32Array, r: number) => {
+    let k = 0;
+    for (let i = r * ell, previous = 0; i < (r + 1) * ell; previous = v[i++]) {
+      if (v[i] !== previous) k++;
+    }
+    return k;
+  };
+  const gShort = await refineLatents(model, x, z, jumps, { ...base, target: 1e9 });
+  for (let r = 0; r < count; r++) assert.ok(jumpsOf(gShort, r) <= 3, `∇z image ${r}: ${jumpsOf(gShort, r)} jumps`);
+  assert.deepEqual(quantizeRows(gShort, jumps), gShort);
 
   // A target in between (past the median of the K-codes' errors): the rungs split the images.
   const atKErrors = await errorsOf(atK, "rms_rel");
