@@ -258,7 +258,9 @@ Deno.test("--refine-target: each image keeps the shortest rung within the target
     return k;
   };
   const gShort = await refineLatents(model, x, z, jumps, { ...base, target: 1e9 });
-  for (let r = 0; r < count; r++) assert.ok(jumpsOf(gShort, r) <= 3, `∇z image ${r}: ${jumpsOf(gShort, r)} jumps`);
+  for (let r = 0; r < count; r++) {
+    assert.ok(jumpsOf(gShort, r) <= 3, `∇z image ${r}: ${jumpsOf(gShort, r)} jumps`);
+  }
   assert.deepEqual(quantizeRows(gShort, jumps), gShort);
 
   // A target in between (past the median of the K-codes' errors): the rungs split the images.
