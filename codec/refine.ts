@@ -370,9 +370,10 @@ async function descend(
     const stepSize = rate / (1 - BETA1 ** s);
     adamLoop(c, g, m1, m2, stepSize, 1 / Math.sqrt(1 - BETA2 ** s), BETA1, BETA2, ADAM_EPSILON);
   }
-  if (strict && growing) {
-    // A short run may end before the pruning has reached the limit: the last code, pruned to it,
-    // is measured once more, so that every row has a code it may keep.
+  if (growing) {
+    // A short run may end before the pruning has reached the limit (prunings fall every
+    // GROW_EVERY steps): the last code, pruned to it, is measured once more, so that every row has
+    // a grown code it may keep.
     prune(c, m1, m2, mask, support, norms!, (r) => limit[r], ell);
     const last = quantizeCode(c);
     const { errors } = await objective.evaluate(last, false);
