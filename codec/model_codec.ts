@@ -5,8 +5,9 @@
  * @module
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
-import { sideInfoBytes, toNetwork } from "../models/transform.ts";
-import { FormatError } from "../pipeline/errors.ts";
+import { lnPerNetworkUnit, sideInfoBytes, toNetwork } from "../models/transform.ts";
+import { anisotropy } from "../models/isotropy.ts";
+import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
@@ -15,7 +16,13 @@ import type { QuantName } from "./quantize.ts";
 import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
 import type { SqzHeader } from "./sqz_header.ts";
-import { refineLadder, refineLatents, type RefineSettings, type RefineStats } from "./refine.ts";
+import {
+  refineLadder,
+  refineLatents,
+  RefineObjective,
+  type RefineSettings,
+  type RefineStats,
+} from "./refine.ts";
 
 /** A loaded model with everything needed to write and read its codes. */
 export interface ModelCodec {
@@ -29,7 +36,19 @@ export interface ModelCodec {
   refine?: RefineSettings;
   /** What refinement did so far, over every image this codec encoded. */
   refineStats: RefineStats;
+  /**
+   * Codes say which images decode isotropic (models/isotropy.ts), each chosen where it lowers the
+   * image's error; `isotropicImages` counts them.
+   */
+  isotropy: boolean;
+  isotropicImages: number;
 }
+
+/**
+ * An image whose network input is within this RMS relative distance of its own equal-|q|
+ * averages is refined for the isotropic decoding (every image is still decoded the better way).
+ */
+export const ISOTROPY_TOLERANCE = 0.01;
 
 /** SHA-256 over the weight files listed in `dir/model.json`. */
 export async function modelWeightsId(dir: string): Promise<Uint8Array> {
@@ -57,6 +76,7 @@ export async function openModelCodec(
     threshold?: number;
     backend?: string;
     refine?: RefineSettings;
+    isotropy?: boolean;
   } = {},
 ): Promise<ModelCodec> {
   await selectBackend(settings.backend ?? "cpu");
@@ -90,9 +110,34 @@ export async function openModelCodec(
     quant,
     gapModelId: gapModel.id,
   };
+  const isotropy = settings.isotropy ?? false;
+  if (isotropy) {
+    if (sideInfoBytes(model.transform) === 0) {
+      throw new UsageError(
+        `--isotropy: ${dir} uses the ${model.transform.kind} transform, whose codes have no ` +
+          "side information to carry the flag; use a model with a per-image transform",
+      );
+    }
+    header.isotropy = true;
+  }
   const refine = settings.refine?.steps ? settings.refine : undefined;
   const refineStats = { images: 0, improved: 0, errorBefore: 0, errorAfter: 0 };
-  return { model, modelId, gapModel, options, header, refine, refineStats };
+  return {
+    model,
+    modelId,
+    gapModel,
+    options,
+    header,
+    refine,
+    refineStats,
+    isotropy,
+    isotropicImages: 0,
+  };
+}
+
+/** ", N of M decoded isotropic" for a done line (empty without `isotropy`). */
+export function describeIsotropy(codec: ModelCodec, images: number): string {
+  return codec.isotropy ? `, ${codec.isotropicImages} of ${images} decoded isotropic` : "";
 }
 
 /** ", refined …" for a done line: what refinement did (empty without it). */
@@ -123,8 +168,69 @@ export async function encodeImages(
   const z = await codec.model.encode(images, source, scales);
   if (!codec.refine) return z;
   const x = toNetwork(codec.model.transform, images, scales);
-  return await refineLatents(codec.model, x, z, codec.options, codec.refine, codec.refineStats);
+  const candidates = codec.isotropy ? isotropyCandidates(codec, x) : undefined;
+  return await refineLatents(
+    codec.model,
+    x,
+    z,
+    codec.options,
+    codec.refine,
+    codec.refineStats,
+    candidates,
+  );
 }
+
+/** 1 for each image whose network input [rows × n] is within ISOTROPY_TOLERANCE of isotropic. */
+export function isotropyCandidates(codec: ModelCodec, x: Float32Array): Uint8Array {
+  const { n } = codec.model.arch;
+  const distance = anisotropy(x, codec.model.radialClasses);
+  const k = lnPerNetworkUnit(codec.model.transform);
+  return Uint8Array.from(distance, (d, r) => {
+    if (k !== undefined) return k * d <= ISOTROPY_TOLERANCE ? 1 : 0;
+    // Linear: relative to the row's own RMS value.
+    let sum = 0;
+    for (let p = r * n; p < (r + 1) * n; p++) sum += x[p] * x[p];
+    return d <= ISOTROPY_TOLERANCE * Math.sqrt(sum / n) ? 1 : 0;
+  });
+}
+
+/**
+ * The isotropy flags of images [count × n] coded as `latents` (as decoded from their code
+ * bytes): 1 where the isotropic decoding has the lower error (the refinement metric, else
+ * rms_rel) against the network's input; undefined when the codec does not flag images.
+ */
+export async function chooseIsotropy(
+  codec: ModelCodec,
+  images: Float32Array,
+  scales: Int16Array,
+  latents: Float32Array,
+): Promise<Uint8Array | undefined> {
+  if (!codec.isotropy) return undefined;
+  const { n, ell } = codec.model.arch;
+  const count = scales.length;
+  const metric = codec.refine?.metric ?? "rms_rel";
+  const flags = new Uint8Array(count);
+  for (let first = 0; first < count; first += BLOCK) {
+    const rows = Math.min(BLOCK, count - first);
+    const x = toNetwork(
+      codec.model.transform,
+      images.subarray(first * n, (first + rows) * n),
+      scales.subarray(first, first + rows),
+    );
+    const z = latents.subarray(first * ell, (first + rows) * ell);
+    const plain = await new RefineObjective(codec.model, x, rows, metric).evaluate(z, false);
+    const all = new Uint8Array(rows).fill(1);
+    const round = await new RefineObjective(codec.model, x, rows, metric, all).evaluate(z, false);
+    for (let r = 0; r < rows; r++) {
+      flags[first + r] = round.errors[r] < plain.errors[r] ? 1 : 0;
+    }
+  }
+  codec.isotropicImages += flags.reduce((a, b) => a + b, 0);
+  return flags;
+}
+
+/** Images per objective evaluation when choosing isotropy flags. */
+const BLOCK = 256;
 
 /** Encodes chunks of images into one `.sqz` record per image (labels travel along). */
 export class CompressStream extends TransformStream<Chunk, SqzInput> {
@@ -136,9 +242,21 @@ export class CompressStream extends TransformStream<Chunk, SqzInput> {
         const images = chunkToFloat32(chunk, codec.model.meta.image_shape, source);
         const scales = codec.model.scales(images, source);
         const z = await encodeImages(codec, images, source, scales);
+        const sparse = Array.from(
+          { length: chunk.count },
+          (_, i) => encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options),
+        );
+        let flags: Uint8Array | undefined;
+        if (codec.isotropy) {
+          // The flags are chosen on the latents the decoder will see: those of the code bytes.
+          const latents = new Float32Array(chunk.count * ell);
+          sparse.forEach((bytes, i) =>
+            decodeLatent(bytes, ell, codec.options, latents.subarray(i * ell, (i + 1) * ell))
+          );
+          flags = await chooseIsotropy(codec, images, scales, latents);
+        }
         for (let i = 0; i < chunk.count; i++) {
-          const sparse = encodeLatent(z.subarray(i * ell, (i + 1) * ell), codec.options);
-          const code = joinImageCode(scales[i], side, sparse);
+          const code = joinImageCode(scales[i], side, sparse[i], flags?.[i]);
           controller.enqueue({ code, label: chunk.labels[i] });
         }
       },
@@ -160,6 +278,8 @@ export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
     const { ell } = model.model.arch;
     const side = sideInfoBytes(model.model.transform);
     let scales = new Int16Array(batch);
+    let isotropic = new Uint8Array(batch);
+    let flagged = false;
     const shape = [model.header.height, model.header.width];
     let codec: ModelCodec | undefined;
     let latents = new Float32Array(batch * ell);
@@ -171,19 +291,37 @@ export class DecompressStream extends TransformStream<SqzRecord, Chunk> {
         latents.subarray(0, count * ell),
         name,
         scales.subarray(0, count),
+        flagged ? isotropic.subarray(0, count) : undefined,
       );
       controller.enqueue({ count, shape, dtype: "float32", labels, data });
       latents = new Float32Array(batch * ell);
       scales = new Int16Array(batch);
+      isotropic = new Uint8Array(batch);
       labels = [];
     };
     super({
       async transform(record, controller) {
-        codec ??= withQuant(model, (await fileHeader).quant);
+        if (!codec) {
+          const header = await fileHeader;
+          codec = withQuant(model, header.quant);
+          flagged = header.isotropy === true;
+          if (flagged && side === 0) {
+            throw new FormatError(
+              `${name}: the header says codes carry isotropy flags, but the model's ` +
+                `${model.model.transform.kind} transform has no side information to hold them`,
+            );
+          }
+        }
         const at = labels.length * ell;
         const where = `${name}: record ${record.index}`;
-        const { scale, sparse } = splitImageCode(record.code, side, where);
+        const { scale, sparse, isotropic: flag } = splitImageCode(
+          record.code,
+          side,
+          where,
+          flagged,
+        );
         scales[labels.length] = scale;
+        isotropic[labels.length] = flag;
         try {
           decodeLatent(sparse, ell, codec.options, latents.subarray(at, at + ell));
         } catch (e) {

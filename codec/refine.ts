@@ -143,7 +143,8 @@ export function refineLadder(nonzeros: number): number[] {
 /**
  * Refines the codes of `rows` images: `x` their network inputs [rows × n], `z` the encoder's
  * latents [rows × ℓ]. Returns latents [rows × ℓ] as `quantizeLatent` with `code` leaves them
- * (with threshold 0 its fixed points: the codec writes them exactly), and adds to `stats`.
+ * (with threshold 0 its fixed points: the codec writes them exactly), and adds to `stats`. Rows
+ * flagged in `isotropic` are refined for the decoder's output averaged over equal |q|.
  */
 export async function refineLatents(
   model: TrainedModel,
@@ -152,6 +153,7 @@ export async function refineLatents(
   code: Omit<SparseCodeOptions, "gapModel">,
   settings: RefineSettings,
   stats?: RefineStats,
+  isotropic?: Uint8Array,
 ): Promise<Float32Array> {
   const { n, ell } = model.arch;
   const rows = x.length / n;
@@ -161,9 +163,10 @@ export async function refineLatents(
     const count = Math.min(BLOCK, rows - first);
     const bx = x.subarray(first * n, (first + count) * n);
     const bz = z.subarray(first * ell, (first + count) * ell);
+    const flags = isotropic?.subarray(first, first + count);
     const block = settings.target === undefined
-      ? await refineBlock(model, bx, bz, count, code, settings, false)
-      : await refineToTarget(model, bx, bz, count, code, settings, settings.target);
+      ? await refineBlock(model, bx, bz, count, code, settings, false, flags)
+      : await refineToTarget(model, bx, bz, count, code, settings, settings.target, flags);
     if (stats) {
       stats.images += count;
       stats.improved += block.improved.reduce((a, b) => a + b, 0);
@@ -203,6 +206,7 @@ async function refineToTarget(
   code: Omit<SparseCodeOptions, "gapModel">,
   settings: RefineSettings,
   target: number,
+  isotropic?: Uint8Array,
 ): Promise<RefinedBlock> {
   const { n, ell } = model.arch;
   const ladder = refineLadder(settings.nonzeros);
@@ -228,6 +232,7 @@ async function refineToTarget(
       code,
       { ...settings, nonzeros: ladder[rung] },
       !last,
+      isotropic && Uint8Array.from(pending, (r) => isotropic[r]),
     );
     const next: number[] = [];
     pending.forEach((r, j) => {
@@ -251,6 +256,7 @@ async function refineBlock(
   code: Omit<SparseCodeOptions, "gapModel">,
   settings: RefineSettings,
   strict: boolean,
+  isotropic?: Uint8Array,
 ): Promise<RefinedBlock> {
   const { ell } = model.arch;
   const grad = code.f === "grad";
@@ -275,7 +281,7 @@ async function refineBlock(
     }
     : quantize;
   const best = quantize(z);
-  const objective = new RefineObjective(model, x, rows, settings.metric);
+  const objective = new RefineObjective(model, x, rows, settings.metric, isotropic);
   const before = (await objective.evaluate(best, false)).errors;
   const bestError = Float64Array.from(before);
   if (strict) {

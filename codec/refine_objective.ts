@@ -7,12 +7,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { dense } from "../models/native_ops.ts";
 import { lnPerNetworkUnit } from "../models/transform.ts";
+import { projectIsotropic } from "../models/isotropy.ts";
 import type { TrainedModel } from "../models/trained_model.ts";
 import type { RefineMetric } from "./refine.ts";
 
 const SQRT_EPSILON = 1e-24;
 
-/** Per-image error of decoded latents against the network inputs, and its gradient in z. */
+/**
+ * Per-image error of decoded latents against the network inputs, and its gradient in z. Rows
+ * flagged in `isotropic` are measured on the decoder's output averaged over pixels of equal |q|
+ * (models/isotropy.ts), as their codes will decode.
+ */
 export class RefineObjective {
   readonly #k: number | undefined;
   readonly #weights: Float64Array | null;
@@ -23,6 +28,7 @@ export class RefineObjective {
     readonly x: Float32Array,
     readonly rows: number,
     readonly metric: RefineMetric,
+    readonly isotropic?: Uint8Array,
   ) {
     this.#n = model.arch.n;
     this.#k = lnPerNetworkUnit(model.transform);
@@ -58,13 +64,18 @@ export class RefineObjective {
     const zt = tf.tensor2d(z, [this.rows, ell]);
     const hidden = dense(zt, w3, b3, true);
     const yt = dense(hidden, w4, b4, false);
-    const y = await yt.data() as Float32Array;
+    const classes = this.isotropic ? this.model.radialClasses : undefined;
+    const raw = await yt.data() as Float32Array;
+    const y = classes ? raw.slice() : raw;
     yt.dispose();
+    if (classes) projectIsotropic(y, this.isotropic!, classes);
     const { errors, smooth, dy } = this.#errors(y, withGradient);
     if (!withGradient) {
       tf.dispose([zt, hidden]);
       return { errors };
     }
+    // P is an orthogonal projection: the gradient in the decoder's output is P of that in Py.
+    if (classes) projectIsotropic(dy!, this.isotropic!, classes);
     const gt = tf.tidy(() => {
       const dyt = tf.tensor2d(dy!, [this.rows, this.#n]);
       const dh = tf.mul(tf.matMul(dyt, w4 as tf.Tensor2D, false, true), tf.step(hidden));

@@ -57,10 +57,17 @@ export interface SqzHeader {
   records?: SqzRecordKind;
   /** Labels travel in deflated blocks inside the codes (codec/label_blocks.ts); version 2. */
   packedLabels?: boolean;
+  /**
+   * Each sparse code's side information carries an isotropy flag (codec/image_code.ts,
+   * models/isotropy.ts); version 2, sparse records of a per-image transform only.
+   */
+  isotropy?: boolean;
 }
 
 /** Bit of the version-2 record-kind byte that says labels are packed in blocks. */
 const PACKED_LABELS_BIT = 0x80;
+/** Bit of the version-2 record-kind byte that says sparse codes carry isotropy flags. */
+const ISOTROPY_BIT = 0x40;
 
 /** Serializes a header (validating every field); `version` 1 only to make old-file fixtures. */
 export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array {
@@ -79,8 +86,13 @@ export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array
       `sqz header: version ${version}, expected one of ${SQZ_READABLE_VERSIONS}`,
     );
   }
-  if (version === 1 && (kind !== "sparse" || h.packedLabels)) {
-    throw new FormatError("sqz header: version 1 holds only sparse codes with inline labels");
+  if (version === 1 && (kind !== "sparse" || h.packedLabels || h.isotropy)) {
+    throw new FormatError(
+      "sqz header: version 1 holds only sparse codes with inline labels and no isotropy flags",
+    );
+  }
+  if (h.isotropy && kind !== "sparse") {
+    throw new FormatError(`sqz header: isotropy flags belong to sparse codes, not ${kind} records`);
   }
   // version 2: one record-kind byte after the model id
   const extra = version === 1 ? 0 : 1;
@@ -99,8 +111,8 @@ export function encodeSqzHeader(h: SqzHeader, version = SQZ_VERSION): Uint8Array
   v.setUint32(20, h.gapModelId, true);
   bytes.set(h.modelId, SQZ_FIXED_HEADER);
   if (extra === 1) {
-    const packed = h.packedLabels ? PACKED_LABELS_BIT : 0;
-    v.setUint8(SQZ_FIXED_HEADER + n, codeOf(RECORD_CODES, kind, "records") | packed);
+    const bits = (h.packedLabels ? PACKED_LABELS_BIT : 0) | (h.isotropy ? ISOTROPY_BIT : 0);
+    v.setUint8(SQZ_FIXED_HEADER + n, codeOf(RECORD_CODES, kind, "records") | bits);
   }
   const body = SQZ_FIXED_HEADER + n + extra;
   v.setUint32(body, crc32(bytes.subarray(0, body)), true);
@@ -158,9 +170,20 @@ export function decodeSqzHeader(bytes: Uint8Array, name: string): SqzHeader {
   if (extra === 1) {
     const byte = v.getUint8(body - 1);
     // Defaults stay absent, so a header reads back equal to the one it was written from.
-    const records = fieldOf(RECORD_CODES, byte & ~PACKED_LABELS_BIT, "records", name);
+    const records = fieldOf(
+      RECORD_CODES,
+      byte & ~(PACKED_LABELS_BIT | ISOTROPY_BIT),
+      "records",
+      name,
+    );
     if (records !== "sparse") header.records = records;
     if ((byte & PACKED_LABELS_BIT) !== 0) header.packedLabels = true;
+    if ((byte & ISOTROPY_BIT) !== 0) {
+      if (records !== "sparse") {
+        throw new FormatError(`${name}: header: isotropy flags on ${records} records`);
+      }
+      header.isotropy = true;
+    }
   }
   const noLatent = (header.records ?? "sparse") !== "sparse" && n === 0;
   if (header.height === 0 || header.width === 0 || (header.ell === 0 && !noLatent)) {

@@ -5,7 +5,7 @@
  */
 import { FormatError, TrainedModelError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
-import { encodeImages, type ModelCodec } from "../codec/model_codec.ts";
+import { chooseIsotropy, encodeImages, type ModelCodec } from "../codec/model_codec.ts";
 import { type CodeStats, decodeLatent, encodeLatent } from "../codec/sparse_code.ts";
 import { sideInfoBytes } from "../models/transform.ts";
 import { type CodeSize, type ImageMetrics, imageMetrics } from "./image_metrics.ts";
@@ -20,6 +20,8 @@ export interface BatchResult {
   reconstruction: Float32Array;
   /** Coded indices of each image's f(z), for the gap distribution ρ(δ). */
   codedIndices: Int32Array[];
+  /** Which images decode isotropic (when the codec flags them). */
+  isotropic?: Uint8Array;
 }
 
 /** One evaluated batch: the input images and what the model (and baseline) made of them. */
@@ -57,7 +59,8 @@ export async function evaluateBatch(
     stats.push({ ...s, bytes: s.bytes + side, sideBytes: side });
     indices.push(coded.slice(0, s.nonZeros));
   }
-  const reconstruction = await codec.model.decode(latents, source, scales);
+  const isotropic = await chooseIsotropy(codec, images, scales, latents);
+  const reconstruction = await codec.model.decode(latents, source, scales, isotropic);
   const metrics = stats.map((s, i) =>
     imageMetrics(
       images.subarray(i * n, (i + 1) * n),
@@ -65,7 +68,7 @@ export async function evaluateBatch(
       s,
     )
   );
-  return { metrics, latents, reconstruction, codedIndices: indices };
+  return { metrics, latents, reconstruction, codedIndices: indices, isotropic };
 }
 
 /**

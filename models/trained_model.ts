@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { FormatError } from "../pipeline/errors.ts";
 import { type Architecture, SparseAutoencoder } from "./autoencoder.ts";
 import { loadModel, type ModelMeta } from "./model_io.ts";
+import { projectIsotropic, type RadialClasses, radialClasses } from "./isotropy.ts";
 import {
   assertFinite,
   imageScales,
@@ -75,14 +76,22 @@ export class TrainedModel {
     return out;
   }
 
+  /** The equal-|q| pixel classes of the model's images (models/isotropy.ts). */
+  get radialClasses(): RadialClasses {
+    const shape = this.meta.image_shape;
+    return shape.length === 2 ? radialClasses(shape[0], shape[1]) : radialClasses(1, this.arch.n);
+  }
+
   /**
    * Latents z [count × ℓ] → reconstructed intensities [count × n]; a per-image transform needs
-   * the images' `scales` (carried in their codes).
+   * the images' `scales` (carried in their codes). Images flagged in `isotropic` have the
+   * network's output averaged over pixels of equal |q| before the inverse transform.
    */
   async decode(
     latents: Float32Array,
     source = "latents",
     scales?: Int16Array,
+    isotropic?: Uint8Array,
   ): Promise<Float32Array> {
     const { n, ell } = this.arch;
     checkLength(latents, ell, source);
@@ -91,6 +100,9 @@ export class TrainedModel {
     for (let first = 0; first < count; first += BLOCK) {
       const rows = Math.min(BLOCK, count - first);
       const y = await this.decodeNetwork(latents.subarray(first * ell, (first + rows) * ell), rows);
+      if (isotropic) {
+        projectIsotropic(y, isotropic.subarray(first, first + rows), this.radialClasses);
+      }
       out.set(toIntensity(this.transform, y, scales?.subarray(first, first + rows)), first * n);
     }
     return out;

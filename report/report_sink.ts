@@ -112,6 +112,7 @@ function imageLine(batch: EvaluatedBatch, i: number, family: string): string {
     index: label.index ?? null,
     ...metricsJson(batch.model.metrics[i]),
   };
+  if (batch.model.isotropic) line.isotropic = batch.model.isotropic[i] === 1;
   if (batch.baseline) line.baseline = metricsJson(batch.baseline.metrics[i]);
   return JSON.stringify(line);
 }

@@ -65,6 +65,7 @@ async function describeModel(info: ModelInfo): Promise<Record<string, unknown>> 
     threshold: o.threshold,
     gap_model: info.codec.gapModel.kind,
     refine: info.codec.refine ?? null,
+    isotropy: info.codec.isotropy,
   };
 }
 
@@ -98,6 +99,7 @@ export async function writeReport(
         : {}),
     };
   }
+  if (inputs.model.codec.isotropy) summary.isotropic_images = inputs.model.codec.isotropicImages;
   if (c.knn) {
     const t0 = performance.now();
     summary.knn = {

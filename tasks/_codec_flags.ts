@@ -8,7 +8,7 @@ import {
   type RefineSettings,
 } from "../codec/refine.ts";
 
-/** --quant, --threshold, --refine, --refine-nnz, --refine-metric and --refine-target. */
+/** --quant, --threshold, --refine, --refine-nnz, --refine-metric, --refine-target, --isotropy. */
 export const CODE_FLAGS = {
   quant: {
     type: "string",
@@ -50,6 +50,12 @@ export const CODE_FLAGS = {
     above: 0,
     arg: "E",
   },
+  isotropy: {
+    type: "boolean",
+    help: "let each code say its image is isotropic (I depends on |q| only): the decoder's " +
+      "output is then averaged over pixels of equal |q|; chosen per image where it lowers the " +
+      "error, packed in the 2-byte scale (no byte more); needs a per-image transform",
+  },
 } satisfies Record<string, FlagSpec>;
 
 /** The codec settings the code flags ask for. */
@@ -61,8 +67,9 @@ export function codeSettings(
     "refine-nnz": number;
     "refine-metric": RefineMetric;
     "refine-target"?: number;
+    isotropy?: boolean;
   },
-): { quant: QuantName; threshold: number; refine?: RefineSettings } {
+): { quant: QuantName; threshold: number; refine?: RefineSettings; isotropy: boolean } {
   const refine = checkRefineSettings({
     steps: flags.refine,
     nonzeros: flags["refine-nnz"],
@@ -73,5 +80,6 @@ export function codeSettings(
     quant: flags.quant,
     threshold: flags.threshold,
     ...(refine.steps > 0 ? { refine } : {}),
+    isotropy: flags.isotropy ?? false,
   };
 }

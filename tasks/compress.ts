@@ -5,6 +5,7 @@ import { atomicWritable } from "../pipeline/atomic_file.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import {
   CompressStream,
+  describeIsotropy,
   describeRefinement,
   type ModelCodec,
   openModelCodec,
@@ -206,6 +207,7 @@ type Flags = {
   "max-sigma-error"?: number;
   "sigma-rel-error": number;
   entry?: string;
+  isotropy?: boolean;
 };
 
 /** The inputs and their outputs: one file, or a glob/list (its shard) into a folder. */
@@ -245,7 +247,13 @@ async function compressFile(
 ): Promise<void> {
   const measuredBound = () =>
     measurementBound(flags["max-rel-error"], flags["max-abs-error"], flags["max-sigma-error"]);
+  const noIsotropy = (what: string) => {
+    if (flags.isotropy) {
+      throw new UsageError(`--isotropy flags the autoencoder's sparse codes, not ${what}`);
+    }
+  };
   if (isMeasurementPath(input)) {
+    noIsotropy(`measured files (${input})`);
     const m = await readMeasurement(input, { entry: flags.entry });
     return await compressMeasuredFile(m, input, output, flags, measuredBound(), model);
   }
@@ -256,6 +264,7 @@ async function compressFile(
   const { header, chunks } = await readRecords(input);
   if (header.measurement !== undefined) {
     // a measurement stream (convert --in FILE.h5): compressed whole, as the file would be
+    noIsotropy(`measured files (${input})`);
     const m = measurementFromStream(header, await Array.fromAsync(chunks), input);
     return await compressMeasuredFile(m, input, output, flags, measuredBound(), model);
   }
@@ -277,11 +286,12 @@ async function compressFile(
   let encoded: ReadableStream;
   let describe = () => "";
   if (bound === null) {
-    describe = () => describeRefinement(codec!);
+    describe = () => describeRefinement(codec!) + describeIsotropy(codec!, codes.records);
     encoded = chunks.pipeThrough(counted).pipeThrough(new CompressStream(codec!, input))
       .pipeThrough(codes).pipeThrough(pack())
       .pipeThrough(new SqzWriterStream({ ...codec!.header, packedLabels: packed }));
   } else {
+    noIsotropy("error-bounded codes (--max-rel-error, --max-abs-error)");
     const [height, width] = header.shape.length === 2 ? header.shape : [1, header.shape[0]];
     if (codec !== null && codec.model.meta.image_shape.join() !== [height, width].join()) {
       if (!flags.quiet) {

@@ -1,7 +1,7 @@
 /** `deno task evaluate`: compression ratio, errors, k-NN and baselines of a trained model. */
 import { Progress } from "../pipeline/progress.ts";
 import { RebatchStream } from "../pipeline/batch_stream.ts";
-import { describeRefinement, openModelCodec } from "../codec/model_codec.ts";
+import { describeIsotropy, describeRefinement, openModelCodec } from "../codec/model_codec.ts";
 import { openImageSource } from "../evaluate/image_source.ts";
 import { EvaluateStream } from "../evaluate/evaluate_stream.ts";
 import { ReportSink } from "../report/report_sink.ts";
@@ -148,7 +148,11 @@ if (import.meta.main) {
       .pipeThrough(new RebatchStream(flags.batch))
       .pipeThrough(new EvaluateStream(codec, baseline, flags.data ?? "generator", source.range[0]))
       .pipeTo(sink);
-    progress.done(`→ ${flags.out}/images.ndjson${describeRefinement(codec)}`);
+    progress.done(
+      `→ ${flags.out}/images.ndjson${describeRefinement(codec)}${
+        describeIsotropy(codec, progress.count)
+      }`,
+    );
     if (shard) {
       const [first, end] = source.range;
       await writeShardState(flags.out, sink.collected, {
