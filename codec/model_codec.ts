@@ -6,7 +6,7 @@
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
 import { lnPerNetworkUnit, sideInfoBytes, toNetwork } from "../models/transform.ts";
-import { anisotropy } from "../models/isotropy.ts";
+import { isotropicRows, ISOTROPY_TOLERANCE } from "../models/isotropy.ts";
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
@@ -43,12 +43,6 @@ export interface ModelCodec {
   isotropy: boolean;
   isotropicImages: number;
 }
-
-/**
- * An image whose network input is within this RMS relative distance of its own equal-|q|
- * averages is refined for the isotropic decoding (every image is still decoded the better way).
- */
-export const ISOTROPY_TOLERANCE = 0.01;
 
 /** SHA-256 over the weight files listed in `dir/model.json`. */
 export async function modelWeightsId(dir: string): Promise<Uint8Array> {
@@ -182,16 +176,8 @@ export async function encodeImages(
 
 /** 1 for each image whose network input [rows × n] is within ISOTROPY_TOLERANCE of isotropic. */
 export function isotropyCandidates(codec: ModelCodec, x: Float32Array): Uint8Array {
-  const { n } = codec.model.arch;
-  const distance = anisotropy(x, codec.model.radialClasses);
   const k = lnPerNetworkUnit(codec.model.transform);
-  return Uint8Array.from(distance, (d, r) => {
-    if (k !== undefined) return k * d <= ISOTROPY_TOLERANCE ? 1 : 0;
-    // Linear: relative to the row's own RMS value.
-    let sum = 0;
-    for (let p = r * n; p < (r + 1) * n; p++) sum += x[p] * x[p];
-    return d <= ISOTROPY_TOLERANCE * Math.sqrt(sum / n) ? 1 : 0;
-  });
+  return isotropicRows(x, codec.model.radialClasses, k, ISOTROPY_TOLERANCE);
 }
 
 /**

@@ -26,6 +26,7 @@ export function resumeSettings(options: TrainOptions): Record<string, unknown> {
     "--max-val": options.maxValImages ?? null,
     "--data": options.headerSha256 ?? null,
     "--init": options.init?.dir ?? null,
+    "--isotropy": options.isotropy ?? false,
   };
 }
 

@@ -10,6 +10,7 @@ import { TrainedModelError, UsageError } from "../pipeline/errors.ts";
 import { mulberry32 } from "../pipeline/seeded_random.ts";
 import { dense, type LossKind, sparseLoss } from "./native_ops.ts";
 import { keepTopK } from "./top_k.ts";
+import { type IsotropicRows, projectIsotropicTensor } from "./isotropy.ts";
 
 /** Sparse structure selector f: identity (`z`) or finite difference (`grad`). */
 export type Selector = "z" | "grad";
@@ -187,12 +188,22 @@ export class SparseAutoencoder {
   /**
    * Training loss of a batch, both terms per input pixel:
    * (paper eq. 3) mean ‖d(e(x)) − x‖² + λ‖f(e(x))‖₁, here (1/Bn)Σ‖d−x‖² + λ(1/Bn)Σ‖f(z)‖₁
-   * (or another data term, see `sparseLoss`; `lnPerUnit` for the relative ones).
+   * (or another data term, see `sparseLoss`; `lnPerUnit` for the relative ones). Rows flagged in
+   * `isotropy` are measured on the reconstruction averaged over pixels of equal |q|.
    */
-  loss(x: tf.Tensor2D, lambda: number, loss: LossKind = "mse", lnPerUnit = 0): tf.Scalar {
+  loss(
+    x: tf.Tensor2D,
+    lambda: number,
+    loss: LossKind = "mse",
+    lnPerUnit = 0,
+    isotropy?: IsotropicRows,
+  ): tf.Scalar {
     return tf.tidy(() => {
       const z = this.encode(x);
-      return sparseLoss(this.decode(z), x, z, lambda, this.arch.f, loss, lnPerUnit);
+      const y = this.decode(z);
+      // Flagged images are measured as they will decode: averaged over equal |q|.
+      const seen = isotropy ? projectIsotropicTensor(y, isotropy.flags, isotropy.classes) : y;
+      return sparseLoss(seen, x, z, lambda, this.arch.f, loss, lnPerUnit);
     });
   }
 

@@ -13,6 +13,21 @@
  * @module
  */
 
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * An image whose network input is within this RMS relative distance of its own equal-|q|
+ * averages counts as isotropic: refined (compress `--isotropy`) and trained (train `--isotropy`)
+ * for the averaged decoding.
+ */
+export const ISOTROPY_TOLERANCE = 0.01;
+
+/** Which rows of a batch are isotropic, and the classes to average them over. */
+export interface IsotropicRows {
+  flags: Uint8Array;
+  classes: RadialClasses;
+}
+
 /** The classes of pixels at equal distance from the centre of an h × w grid. */
 export interface RadialClasses {
   /** Class of each pixel, row-major. */
@@ -81,4 +96,45 @@ export function anisotropy(values: Float32Array, classes: RadialClasses): Float6
     out[r] = Math.sqrt(sum / pixels);
   }
   return out;
+}
+
+/**
+ * 1 for each row of network inputs `x` [rows × pixels] within `tolerance` (RMS, relative) of
+ * isotropic: its distance from its class averages times `lnPerUnit` (ln units of intensity per
+ * network unit) for a log transform, or relative to the row's own RMS value for a linear one.
+ */
+export function isotropicRows(
+  x: Float32Array,
+  classes: RadialClasses,
+  lnPerUnit: number | undefined,
+  tolerance: number,
+): Uint8Array {
+  const n = classes.classOf.length;
+  return Uint8Array.from(anisotropy(x, classes), (d, r) => {
+    if (lnPerUnit !== undefined) return lnPerUnit * d <= tolerance ? 1 : 0;
+    let sum = 0;
+    for (let p = r * n; p < (r + 1) * n; p++) sum += x[p] * x[p];
+    return d <= tolerance * Math.sqrt(sum / n) ? 1 : 0;
+  });
+}
+
+/**
+ * {@linkcode projectIsotropic} as a tfjs op on y [rows × pixels], for training: its gradient is
+ * the same projection of the incoming gradient (P is symmetric).
+ */
+export function projectIsotropicTensor(
+  y: tf.Tensor2D,
+  flags: Uint8Array,
+  classes: RadialClasses,
+): tf.Tensor2D {
+  const apply = (t: tf.Tensor) => {
+    const values = (t.dataSync() as Float32Array).slice();
+    projectIsotropic(values, flags, classes);
+    return tf.tensor2d(values, t.shape as [number, number]);
+  };
+  const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: apply(inputs[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor) => apply(dy),
+  }));
+  return op(y) as tf.Tensor2D;
 }

@@ -8,12 +8,14 @@ import * as tf from "@tensorflow/tfjs";
 import type { SparseAutoencoder } from "./autoencoder.ts";
 import type { Adam } from "./adam.ts";
 import type { LossKind } from "./native_ops.ts";
+import type { IsotropicRows } from "./isotropy.ts";
 
 /**
  * One fused-Adam step on a batch `x` ([rows × n], network space, as a Float32Array or a tensor)
  * of the loss (paper eq. 3, divided by n) (1/Bn)Σ‖d(e(x)) − x‖² + λ(1/Bn)Σ‖f(e(x))‖₁, or with
  * another data term in place of the first (`loss`, see `sparseLoss`; `lnPerUnit` for the
- * relative ones); returns the loss before the step.
+ * relative ones; `isotropy`: rows measured averaged over equal |q|); returns the loss before the
+ * step.
  */
 export async function trainStep(
   model: SparseAutoencoder,
@@ -22,13 +24,14 @@ export async function trainStep(
   lambda: number,
   loss: LossKind = "mse",
   lnPerUnit = 0,
+  isotropy?: IsotropicRows,
 ): Promise<number> {
   const value = tf.tidy(() => {
     const input = x instanceof Float32Array
       ? tf.tensor2d(x, [x.length / model.arch.n, model.arch.n])
       : x;
     const { value, grads } = tf.variableGrads(
-      () => model.loss(input, lambda, loss, lnPerUnit),
+      () => model.loss(input, lambda, loss, lnPerUnit, isotropy),
       model.variables,
     );
     adam.apply(model.variables.map((v) => grads[v.name]));

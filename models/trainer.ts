@@ -19,6 +19,12 @@ import { lossIsRelative, type LossKind } from "./native_ops.ts";
 import { learningRateAt, type Schedule, type ScheduleName } from "./lr_schedule.ts";
 import { TrainedModel } from "./trained_model.ts";
 import {
+  type IsotropicRows,
+  isotropicRows,
+  ISOTROPY_TOLERANCE,
+  radialClasses,
+} from "./isotropy.ts";
+import {
   assertFinite,
   fitTransform,
   imageScales,
@@ -83,6 +89,11 @@ export interface TrainOptions {
   bestBy?: BestBy;
   shuffleImages?: number;
   maxValImages?: number;
+  /**
+   * Images isotropic to ISOTROPY_TOLERANCE are trained and validated on the reconstruction
+   * averaged over pixels of equal |q|, as `compress --isotropy` decodes them.
+   */
+  isotropy?: boolean;
   /** The input transform to fit (default `log-image`: per-image log offset in each code). */
   transform?: TransformName;
   transformSample?: number;
@@ -210,6 +221,17 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
         `transform; ${options.init ? `${options.init.dir} uses` : "--transform is"} linear-max`,
     );
   }
+  const global = options.init
+    ? options.init.transform.kind === "log10-standardized"
+    : options.transform === "log-global";
+  if (options.isotropy && global) {
+    throw new UsageError(
+      "--isotropy trains for codes that carry an isotropy flag in their per-image scale; " +
+        `${
+          options.init ? `${options.init.dir} uses` : "--transform is"
+        } log-global, which has none`,
+    );
+  }
   await Deno.mkdir(out, { recursive: true });
   let progress: Progress;
   let model: SparseAutoencoder;
@@ -265,7 +287,11 @@ export async function train(source: ImageSource, options: TrainOptions): Promise
         await checkpoint();
         return { logs, interrupted: true, best: progress.best ?? null };
       }
-      const validation = await evaluate(new TrainedModel(meta(options, progress), model), pass.val);
+      const validation = await evaluate(
+        new TrainedModel(meta(options, progress), model),
+        pass.val,
+        options.isotropy,
+      );
       const seconds = Math.max(progress.seconds, 1e-9);
       const log: EpochLog = {
         epoch: progress.epoch + 1,
@@ -367,8 +393,24 @@ function meta(options: TrainOptions, progress: Progress): ModelMeta {
       best_epoch: progress.best?.epoch ?? null,
       best_val_error: progress.best?.error ?? null,
       init: options.init?.dir ?? null,
+      isotropy: options.isotropy ?? false,
     },
   };
+}
+
+/** The isotropic rows of a batch of network inputs, when the run trains them averaged. */
+function isotropicBatch(
+  options: TrainOptions,
+  transform: InputTransform,
+  x: Float32Array,
+): IsotropicRows | undefined {
+  if (!options.isotropy) return undefined;
+  const shape = options.imageShape;
+  const classes = shape.length === 2
+    ? radialClasses(shape[0], shape[1])
+    : radialClasses(1, options.arch.n);
+  const flags = isotropicRows(x, classes, lnPerNetworkUnit(transform), ISOTROPY_TOLERANCE);
+  return flags.some((f) => f === 1) ? { flags, classes } : undefined;
 }
 
 async function firstImages(source: ImageSource, n: number, wanted: number): Promise<Float32Array> {
@@ -433,7 +475,16 @@ async function runEpoch(
     const start = performance.now();
     const images = batch.subarray(0, rows * n);
     const x = toNetwork(progress.transform, images, imageScales(progress.transform, images, n));
-    const loss = await trainStep(model, adam, x, progress.lambda, options.loss, lnPerUnit);
+    const isotropy = isotropicBatch(options, progress.transform, x);
+    const loss = await trainStep(
+      model,
+      adam,
+      x,
+      progress.lambda,
+      options.loss,
+      lnPerUnit,
+      isotropy,
+    );
     if (!Number.isFinite(loss)) {
       throw new DivergedError(
         `training diverged at epoch ${progress.epoch + 1}, batch ${batchIndex} (loss ${loss}); ` +
@@ -489,15 +540,28 @@ export type Validation =
 
 /**
  * Mean and median error measures in intensity (rel. L2, RMS and max pointwise relative) and mean
- * ‖f(z)‖₀ over images (intensities); nulls when there are no images to measure.
+ * ‖f(z)‖₀ over images (intensities); nulls when there are no images to measure. With `isotropy`
+ * the images isotropic to ISOTROPY_TOLERANCE decode averaged over equal |q|.
  */
-export async function evaluate(model: TrainedModel, images: Float32Array): Promise<Validation> {
+export async function evaluate(
+  model: TrainedModel,
+  images: Float32Array,
+  isotropy = false,
+): Promise<Validation> {
   const { n, ell, f } = model.arch;
   const count = images.length / n;
   if (count === 0) return { errors: null, medians: null, nnzMean: null };
   const scales = model.scales(images, "validation images");
   const z = await model.encode(images, "validation images", scales);
-  const reconstruction = await model.decode(z, "validation images", scales);
+  const flags = isotropy
+    ? isotropicRows(
+      toNetwork(model.transform, images, scales),
+      model.radialClasses,
+      lnPerNetworkUnit(model.transform),
+      ISOTROPY_TOLERANCE,
+    )
+    : undefined;
+  const reconstruction = await model.decode(z, "validation images", scales, flags);
   const stats = imageErrorStats(images, reconstruction, n)!;
   return {
     errors: stats.mean,

@@ -92,6 +92,11 @@ const spec = {
       default: "mse",
     },
     warmup: { type: "int", help: "steps of linear learning-rate warm-up", default: 100, min: 0 },
+    isotropy: {
+      type: "boolean",
+      help: "train (and validate) the images isotropic to 1 % on the reconstruction averaged " +
+        "over pixels of equal |q|, as compress --isotropy decodes them",
+    },
     batch: { type: "int", help: "images per Adam step", default: 512, min: 1, max: 65536 },
     lr: {
       type: "number",
@@ -275,6 +280,7 @@ if (import.meta.main) {
         targetMetric: flags["target-metric"],
         bestBy: flags["best-by"],
         transform: flags.transform,
+        isotropy: flags.isotropy,
         shuffleImages: flags.shuffle,
         maxValImages: flags["max-val"],
         resume: flags.resume,
