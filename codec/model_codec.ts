@@ -104,7 +104,8 @@ export async function openModelCodec(
     quant,
     gapModelId: gapModel.id,
   };
-  const isotropy = settings.isotropy ?? false;
+  // A model trained with --isotropy decodes its isotropic images averaged: its codes say which.
+  const isotropy = (settings.isotropy ?? false) || model.meta.training?.isotropy === true;
   if (isotropy) {
     if (sideInfoBytes(model.transform) === 0) {
       throw new UsageError(

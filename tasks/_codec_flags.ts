@@ -54,7 +54,8 @@ export const CODE_FLAGS = {
     type: "boolean",
     help: "let each code say its image is isotropic (I depends on |q| only): the decoder's " +
       "output is then averaged over pixels of equal |q|; chosen per image where it lowers the " +
-      "error, packed in the 2-byte scale (no byte more); needs a per-image transform",
+      "error, packed in the 2-byte scale (no byte more); needs a per-image transform; on for " +
+      "models trained with --isotropy",
   },
 } satisfies Record<string, FlagSpec>;
 

@@ -8,6 +8,7 @@ import { fitTransform, imageScales, toNetwork } from "../../models/transform.ts"
 import { sasImages } from "../fixtures/sas_images.ts";
 import { imageStream as stream } from "../fixtures/image_stream.ts";
 import { task } from "../fixtures/run_task.ts";
+import { openModelCodec } from "../../codec/model_codec.ts";
 
 Deno.test("the isotropic training loss and its gradient are those of the averaged reconstruction", () => {
   const arch = resolveArchitecture(64, { arch: "1,2", lambda: 1e-3, f: "z" });
@@ -70,8 +71,16 @@ Deno.test("train --isotropy is recorded, a resume must repeat it, and a global-l
   const out = `${dir}/iso`;
   const run = await task("train", ...common, "--out", out, "--isotropy", "--loss", "log-rel");
   assert.equal(run.code, 0, run.stderr);
+  const plain = await task("train", ...common, "--out", `${dir}/plain`);
+  assert.equal(plain.code, 0, plain.stderr);
   const meta = JSON.parse(await Deno.readTextFile(`${out}/sasquash.json`));
   assert.equal(meta.training.isotropy, true);
+  // Its codes flag isotropic images without being asked: the model was trained for that decoding.
+  const codec = await openModelCodec(out);
+  assert.equal(codec.isotropy, true);
+  assert.equal(codec.header.isotropy, true);
+  codec.model.dispose();
+  assert.equal((await openModelCodec(`${dir}/plain`)).isotropy, false);
   const resume = await task(
     "train",
     ...common,
