@@ -18,7 +18,7 @@ import { prefixWithLength, splitAtLength } from "./_length_prefix.ts";
 import { decodeLatent, encodeLatent } from "./sparse_code.ts";
 import { encodeImages, type ModelCodec, withQuant } from "./model_codec.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
-import type { SqzHeader } from "./sqz_header.ts";
+import { type SqzHeader, withoutIsotropy } from "./sqz_header.ts";
 import { sideInfoBytes } from "../models/transform.ts";
 import { FormatError, SasquashError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
@@ -65,7 +65,9 @@ export function boundedSqzHeader(
   width: number,
   codec: ModelCodec | null,
 ): SqzHeader {
-  if (codec !== null) return { ...codec.header, height, width, records: "bounded" };
+  if (codec !== null) {
+    return { ...withoutIsotropy(codec.header), height, width, records: "bounded" };
+  }
   const none = { ell: 0, f: "z", quant: "fp16", gapModelId: 0 } as const;
   return {
     modelId: new Uint8Array(0),

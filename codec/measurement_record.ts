@@ -23,7 +23,7 @@ import { sigmaTolerance } from "./bounded/sigma_tolerance.ts";
 import { DEFAULT_SIGMA_REL } from "./bounded/uncertainty.ts";
 import { prefixWithLength, splitAtLength } from "./_length_prefix.ts";
 import { decodeSqz, encodeSqz } from "./sqz_container.ts";
-import type { SqzHeader } from "./sqz_header.ts";
+import { type SqzHeader, withoutIsotropy } from "./sqz_header.ts";
 
 /** The guarantee on I: |Î−I| ≤ r·|I|, ≤ a, or ≤ k·err(I) per pixel. */
 export type MeasurementBound =
@@ -294,7 +294,9 @@ export function measurementSqzHeader(
   width: number,
   model?: SqzHeader,
 ): SqzHeader {
-  if (model !== undefined) return { ...model, height, width, records: "measurement" };
+  if (model !== undefined) {
+    return { ...withoutIsotropy(model), height, width, records: "measurement" };
+  }
   return {
     modelId: new Uint8Array(0),
     height,

@@ -231,3 +231,10 @@ export function sqzRecordSeed(header: Uint8Array, index: number): number {
 export function sqzVersion(header: Uint8Array): number {
   return new DataView(header.buffer, header.byteOffset, 8).getUint16(4, true);
 }
+
+/** `h` for records that carry no isotropy flags (error-bounded and measurement records). */
+export function withoutIsotropy(h: SqzHeader): SqzHeader {
+  const copy = { ...h };
+  delete copy.isotropy;
+  return copy;
+}

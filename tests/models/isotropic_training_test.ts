@@ -9,6 +9,7 @@ import { sasImages } from "../fixtures/sas_images.ts";
 import { imageStream as stream } from "../fixtures/image_stream.ts";
 import { task } from "../fixtures/run_task.ts";
 import { openModelCodec } from "../../codec/model_codec.ts";
+import { decodeSqz } from "../../codec/sqz_container.ts";
 
 Deno.test("the isotropic training loss and its gradient are those of the averaged reconstruction", () => {
   const arch = resolveArchitecture(64, { arch: "1,2", lambda: 1e-3, f: "z" });
@@ -81,6 +82,25 @@ Deno.test("train --isotropy is recorded, a resume must repeat it, and a global-l
   assert.equal(codec.header.isotropy, true);
   codec.model.dispose();
   assert.equal((await openModelCodec(`${dir}/plain`)).isotropy, false);
+  // Its error-bounded files carry no flags (the bounded coder predicts with the plain decoding).
+  const sqz = `${dir}/bounded.sqz`;
+  const bounded = await task(
+    "compress",
+    "--model",
+    out,
+    "--in",
+    data,
+    "--out",
+    sqz,
+    "--max-rel-error",
+    "0.05",
+  );
+  assert.equal(bounded.code, 0, bounded.stderr);
+  const header = decodeSqz(await Deno.readFile(sqz)).header;
+  assert.equal(header.records, "bounded");
+  assert.equal(header.isotropy, undefined);
+  const back = await task("decompress", "--model", out, "--in", sqz, "--out", `${dir}/back.ndjson`);
+  assert.equal(back.code, 0, back.stderr);
   const resume = await task(
     "train",
     ...common,
