@@ -6,7 +6,7 @@
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
 import { lnPerNetworkUnit, sideInfoBytes, toNetwork } from "../models/transform.ts";
-import { isotropicRows, ISOTROPY_TOLERANCE } from "../models/isotropy.ts";
+import { isotropicRows, ISOTROPY_TOLERANCE, projectIsotropic } from "../models/isotropy.ts";
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
@@ -204,13 +204,16 @@ export async function chooseIsotropy(
       images.subarray(first * n, (first + rows) * n),
       scales.subarray(first, first + rows),
     );
-    const z = latents.subarray(first * ell, (first + rows) * ell);
-    const plain = await new RefineObjective(codec.model, x, rows, metric).evaluate(z, false);
-    const all = new Uint8Array(rows).fill(1);
-    const round = await new RefineObjective(codec.model, x, rows, metric, all).evaluate(z, false);
-    for (let r = 0; r < rows; r++) {
-      flags[first + r] = round.errors[r] < plain.errors[r] ? 1 : 0;
-    }
+    // One decoder pass: the outputs as they are and averaged over equal |q|.
+    const y = await codec.model.decodeNetwork(
+      latents.subarray(first * ell, (first + rows) * ell),
+      rows,
+    );
+    const objective = new RefineObjective(codec.model, x, rows, metric);
+    const plain = objective.errorsOf(y);
+    projectIsotropic(y, new Uint8Array(rows).fill(1), codec.model.radialClasses);
+    const round = objective.errorsOf(y);
+    for (let r = 0; r < rows; r++) flags[first + r] = round[r] < plain[r] ? 1 : 0;
   }
   codec.isotropicImages += flags.reduce((a, b) => a + b, 0);
   return flags;

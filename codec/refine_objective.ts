@@ -86,6 +86,11 @@ export class RefineObjective {
     return { errors, smooth, gradient };
   }
 
+  /** e per image of decoder outputs y [rows × n] (no projection: the caller's y is final). */
+  errorsOf(y: Float32Array): Float64Array {
+    return this.#errors(y, false).errors;
+  }
+
   /** e per image from outputs y; with `withGradient` the smooth e and ∂(smooth e)/∂y too. */
   #errors(
     y: Float32Array,
