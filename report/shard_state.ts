@@ -22,6 +22,8 @@ export interface ShardSettings {
   threshold: number;
   /** Code refinement (absent: none, and in shards written before it existed). */
   refine?: RefineSettings;
+  /** Codes flag isotropic images (absent: not, and in shards written before it existed). */
+  isotropy?: boolean;
   batch: number;
   examples: number;
   /** Images of the whole evaluation. */
@@ -124,7 +126,7 @@ export function orderShards(shards: ShardFolder[]): ShardFolder[] {
   return order;
 }
 
-const LINE_KEYS = new Set(["i", "model", "index", "baseline"]);
+const LINE_KEYS = new Set(["i", "model", "index", "baseline", "isotropic"]);
 
 /**
  * Merges shard folders `dirs` into what one evaluation of all their images collects, and writes
@@ -144,7 +146,7 @@ export async function mergeShards(
   const encoder = new TextEncoder();
   try {
     for (const { dir, state } of shards) {
-      const text = await addLines(`${dir}/images.ndjson`, state, c);
+      const text = await addLines(`${dir}/images.ndjson`, state, c, codec);
       await file.write(encoder.encode(text));
       c.model.mergeState(state.report);
       c.gzip.rawBytes += state.gzip.raw_bytes;
@@ -160,7 +162,12 @@ export async function mergeShards(
 }
 
 /** Adds a shard's per-image lines to `c`; returns the text to copy into the merged file. */
-async function addLines(path: string, s: ShardState, c: Collected): Promise<string> {
+async function addLines(
+  path: string,
+  s: ShardState,
+  c: Collected,
+  codec: ModelCodec,
+): Promise<string> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -181,6 +188,7 @@ async function addLines(path: string, s: ShardState, c: Collected): Promise<stri
     const metrics: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(parsed)) if (!LINE_KEYS.has(key)) metrics[key] = v;
     c.model.addImage(String(parsed.model), metrics as unknown as ImageMetrics);
+    if (parsed.isotropic === true) codec.isotropicImages++;
   });
   return lines.map((l) => l + "\n").join("");
 }

@@ -66,6 +66,7 @@ if (import.meta.main) {
       quant: s.quant,
       threshold: s.threshold,
       refine: s.refine,
+      isotropy: s.isotropy,
     });
     const { collected, settings } = await mergeShards(parts, codec, flags.out);
     const summary = await writeReport(collected, {

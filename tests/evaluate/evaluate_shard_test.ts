@@ -95,6 +95,23 @@ Deno.test("refined shards merge to the refined one-pass evaluation, image for im
   assert.deepEqual(got.model.refine, { steps: 10, nonzeros: 70, metric: "rms_rel" });
 });
 
+Deno.test("isotropy-flagged shards merge to the one-pass evaluation, flags and count included", async () => {
+  const iso = [...common, "--isotropy"];
+  await ok("evaluate", ...iso, "--out", `${dir}/i-one`);
+  for (const k of [1, 2]) {
+    await ok("evaluate", ...iso, "--shard", `${k}/2`, "--out", `${dir}/i-s${k}`);
+  }
+  await ok("merge", "--out", `${dir}/i-merged`, `${dir}/i-s1`, `${dir}/i-s2`);
+  const read = (d: string, f: string) => Deno.readTextFile(`${dir}/${d}/${f}`);
+  const lines = await read("i-one", "images.ndjson");
+  assert.equal(await read("i-merged", "images.ndjson"), lines);
+  const flagged = lines.trim().split("\n").filter((l) => JSON.parse(l).isotropic).length;
+  assert.ok(flagged > 0, "these images are isotropic: some codes say so");
+  const one = JSON.parse(await read("i-one", "summary.json"));
+  assert.equal(one.isotropic_images, flagged);
+  assert.deepEqual(JSON.parse(await read("i-merged", "summary.json")), one);
+});
+
 Deno.test("ExactSum() gives the correctly rounded sum in any order", () => {
   const values = [1e16, 1, -1e16, 3.5, 1e-3, 2 ** -60, -7.25, 1e16];
   const forward = new ExactSum(), backward = new ExactSum();
