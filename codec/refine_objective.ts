@@ -91,7 +91,10 @@ export class RefineObjective {
     return this.#errors(y, false).errors;
   }
 
-  /** e per image from outputs y; with `withGradient` the smooth e and ∂(smooth e)/∂y too. */
+  /**
+   * e per image from outputs y; with `withGradient` the smooth e and ∂(smooth e)/∂y too (without,
+   * `smooth` stays zero).
+   */
   #errors(
     y: Float32Array,
     withGradient: boolean,
@@ -113,25 +116,26 @@ export class RefineObjective {
         for (let p = 0; p < n; p++) {
           // Î/I = e^{k(y − x)}; past a 10× over-estimate rs goes on linearly (no overflow).
           const d = k * (y[at + p] - x[at + p]);
-          const e = Math.exp(Math.min(d, Math.LN10));
           r[p] = Math.expm1(d);
+          w[p] = this.#weights ? this.#weights[at + p] : 1 / n;
+          // Without a gradient only e is wanted: no exp for the smooth form (half the time).
+          if (!withGradient) continue;
+          const e = Math.exp(Math.min(d, Math.LN10));
           rs[p] = d > Math.LN10 ? e * (1 + d - Math.LN10) - 1 : r[p];
           dr[p] = e * k;
-          w[p] = this.#weights ? this.#weights[at + p] : 1 / n;
         }
       } else {
         linearErrors(x.subarray(at, at + n), y.subarray(at, at + n), this.metric, r, dr, w);
         rs.set(r);
       }
       let e2 = 0;
-      let s2 = 0;
-      for (let p = 0; p < n; p++) {
-        e2 += w[p] * r[p] * r[p];
-        s2 += w[p] * rs[p] * rs[p];
-      }
+      for (let p = 0; p < n; p++) e2 += w[p] * r[p] * r[p];
       errors[row] = Math.sqrt(e2 + SQRT_EPSILON);
+      if (!dy) continue;
+      let s2 = 0;
+      for (let p = 0; p < n; p++) s2 += w[p] * rs[p] * rs[p];
       const e = smooth[row] = Math.sqrt(s2 + SQRT_EPSILON);
-      if (dy) { for (let p = 0; p < n; p++) dy[at + p] = (w[p] * rs[p] * dr[p]) / e; }
+      for (let p = 0; p < n; p++) dy[at + p] = (w[p] * rs[p] * dr[p]) / e;
     }
     return { errors, smooth, dy };
   }
