@@ -5,8 +5,8 @@
  * @module
  */
 import { joinImageCode, splitImageCode } from "./image_code.ts";
-import { lnPerNetworkUnit, sideInfoBytes, toNetwork } from "../models/transform.ts";
-import { isotropicRows, ISOTROPY_TOLERANCE, projectIsotropic } from "../models/isotropy.ts";
+import { sideInfoBytes, toNetwork } from "../models/transform.ts";
+import { isotropicRows, projectIsotropic } from "../models/isotropy.ts";
 import { FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
@@ -163,7 +163,10 @@ export async function encodeImages(
   const z = await codec.model.encode(images, source, scales);
   if (!codec.refine) return z;
   const x = toNetwork(codec.model.transform, images, scales);
-  const candidates = codec.isotropy ? isotropyCandidates(codec, x) : undefined;
+  // Images isotropic to 1 % are refined for the averaged decoding.
+  const candidates = codec.isotropy
+    ? isotropicRows(x, codec.model.radialClasses, codec.model.transform)
+    : undefined;
   return await refineLatents(
     codec.model,
     x,
@@ -173,12 +176,6 @@ export async function encodeImages(
     codec.refineStats,
     candidates,
   );
-}
-
-/** 1 for each image whose network input [rows × n] is within ISOTROPY_TOLERANCE of isotropic. */
-export function isotropyCandidates(codec: ModelCodec, x: Float32Array): Uint8Array {
-  const k = lnPerNetworkUnit(codec.model.transform);
-  return isotropicRows(x, codec.model.radialClasses, k, ISOTROPY_TOLERANCE);
 }
 
 /**

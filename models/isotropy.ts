@@ -14,6 +14,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { type InputTransform, lnPerNetworkUnit } from "./transform.ts";
 
 /**
  * An image whose network input is within this RMS relative distance of its own equal-|q|
@@ -37,6 +38,13 @@ export interface RadialClasses {
 }
 
 const cache = new Map<string, RadialClasses>();
+
+/** The classes of a model's images: `imageShape` [h, w], or a 1-D profile of `n` pixels. */
+export function radialClassesOf(imageShape: readonly number[], n: number): RadialClasses {
+  return imageShape.length === 2
+    ? radialClasses(imageShape[0], imageShape[1])
+    : radialClasses(1, n);
+}
 
 /** The equal-|q| classes of an `height` × `width` grid (computed once per shape). */
 export function radialClasses(height: number, width: number): RadialClasses {
@@ -99,22 +107,23 @@ export function anisotropy(values: Float32Array, classes: RadialClasses): Float6
 }
 
 /**
- * 1 for each row of network inputs `x` [rows × pixels] within `tolerance` (RMS, relative) of
- * isotropic: its distance from its class averages times `lnPerUnit` (ln units of intensity per
- * network unit) for a log transform, or relative to the row's own RMS value for a linear one.
+ * 1 for each row of network inputs `x` [rows × pixels] (under `transform`) within
+ * {@linkcode ISOTROPY_TOLERANCE} (RMS, relative) of isotropic: its distance from its class
+ * averages in ln units of intensity for a log transform, or relative to the row's own RMS value
+ * for a linear one.
  */
 export function isotropicRows(
   x: Float32Array,
   classes: RadialClasses,
-  lnPerUnit: number | undefined,
-  tolerance: number,
+  transform: InputTransform,
 ): Uint8Array {
   const n = classes.classOf.length;
+  const lnPerUnit = lnPerNetworkUnit(transform);
   return Uint8Array.from(anisotropy(x, classes), (d, r) => {
-    if (lnPerUnit !== undefined) return lnPerUnit * d <= tolerance ? 1 : 0;
+    if (lnPerUnit !== undefined) return lnPerUnit * d <= ISOTROPY_TOLERANCE ? 1 : 0;
     let sum = 0;
     for (let p = r * n; p < (r + 1) * n; p++) sum += x[p] * x[p];
-    return d <= tolerance * Math.sqrt(sum / n) ? 1 : 0;
+    return d <= ISOTROPY_TOLERANCE * Math.sqrt(sum / n) ? 1 : 0;
   });
 }
 

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { FormatError } from "../pipeline/errors.ts";
 import { type Architecture, SparseAutoencoder } from "./autoencoder.ts";
 import { loadModel, type ModelMeta } from "./model_io.ts";
-import { projectIsotropic, type RadialClasses, radialClasses } from "./isotropy.ts";
+import { projectIsotropic, type RadialClasses, radialClassesOf } from "./isotropy.ts";
 import {
   assertFinite,
   imageScales,
@@ -78,8 +78,7 @@ export class TrainedModel {
 
   /** The equal-|q| pixel classes of the model's images (models/isotropy.ts). */
   get radialClasses(): RadialClasses {
-    const shape = this.meta.image_shape;
-    return shape.length === 2 ? radialClasses(shape[0], shape[1]) : radialClasses(1, this.arch.n);
+    return radialClassesOf(this.meta.image_shape, this.arch.n);
   }
 
   /**

@@ -18,12 +18,7 @@ import { trainStep } from "./train_step.ts";
 import { lossIsRelative, type LossKind } from "./native_ops.ts";
 import { learningRateAt, type Schedule, type ScheduleName } from "./lr_schedule.ts";
 import { TrainedModel } from "./trained_model.ts";
-import {
-  type IsotropicRows,
-  isotropicRows,
-  ISOTROPY_TOLERANCE,
-  radialClasses,
-} from "./isotropy.ts";
+import { type IsotropicRows, isotropicRows, radialClassesOf } from "./isotropy.ts";
 import {
   assertFinite,
   fitTransform,
@@ -207,29 +202,33 @@ export function staleBestNote(
     `‖f(z)‖₀ ${rate(last)}: evaluate both and pick by the byte ratio you need`;
 }
 
+/** The `--transform` name of each transform kind (a model's `transform.kind`). */
+const KIND_NAMES: Record<InputTransform["kind"], TransformName> = {
+  "log10-per-image": "log-image",
+  "linear-per-image-max": "linear-max",
+  "log10-standardized": "log-global",
+};
+
 /** Trains and saves the model to `options.out`; returns the epoch logs (and whether interrupted). */
 export async function train(source: ImageSource, options: TrainOptions): Promise<TrainResult> {
   const { arch, out } = options;
   const n = arch.n;
   const checkpointPath = `${out}/checkpoint.bin`;
-  const linear = options.init
-    ? options.init.transform.kind === "linear-per-image-max"
-    : options.transform === "linear-max";
-  if (lossIsRelative(options.loss ?? "mse") && linear) {
+  // The transform the run will use, by its --transform name, and where it comes from.
+  const transform: TransformName = options.init
+    ? KIND_NAMES[options.init.transform.kind]
+    : options.transform ?? "log-image";
+  const from = options.init ? `${options.init.dir} uses` : "--transform is";
+  if (lossIsRelative(options.loss ?? "mse") && transform === "linear-max") {
     throw new UsageError(
       `--loss ${options.loss} measures error as a ratio of intensities and needs a log ` +
-        `transform; ${options.init ? `${options.init.dir} uses` : "--transform is"} linear-max`,
+        `transform; ${from} linear-max`,
     );
   }
-  const global = options.init
-    ? options.init.transform.kind === "log10-standardized"
-    : options.transform === "log-global";
-  if (options.isotropy && global) {
+  if (options.isotropy && transform === "log-global") {
     throw new UsageError(
       "--isotropy trains for codes that carry an isotropy flag in their per-image scale; " +
-        `${
-          options.init ? `${options.init.dir} uses` : "--transform is"
-        } log-global, which has none`,
+        `${from} log-global, which has none`,
     );
   }
   await Deno.mkdir(out, { recursive: true });
@@ -405,11 +404,8 @@ function isotropicBatch(
   x: Float32Array,
 ): IsotropicRows | undefined {
   if (!options.isotropy) return undefined;
-  const shape = options.imageShape;
-  const classes = shape.length === 2
-    ? radialClasses(shape[0], shape[1])
-    : radialClasses(1, options.arch.n);
-  const flags = isotropicRows(x, classes, lnPerNetworkUnit(transform), ISOTROPY_TOLERANCE);
+  const classes = radialClassesOf(options.imageShape, options.arch.n);
+  const flags = isotropicRows(x, classes, transform);
   return flags.some((f) => f === 1) ? { flags, classes } : undefined;
 }
 
@@ -557,8 +553,7 @@ export async function evaluate(
     ? isotropicRows(
       toNetwork(model.transform, images, scales),
       model.radialClasses,
-      lnPerNetworkUnit(model.transform),
-      ISOTROPY_TOLERANCE,
+      model.transform,
     )
     : undefined;
   const reconstruction = await model.decode(z, "validation images", scales, flags);

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import "../fixtures/tfjs_setup.ts";
-import { anisotropy, projectIsotropic, radialClasses } from "../../models/isotropy.ts";
+import {
+  anisotropy,
+  isotropicRows,
+  projectIsotropic,
+  radialClasses,
+} from "../../models/isotropy.ts";
 import { joinImageCode, splitImageCode } from "../../codec/image_code.ts";
 import { decodeSqzHeader, encodeSqzHeader, type SqzHeader } from "../../codec/sqz_header.ts";
-import { isotropyCandidates, openModelCodec } from "../../codec/model_codec.ts";
+import { openModelCodec } from "../../codec/model_codec.ts";
 import { RefineObjective } from "../../codec/refine.ts";
 import { evaluateBatch } from "../../evaluate/evaluate_stream.ts";
 import { decodeSqz } from "../../codec/sqz_container.ts";
@@ -171,7 +176,8 @@ Deno.test("each code is flagged isotropic exactly where that decoding has the lo
   assert.ok(sum(24) < sum(0), `fewer of the anisotropic ones: ${sum(24)}`);
   assert.equal(codec.isotropicImages, sum(0) + sum(24));
   // Refinement follows the isotropic decoding for images whose input is isotropic (to 1 %).
-  const candidates = isotropyCandidates(codec, codec.model.toNetwork(images));
+  const x = codec.model.toNetwork(images);
+  const candidates = isotropicRows(x, codec.model.radialClasses, codec.model.transform);
   assert.deepEqual([...candidates], [...new Array(24).fill(1), ...new Array(24).fill(0)]);
 });
 
