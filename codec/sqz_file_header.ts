@@ -1,6 +1,7 @@
 /** Reads just the header of a `.sqz` file, to choose a decoder before streaming its records. */
 
 import { FormatError } from "../pipeline/errors.ts";
+import { readUpTo } from "../pipeline/input_file.ts";
 import { decodeSqzHeader, type SqzHeader, sqzHeaderLength } from "./sqz_header.ts";
 
 /** The header of the `.sqz` file at `path`; FormatError naming the file when unreadable or bad. */
@@ -28,15 +29,4 @@ export async function readSqzFileHeader(path: string): Promise<SqzHeader> {
   } finally {
     file.close();
   }
-}
-
-async function readUpTo(file: Deno.FsFile, n: number): Promise<Uint8Array> {
-  const out = new Uint8Array(n);
-  let have = 0;
-  while (have < n) {
-    const got = await file.read(out.subarray(have));
-    if (got === null) break;
-    have += got;
-  }
-  return out.subarray(0, have);
 }

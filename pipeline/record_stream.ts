@@ -1,9 +1,12 @@
 /**
  * Reading and writing sasquash NDJSON streams as Web Streams of chunks: `.gz` paths are gzip'd
  * transparently, "-" means stdin/stdout, and files are written atomically (temp name + rename).
+ * A `.npy` path is read and written as a numpy array whose first axis indexes images.
  * @module
  */
-import { FormatError } from "./errors.ts";
+import { FormatError, UsageError } from "./errors.ts";
+import { openInput } from "./input_file.ts";
+import { readNpyRecords, writeNpyRecords } from "./npy.ts";
 import { atomicWritable } from "./atomic_file.ts";
 import { LineSplitStream } from "./_line_split_stream.ts";
 import { crc32 } from "node:zlib";
@@ -32,14 +35,7 @@ export interface RecordSource {
 
 async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {
   if (path === "-") return Deno.stdin.readable;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new FormatError(`${path}: no such file`);
-    throw new FormatError(`${path}: cannot open (${(e as Error).message})`);
-  }
-  const bytes = file.readable;
+  const bytes = (await openInput(path)).readable;
   if (!path.endsWith(".gz")) return bytes;
   return bytes.pipeThrough(
     new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
@@ -57,8 +53,10 @@ export interface ReadOptions {
  * version-2 stream is verified as it is read: each chunk's CRC and position, and at the end the
  * trailer (item and chunk counts, CRC of the whole stream), so a missing, repeated, reordered or
  * foreign chunk line, or a file cut at a line boundary, fails with a FormatError at that line.
+ * A `.npy` file is read as its images (labels `{index}`), one chunk of 256 at a time.
  */
 export async function readRecords(path: string, options: ReadOptions = {}): Promise<RecordSource> {
+  if (isNpyPath(path)) return await readNpyRecords(path);
   return await readRecordBytes(await openBytes(path), path === "-" ? "<stdin>" : path, options);
 }
 
@@ -124,6 +122,9 @@ export async function readRecordBytes(
 }
 
 const NEWLINE = new Uint8Array([10]);
+
+/** Whether `path` names a numpy `.npy` file (read and written as one array of images). */
+export const isNpyPath = (path: string): boolean => path.endsWith(".npy");
 
 /** Follows a stream line by line: positions, counts, and the trailer of a version-2 stream. */
 class StreamCheck {
@@ -303,6 +304,12 @@ export class RecordFileWriter {
     const headerLine = encodeHeaderLine(header);
     const first = options.first ?? 0;
     const fresh = { first, items: 0, chunks: 0, crc32: 0 };
+    if (isNpyPath(path)) {
+      throw new UsageError(
+        `cannot write ${path} as it goes: .npy holds whole arrays; write .ndjson[.gz] and ` +
+          `convert it (deno task convert)`,
+      );
+    }
     if (path === "-") {
       const w = new RecordFileWriter(path, Deno.stdout.writable, headerLine, fresh);
       await w.#writeText(headerLine);
@@ -397,12 +404,16 @@ async function gzipInto(partial: string, path: string): Promise<void> {
   await Deno.remove(partial);
 }
 
-/** Write `header` and all `chunks` to `path` atomically; returns the number of items written. */
+/**
+ * Write `header` and all `chunks` to `path` atomically; returns the number of items written. A
+ * `.npy` path gets the images as one array (labels beyond `{index}` beside it, `.labels.json`).
+ */
 export async function writeRecords(
   path: string,
   header: StreamHeader,
   chunks: ReadableStream<Chunk> | AsyncIterable<Chunk> | Iterable<Chunk>,
 ): Promise<{ images: number }> {
+  if (isNpyPath(path)) return await writeNpyRecords(path, header, chunks);
   const writer = await RecordFileWriter.open(path, header, { journal: false });
   let images = 0;
   try {

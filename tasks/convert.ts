@@ -2,11 +2,9 @@
  * `deno task convert`: move arrays between numpy `.npy` files and the stream format, and read
  * measured files (NXcanSAS, QxQy tables) into it.
  */
-import { FormatError, UsageError } from "../pipeline/errors.ts";
-import { encodeNpy, parseNpy } from "../pipeline/npy.ts";
-import { type Chunk, type ChunkData, itemSize, makeHeader } from "../pipeline/record_format.ts";
-import { readRecords, writeRecords } from "../pipeline/record_stream.ts";
-import { writeFileAtomic } from "../pipeline/atomic_file.ts";
+import { UsageError } from "../pipeline/errors.ts";
+import { readNpyRecords } from "../pipeline/npy.ts";
+import { isNpyPath, readRecords, writeRecords } from "../pipeline/record_stream.ts";
 import {
   isMeasurementPath,
   readMeasurement,
@@ -19,10 +17,11 @@ const spec = {
   name: "convert",
   usage: "--in FILE --out FILE",
   summary: "Convert .npy (N, …) arrays to the sasquash stream format (.ndjson[.gz]) and back.\n" +
-    "npy → ndjson: the first axis indexes images. ndjson → npy: all images stacked; labels go to\n" +
-    "<out>.labels.json when present. A measured file (NXcanSAS .h5, QxQy or RKH ASCII .dat)\n" +
-    "becomes one float64 image of I, grid and metadata in the header, err(I) and mask in its\n" +
-    "label; such a stream (or a measured file) converts back to .h5 or .dat.",
+    "npy → ndjson: the first axis indexes images. ndjson → npy: all images stacked; labels other\n" +
+    "than the image's index go to <out>.labels.json (every task also reads and writes .npy\n" +
+    "itself). A measured file (NXcanSAS .h5, QxQy or RKH ASCII .dat) becomes one float64 image\n" +
+    "of I, grid and metadata in the header, err(I) and mask in its label; such a stream (or a\n" +
+    "measured file) converts back to .h5 or .dat.",
   flags: {
     in: {
       type: "string",
@@ -52,64 +51,12 @@ const spec = {
   ],
 } satisfies TaskSpec;
 
-const isNpy = (p: string) => p.endsWith(".npy");
-
-async function npyToRecords(input: string, output: string, chunkSize: number): Promise<number> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(input);
-  } catch {
-    throw new FormatError(`${input}: cannot read`);
-  }
-  const arr = parseNpy(bytes, input);
-  if (arr.shape.length < 2) {
-    throw new FormatError(`${input}: need shape (N, …) with N images, got (${arr.shape})`);
-  }
-  const [n, ...shape] = arr.shape;
-  const size = itemSize(shape);
-  const chunks = function* (): Generator<Chunk> {
-    for (let s = 0; s < n; s += chunkSize) {
-      const e = Math.min(n, s + chunkSize);
-      const labels = Array.from({ length: e - s }, (_, i) => ({ index: s + i }));
-      yield {
-        count: e - s,
-        shape,
-        dtype: arr.dtype,
-        labels,
-        data: arr.data.subarray(s * size, e * size),
-      };
-    }
-  };
-  const header = makeHeader(shape, { source: { npy: input } }, arr.dtype);
-  return (await writeRecords(output, header, chunks())).images;
-}
-
-async function recordsToNpy(input: string, output: string): Promise<number> {
-  const { header, chunks } = await readRecords(input);
-  const parts: ChunkData[] = [];
-  const labels: unknown[] = [];
-  let count = 0;
-  for await (const c of chunks) {
-    parts.push(c.data);
-    labels.push(...c.labels);
-    count += c.count;
-  }
-  const size = itemSize(header.shape);
-  const ctor = (parts[0]?.constructor ?? Float32Array) as { new (n: number): ChunkData };
-  const data = new ctor(count * size);
-  let at = 0;
-  for (const p of parts) {
-    (data as Float32Array).set(p as Float32Array, at);
-    at += p.length;
-  }
-  await writeFileAtomic(
-    output,
-    encodeNpy({ shape: [count, ...header.shape], dtype: header.dtype, data }),
-  );
-  if (labels.some((l) => l && Object.keys(l as object).length > 0)) {
-    await writeFileAtomic(`${output.replace(/\.npy$/, "")}.labels.json`, JSON.stringify(labels));
-  }
-  return count;
+/** Copies the images of `input` (a stream or a `.npy`) to `output` (the other kind). */
+async function copyImages(input: string, output: string, chunkSize: number): Promise<number> {
+  const { header, chunks } = isNpyPath(input)
+    ? await readNpyRecords(input, chunkSize)
+    : await readRecords(input);
+  return (await writeRecords(output, header, chunks)).images;
 }
 
 if (import.meta.main) {
@@ -119,7 +66,7 @@ if (import.meta.main) {
     if (flags.entry !== undefined && !isMeasurementPath(from)) {
       throw new UsageError(`--entry reads an NXcanSAS file; ${from} is not a measured file`);
     }
-    if (isMeasurementPath(from) && !isNpy(to)) {
+    if (isMeasurementPath(from) && !isNpyPath(to)) {
       const m = await readMeasurement(from, { entry: flags.entry });
       if (isMeasurementPath(to)) await writeMeasurement(to, m);
       else await writeMeasurementStream(to, m);
@@ -127,8 +74,7 @@ if (import.meta.main) {
     } else if (isMeasurementPath(to)) {
       await writeMeasurement(to, await readMeasurementStream(from));
       n = 1;
-    } else if (isNpy(from) && !isNpy(to)) n = await npyToRecords(from, to, flags.chunk);
-    else if (!isNpy(from) && isNpy(to)) n = await recordsToNpy(from, to);
+    } else if (isNpyPath(from) !== isNpyPath(to)) n = await copyImages(from, to, flags.chunk);
     else throw new UsageError("one of --in/--out must be .npy and the other .ndjson[.gz]");
     if (!flags.quiet) console.error(`convert: ${n} images ${from} → ${to}`);
   });

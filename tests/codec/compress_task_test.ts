@@ -11,6 +11,7 @@ import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
 import { refineLatents } from "../../codec/refine.ts";
 import { imageErrors } from "../../pipeline/image_error.ts";
+import { encodeNpy, parseNpy } from "../../pipeline/npy.ts";
 
 const TASKS = new URL("../../tasks/", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
@@ -241,4 +242,31 @@ Deno.test("compress --inline-labels writes one label per record and decompresses
   const b = await readAllRecords(`${dir}/y.ndjson`);
   assert.deepEqual(a.chunks, b.chunks);
   assert.ok(bytes.length > (await Deno.stat(`${dir}/x.sqz`)).size, "packed labels are smaller");
+});
+
+Deno.test("compress reads a .npy and decompress writes one: the images of the .ndjson route", async () => {
+  // the same 48 images as a numpy array (48, 8, 8): codes and reconstructions equal those of
+  // in.ndjson; the labels are the array's indexes, so no .labels.json is written beside it
+  await Deno.writeFile(
+    `${dir}/in.npy`,
+    encodeNpy({ shape: [48, 8, 8], dtype: "float32", data: images }),
+  );
+  let r = await run("compress", "model", "in.npy", "n.sqz");
+  assert.equal(r.code, 0, r.stderr);
+  r = await run("decompress", "model", "n.sqz", "n.npy");
+  assert.equal(r.code, 0, r.stderr);
+  const back = parseNpy(await Deno.readFile(`${dir}/n.npy`), "n.npy");
+  assert.deepEqual(back.shape, [48, 8, 8]);
+  assert.equal(back.dtype, "float32");
+  r = await run("compress", "model", "in.ndjson", "s.sqz");
+  assert.equal(r.code, 0, r.stderr);
+  r = await run("decompress", "model", "s.sqz", "s.ndjson");
+  assert.equal(r.code, 0, r.stderr);
+  const viaStream = await readAllRecords(`${dir}/s.ndjson`);
+  assert.deepEqual(back.data, viaStream.chunks[0].data);
+  await assert.rejects(Deno.stat(`${dir}/n.labels.json`), Deno.errors.NotFound);
+  // the labelled stream's reconstructions as .npy: the labels go beside it
+  r = await run("decompress", "model", "s.sqz", "s.npy");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/s.labels.json`)), labels);
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { FormatError } from "../../pipeline/errors.ts";
+import { FormatError, UsageError } from "../../pipeline/errors.ts";
 import { encodeNpy, parseNpy } from "../../pipeline/npy.ts";
+import { makeChunk, makeHeader } from "../../pipeline/record_format.ts";
+import { readRecords, RecordFileWriter, writeRecords } from "../../pipeline/record_stream.ts";
 
 const TASK = new URL("../../tasks/convert.ts", import.meta.url).pathname;
 
@@ -116,4 +118,86 @@ Deno.test("npy: a version-2 file cut inside its header length is a FormatError (
   assert.throws(() => parseNpy(cut, "x.npy"), /x\.npy: truncated \.npy header/);
   const future = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 16, 0, 0, 0);
   assert.throws(() => parseNpy(future, "x.npy"), /x\.npy: \.npy version 9 not supported/);
+});
+
+Deno.test("readRecords reads a .npy as its images, 256 to a chunk, labels {index}", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = new Float64Array(300 * 2 * 3).map((_, i) => i * 0.5 - 7);
+  await Deno.writeFile(`${dir}/a.npy`, encodeNpy({ shape: [300, 2, 3], dtype: "float64", data }));
+  const { header, chunks, extent } = await readRecords(`${dir}/a.npy`);
+  assert.deepEqual([header.shape, header.dtype, header.n], [[2, 3], "float64", 300]);
+  assert.deepEqual(header.source, { npy: `${dir}/a.npy` });
+  const got = await Array.fromAsync(chunks);
+  assert.deepEqual(got.map((c) => c.count), [256, 44]);
+  assert.deepEqual(got[1].labels[43], { index: 299 });
+  assert.deepEqual(got[1].data[43 * 6 + 5], (300 * 6 - 1) * 0.5 - 7);
+  assert.deepEqual(Float64Array.from(got.flatMap((c) => Array.from(c.data))), data);
+  assert.equal(extent.items, 300);
+  // a cut file and a single image without its image axis are errors naming the file
+  const bytes = await Deno.readFile(`${dir}/a.npy`);
+  await Deno.writeFile(`${dir}/cut.npy`, bytes.subarray(0, bytes.length - 8));
+  await assert.rejects(
+    readRecords(`${dir}/cut.npy`),
+    (e: Error) =>
+      e instanceof FormatError &&
+      e.message === `${dir}/cut.npy: truncated data: shape (300,2,3) needs 14400 bytes, ` +
+          `file has 14392`,
+  );
+  await Deno.writeFile(
+    `${dir}/flat.npy`,
+    encodeNpy({ shape: [4], dtype: "float32", data: new Float32Array(4) }),
+  );
+  await assert.rejects(
+    readRecords(`${dir}/flat.npy`),
+    (e: Error) =>
+      e instanceof FormatError &&
+      e.message === `${dir}/flat.npy: need shape (N, …) with N images, got (4)`,
+  );
+  await assert.rejects(readRecords(`${dir}/none.npy`), /none\.npy: no such file/);
+});
+
+Deno.test("writeRecords to .npy: numpy's header for the final count, labels beside it, nothing half-written", async () => {
+  const dir = await Deno.makeTempDir();
+  const shape = [2, 2];
+  const chunk = (first: number, count: number, extra = false) =>
+    makeChunk(
+      shape,
+      new Float32Array(count * 4).map((_, i) => first * 4 + i),
+      Array.from({ length: count }, (_, i) => ({ index: first + i, ...(extra ? { m: "x" } : {}) })),
+    );
+  await writeRecords(`${dir}/w.npy`, makeHeader(shape), [chunk(0, 3), chunk(3, 2)]);
+  const bytes = await Deno.readFile(`${dir}/w.npy`);
+  const back = parseNpy(bytes, "w.npy");
+  assert.deepEqual(back.shape, [5, 2, 2]);
+  assert.deepEqual(Array.from(back.data), Array.from({ length: 20 }, (_, i) => i));
+  const headerLength = new DataView(bytes.buffer).getUint16(8, true);
+  assert.equal((10 + headerLength) % 64, 0);
+  assert.match(
+    new TextDecoder().decode(bytes.subarray(10, 10 + headerLength)),
+    /'shape': \(5, 2, 2\), \} +\n$/,
+  );
+  await assert.rejects(Deno.stat(`${dir}/w.labels.json`), Deno.errors.NotFound);
+  // labels that say more than the index are kept beside the array
+  await writeRecords(`${dir}/l.npy`, makeHeader(shape), [chunk(0, 2, true)]);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/l.labels.json`)), [
+    { index: 0, m: "x" },
+    { index: 1, m: "x" },
+  ]);
+  // a stream that fails half-way leaves neither the array nor its temporary file
+  const failing = async function* () {
+    yield chunk(0, 1);
+    throw new FormatError("source broke");
+  };
+  await assert.rejects(writeRecords(`${dir}/f.npy`, makeHeader(shape), failing()), /source broke/);
+  assert.deepEqual(Array.from(Deno.readDirSync(dir), (e) => e.name).sort(), [
+    "l.labels.json",
+    "l.npy",
+    "w.npy",
+  ]);
+  // a journaled writer (generate) cannot write .npy as it goes: a UsageError, not an ndjson file
+  await assert.rejects(
+    RecordFileWriter.open(`${dir}/g.npy`, makeHeader(shape)),
+    (e: Error) =>
+      e instanceof UsageError && /g\.npy as it goes: \.npy holds whole arrays/.test(e.message),
+  );
 });
