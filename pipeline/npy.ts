@@ -151,7 +151,15 @@ export async function readNpyRecords(path: string, chunkImages = 256): Promise<R
   const file = await openInput(path);
   try {
     const size = (await file.stat()).size;
-    const head = await readAt(file, 0, Math.min(size, 1 << 16));
+    // the header's own length is in its first 12 bytes (a u16 at 8 for version 1, a u32 after)
+    const lead = await readAt(file, 0, Math.min(size, 12));
+    const view = new DataView(lead.buffer);
+    const headerEnd = lead.length < 12
+      ? lead.length
+      : lead[6] === 1
+      ? 10 + view.getUint16(8, true)
+      : 12 + view.getUint32(8, true);
+    const head = await readAt(file, 0, Math.min(size, headerEnd));
     const { shape, dtype, dataOffset, dataBytes } = parseNpyHeader(head, path);
     if (size - dataOffset !== dataBytes) throw sizeError(path, shape, dataBytes, size - dataOffset);
     if (shape.length < 2) {
@@ -172,6 +180,7 @@ export async function readNpyRecords(path: string, chunkImages = 256): Promise<R
         const count = Math.min(chunkImages, n - start);
         const bytes = await readAt(file, dataOffset + start * itemBytes, count * itemBytes);
         if (bytes.length !== count * itemBytes) {
+          file.close();
           throw new FormatError(`${path}: the file shrank while it was read`);
         }
         const labels = Array.from({ length: count }, (_, i) => ({ index: start + i }));

@@ -154,6 +154,22 @@ Deno.test("readRecords reads a .npy as its images, 256 to a chunk, labels {index
       e.message === `${dir}/flat.npy: need shape (N, …) with N images, got (4)`,
   );
   await assert.rejects(readRecords(`${dir}/none.npy`), /none\.npy: no such file/);
+  // a version-2 file (a 4-byte header length, as numpy writes for very long headers)
+  const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 2), }".padEnd(115) + "\n";
+  const v2 = new Uint8Array(12 + dict.length + 16);
+  v2.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+  new DataView(v2.buffer).setUint32(8, dict.length, true);
+  v2.set(new TextEncoder().encode(dict), 12);
+  v2.set(new Uint8Array(Float32Array.of(1, 2, 3, 4).buffer), 12 + dict.length);
+  await Deno.writeFile(`${dir}/v2.npy`, v2);
+  const two = await readRecords(`${dir}/v2.npy`);
+  const [only] = await Array.fromAsync(two.chunks);
+  assert.deepEqual([two.header.shape, only.count, Array.from(only.data)], [[1, 2], 2, [
+    1,
+    2,
+    3,
+    4,
+  ]]);
 });
 
 Deno.test("writeRecords to .npy: numpy's header for the final count, labels beside it, nothing half-written", async () => {
