@@ -42,10 +42,10 @@ export interface NpyHeader {
 }
 
 /**
- * Parse the header of a `.npy` file (versions 1–3, little-endian, C order) from its first bytes
- * (at least up to the end of the header).
+ * Where the header dictionary of a `.npy` file starts and ends, from its first 10 bytes (version
+ * 1) or 12 (versions 2 and 3, whose header length takes 4 bytes).
  */
-export function parseNpyHeader(bytes: Uint8Array, name = "<npy>"): NpyHeader {
+function npyHeaderSpan(bytes: Uint8Array, name: string): { at: number; end: number } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) {
     throw new FormatError(`${name}: not a .npy file (bad magic)`);
@@ -54,10 +54,19 @@ export function parseNpyHeader(bytes: Uint8Array, name = "<npy>"): NpyHeader {
   if (major < 1 || major > 3) throw new FormatError(`${name}: .npy version ${major} not supported`);
   if (major > 1 && bytes.length < 12) throw new FormatError(`${name}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [headerLen, at] = major === 1
-    ? [view.getUint16(8, true), 10]
-    : [view.getUint32(8, true), 12];
-  if (at + headerLen > bytes.length) throw new FormatError(`${name}: truncated .npy header`);
+  return major === 1
+    ? { at: 10, end: 10 + view.getUint16(8, true) }
+    : { at: 12, end: 12 + view.getUint32(8, true) };
+}
+
+/**
+ * Parse the header of a `.npy` file (versions 1–3, little-endian, C order) from its first bytes
+ * (at least up to the end of the header).
+ */
+export function parseNpyHeader(bytes: Uint8Array, name = "<npy>"): NpyHeader {
+  const { at, end } = npyHeaderSpan(bytes, name);
+  if (end > bytes.length) throw new FormatError(`${name}: truncated .npy header`);
+  const headerLen = end - at;
   const header = new TextDecoder().decode(bytes.subarray(at, at + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
@@ -151,15 +160,8 @@ export async function readNpyRecords(path: string, chunkImages = 256): Promise<R
   const file = await openInput(path);
   try {
     const size = (await file.stat()).size;
-    // the header's own length is in its first 12 bytes (a u16 at 8 for version 1, a u32 after)
-    const lead = await readAt(file, 0, Math.min(size, 12));
-    const view = new DataView(lead.buffer);
-    const headerEnd = lead.length < 12
-      ? lead.length
-      : lead[6] === 1
-      ? 10 + view.getUint16(8, true)
-      : 12 + view.getUint32(8, true);
-    const head = await readAt(file, 0, Math.min(size, headerEnd));
+    const { end } = npyHeaderSpan(await readAt(file, 0, Math.min(size, 12)), path);
+    const head = await readAt(file, 0, Math.min(size, end));
     const { shape, dtype, dataOffset, dataBytes } = parseNpyHeader(head, path);
     if (size - dataOffset !== dataBytes) throw sizeError(path, shape, dataBytes, size - dataOffset);
     if (shape.length < 2) {
@@ -238,7 +240,7 @@ export async function writeNpyRecords(
         throw new FormatError(`${path}: a ${chunk.dtype} chunk in a ${header.dtype} stream`);
       }
       const d = chunk.data;
-      await out.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice());
+      await out.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
       labels.push(...chunk.labels);
       images += chunk.count;
     }
