@@ -1,6 +1,10 @@
 /**
  * Gap models ρ(δ): static frequency tables over the index gaps δ ≥ 1 between successive
  * non-zeros of a sparse code, plus an end-of-code symbol and an escape for δ > maxGap.
+ * A learned model may also carry two tables learned on a model's own codes (`deno task
+ * code-model`): per-unit activity (which latent entries codes use: the support is then coded as
+ * one binary decision per entry instead of gaps) and, per quantizer, the distribution of the top
+ * 8 bits of the quantized values (instead of raw bits).
  *
  * Alphabet: symbol 0 = END, symbol δ (1 ≤ δ ≤ maxGap) = gap δ, symbol maxGap + 1 = ESC.
  * After ESC the excess x = δ − maxGap ≥ 1 follows as an Elias-gamma code under a uniform model,
@@ -12,6 +16,7 @@
 import { crc32 } from "node:zlib";
 import { CodecModelError, FormatError } from "../pipeline/errors.ts";
 import { MAX_TOTAL, type RangeDecoder, type RangeEncoder } from "./range_coder.ts";
+import type { QuantName } from "./quantize.ts";
 
 /** Largest table gap; bigger gaps use the escape. */
 export const MAX_TABLE_GAP = MAX_TOTAL - 2;
@@ -31,7 +36,25 @@ export interface GapModel {
   readonly id: number;
   /** Parameters that made the table (σ² for gaussian), kept for JSON. */
   readonly params: Readonly<Record<string, number>>;
+  /**
+   * Per-unit activity: entry i is coded with probability units[i] / 2^16 (1 … 2^16 − 1). When
+   * present, a code's support is one binary decision per latent entry (no gaps, no END).
+   */
+  readonly units?: Uint16Array;
+  /** By quantizer: the distribution of the top 8 bits of a quantized value (else raw bits). */
+  readonly values?: Readonly<Partial<Record<QuantName, SymbolTable>>>;
 }
+
+/** A static table over 256 symbols for the range coder. */
+export interface SymbolTable {
+  /** Cumulative frequencies, length 257, from 0 to {@link MAX_TOTAL}. */
+  readonly cumFreq: Uint32Array;
+  /** Symbol owning each slot. */
+  readonly slotSymbol: Uint8Array;
+}
+
+/** Quantizers in the order their value tables enter a model's id. */
+const VALUE_TABLE_ORDER: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 
 /** The paper's gap model: a discretized Gaussian ρ(δ) ∝ exp(−δ²/2σ²) on δ ≥ 1 (σ² = 1e3). */
 export function gaussianGapModel(sigma2 = 1e3, maxGap = 4096): GapModel {
@@ -70,6 +93,123 @@ export function learnedGapModel(
   return fromFrequencies("learned", quantizeWeights(weights), {});
 }
 
+/**
+ * `model` with a per-unit activity table and value tables added (replacing any it had); its id
+ * then covers them. `unitCounts[i]` counts the codes (of `codes`) that code entry i;
+ * `valueCounts[q][b]` counts values whose top 8 bits under quantizer q are b.
+ */
+export function withCodeTables(
+  model: GapModel,
+  unitCounts: ArrayLike<number> | undefined,
+  codes: number,
+  valueCounts: Partial<Record<QuantName, ArrayLike<number>>> = {},
+): GapModel {
+  let units: Uint16Array | undefined;
+  if (unitCounts !== undefined) {
+    if (!(Number.isInteger(codes) && codes >= 1)) {
+      throw new CodecModelError(`code model: ${codes} codes to learn unit activity from`);
+    }
+    units = new Uint16Array(unitCounts.length);
+    for (let i = 0; i < units.length; i++) {
+      const c = unitCounts[i];
+      if (!(Number.isInteger(c) && c >= 0 && c <= codes)) {
+        throw new CodecModelError(`code model: unit ${i} counted ${c} times in ${codes} codes`);
+      }
+      // Krichevsky–Trofimov estimate (c + ½)/(N + 1), on 16 bits, never 0 or 1.
+      const p = Math.round(((c + 0.5) / (codes + 1)) * MAX_TOTAL);
+      units[i] = Math.min(MAX_TOTAL - 1, Math.max(1, p));
+    }
+  }
+  const values: Partial<Record<QuantName, Uint32Array>> = {};
+  for (const q of VALUE_TABLE_ORDER) {
+    const counts = valueCounts[q];
+    if (counts === undefined) continue;
+    if (counts.length !== 256) {
+      throw new CodecModelError(`code model: ${counts.length} value counts for ${q}, expected 256`);
+    }
+    const weights = new Float64Array(256);
+    for (let b = 0; b < 256; b++) {
+      if (!(Number.isInteger(counts[b]) && counts[b] >= 0)) {
+        throw new CodecModelError(`code model: ${q} value count ${b} is ${counts[b]}`);
+      }
+      weights[b] = counts[b] + 1;
+    }
+    values[q] = quantizeWeights(weights);
+  }
+  return attachTables(stripTables(model), units, values);
+}
+
+/** The model without unit and value tables (the plain gap model, with its original id). */
+function stripTables(model: GapModel): GapModel {
+  if (model.units === undefined && model.values === undefined) return model;
+  return fromFrequencies(model.kind, frequencies(model.cumFreq), { ...model.params });
+}
+
+function frequencies(cumFreq: Uint32Array): Uint32Array {
+  const freqs = new Uint32Array(cumFreq.length - 1);
+  for (let s = 0; s < freqs.length; s++) freqs[s] = cumFreq[s + 1] - cumFreq[s];
+  return freqs;
+}
+
+/** Adds tables (given as frequencies) to a plain gap model; the id extends over them. */
+function attachTables(
+  model: GapModel,
+  units: Uint16Array | undefined,
+  valueFreqs: Partial<Record<QuantName, Uint32Array>>,
+): GapModel {
+  let id = model.id;
+  if (units !== undefined) {
+    if (units.length < 1) throw new CodecModelError("code model: empty unit table");
+    const bytes = new Uint8Array(2 * units.length);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < units.length; i++) {
+      if (!(units[i] >= 1 && units[i] < MAX_TOTAL)) {
+        throw new CodecModelError(`code model: unit ${i} has probability ${units[i]}/${MAX_TOTAL}`);
+      }
+      view.setUint16(2 * i, units[i], true);
+    }
+    id = crc32(bytes, id);
+  }
+  const values: Partial<Record<QuantName, SymbolTable>> = {};
+  let any = false;
+  for (const q of VALUE_TABLE_ORDER) {
+    const freqs = valueFreqs[q];
+    if (freqs === undefined) continue;
+    if (freqs.length !== 256) {
+      throw new CodecModelError(
+        `code model: ${q} value table has ${freqs.length} entries, not 256`,
+      );
+    }
+    const cumFreq = new Uint32Array(257);
+    const bytes = new Uint8Array(4 + 4 * 256);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, VALUE_TABLE_ORDER.indexOf(q), true);
+    for (let b = 0; b < 256; b++) {
+      if (!(freqs[b] >= 1 && freqs[b] <= MAX_TOTAL)) {
+        throw new CodecModelError(`code model: ${q} value ${b} has frequency ${freqs[b]}`);
+      }
+      cumFreq[b + 1] = cumFreq[b] + freqs[b];
+      view.setUint32(4 + 4 * b, freqs[b], true);
+    }
+    if (cumFreq[256] !== MAX_TOTAL) {
+      throw new CodecModelError(
+        `code model: ${q} value frequencies sum to ${cumFreq[256]}, expected ${MAX_TOTAL}`,
+      );
+    }
+    const slotSymbol = new Uint8Array(MAX_TOTAL);
+    for (let b = 0; b < 256; b++) slotSymbol.fill(b, cumFreq[b], cumFreq[b + 1]);
+    values[q] = { cumFreq, slotSymbol };
+    id = crc32(bytes, id);
+    any = true;
+  }
+  return {
+    ...model,
+    id,
+    ...(units !== undefined ? { units } : {}),
+    ...(any ? { values } : {}),
+  };
+}
+
 /** Gap histogram of sparse codes given by their sorted non-zero indices (for learnedGapModel). */
 export function gapHistogram(indexLists: Iterable<ArrayLike<number>>, maxGap: number): {
   gapCounts: Float64Array;
@@ -105,10 +245,24 @@ export function countGaps(indices: ArrayLike<number>, gapCounts: Float64Array): 
 
 /** Serializes a gap model to plain JSON (the integer table, so decoding never recomputes it). */
 export function gapModelToJSON(model: GapModel): Record<string, unknown> {
-  const cf = model.cumFreq;
-  const freqs = new Array<number>(cf.length - 1);
-  for (let s = 0; s < freqs.length; s++) freqs[s] = cf[s + 1] - cf[s];
-  return { kind: model.kind, maxGap: model.maxGap, params: model.params, id: model.id, freqs };
+  const freqs = Array.from(frequencies(model.cumFreq));
+  const json: Record<string, unknown> = {
+    kind: model.kind,
+    maxGap: model.maxGap,
+    params: model.params,
+    id: model.id,
+    freqs,
+  };
+  if (model.units) json.units = Array.from(model.units);
+  if (model.values) {
+    const values: Record<string, number[]> = {};
+    for (const q of VALUE_TABLE_ORDER) {
+      const t = model.values[q];
+      if (t) values[q] = Array.from(frequencies(t.cumFreq));
+    }
+    json.values = values;
+  }
+  return json;
 }
 
 /** Restores a gap model from {@link gapModelToJSON} output; checks its table and id. */
@@ -128,11 +282,108 @@ export function gapModelFromJSON(json: unknown): GapModel {
   if (freqs.length !== (j.maxGap as number) + 2) {
     throw new CodecModelError(`gap model JSON: ${freqs.length} freqs for maxGap ${j.maxGap}`);
   }
-  const model = fromFrequencies(j.kind, freqs, (j.params ?? {}) as Record<string, number>);
+  let model = fromFrequencies(j.kind, freqs, (j.params ?? {}) as Record<string, number>);
+  if (j.units !== undefined || j.values !== undefined) {
+    model = attachTables(model, unitsFromJSON(j.units), valuesFromJSON(j.values));
+  }
   if (j.id !== undefined && j.id !== model.id) {
     throw new CodecModelError(`gap model JSON: table checksum ${model.id}, expected ${j.id}`);
   }
   return model;
+}
+
+function unitsFromJSON(raw: unknown): Uint16Array | undefined {
+  if (raw === undefined) return undefined;
+  if (
+    !Array.isArray(raw) ||
+    !raw.every((p) => Number.isInteger(p) && (p as number) >= 1 && (p as number) < MAX_TOTAL)
+  ) {
+    throw new CodecModelError(
+      `gap model JSON: 'units' must be an array of integers in [1, ${MAX_TOTAL - 1}]`,
+    );
+  }
+  return Uint16Array.from(raw as number[]);
+}
+
+function valuesFromJSON(raw: unknown): Partial<Record<QuantName, Uint32Array>> {
+  if (raw === undefined) return {};
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new CodecModelError("gap model JSON: 'values' must be an object of tables by quantizer");
+  }
+  const out: Partial<Record<QuantName, Uint32Array>> = {};
+  for (const [q, t] of Object.entries(raw as Record<string, unknown>)) {
+    if (!VALUE_TABLE_ORDER.includes(q as QuantName)) {
+      throw new CodecModelError(`gap model JSON: value table for unknown quantizer '${q}'`);
+    }
+    if (
+      !Array.isArray(t) || t.length !== 256 ||
+      !t.every((f) => Number.isInteger(f) && (f as number) >= 1 && (f as number) <= MAX_TOTAL)
+    ) {
+      throw new CodecModelError(
+        `gap model JSON: values.${q} must be 256 integers in [1, ${MAX_TOTAL}]`,
+      );
+    }
+    out[q as QuantName] = Uint32Array.from(t as number[]);
+  }
+  return out;
+}
+
+/** Range-codes whether latent entry `unit` is coded (the model must have a unit table). */
+export function encodeActive(
+  enc: RangeEncoder,
+  units: Uint16Array,
+  unit: number,
+  on: boolean,
+): void {
+  const p = units[unit];
+  if (on) enc.encode(0, p, MAX_TOTAL);
+  else enc.encode(p, MAX_TOTAL - p, MAX_TOTAL);
+}
+
+/** Decodes one decision written by {@link encodeActive}. */
+export function decodeActive(dec: RangeDecoder, units: Uint16Array, unit: number): boolean {
+  const p = units[unit];
+  const on = dec.decodeSlot(MAX_TOTAL) < p;
+  if (on) dec.consume(0, p);
+  else dec.consume(p, MAX_TOTAL - p);
+  return on;
+}
+
+/**
+ * Range-codes a quantized value's bit pattern (`bits` ≥ 8 bits): its top 8 bits under `table`,
+ * the rest raw; without a table, all raw.
+ */
+export function encodeValue(
+  enc: RangeEncoder,
+  table: SymbolTable | undefined,
+  code: number,
+  bits: number,
+): void {
+  if (table === undefined) return enc.encodeBits(code, bits);
+  const low = bits - 8;
+  const top = code >>> low;
+  enc.encode(table.cumFreq[top], table.cumFreq[top + 1] - table.cumFreq[top], MAX_TOTAL);
+  if (low > 0) enc.encodeBits(code & ((1 << low) - 1), low);
+}
+
+/** Decodes a value pattern written by {@link encodeValue}. */
+export function decodeValue(
+  dec: RangeDecoder,
+  table: SymbolTable | undefined,
+  bits: number,
+): number {
+  if (table === undefined) return dec.decodeBits(bits);
+  const low = bits - 8;
+  const top = table.slotSymbol[dec.decodeSlot(MAX_TOTAL)];
+  dec.consume(table.cumFreq[top], table.cumFreq[top + 1] - table.cumFreq[top]);
+  return low > 0 ? top * 2 ** low + dec.decodeBits(low) : top;
+}
+
+/** Ideal bits of a value pattern under {@link encodeValue} (for size breakdowns). */
+export function valueBits(table: SymbolTable | undefined, code: number, bits: number): number {
+  if (table === undefined) return bits;
+  const top = code >>> (bits - 8);
+  return bits - 8 + Math.log2(MAX_TOTAL / (table.cumFreq[top + 1] - table.cumFreq[top]));
 }
 
 /** Range-codes one gap δ ≥ 1 (escaping gaps above maxGap). */

@@ -1,45 +1,137 @@
 /**
- * Learning the gap distribution ρ(δ) of a trained model's codes (the better alternative to the
- * paper's discretized Gaussian) and storing it in the model folder as `gap_model.json`, where
- * `openModelCodec` finds it.
+ * Learning the code model of a trained model's codes — the gap distribution ρ(δ) (the better
+ * alternative to the paper's discretized Gaussian), the per-unit activity table and the value
+ * tables (codec/gap_model.ts) — and storing it in the model folder as `gap_model.json`, where
+ * `openModelCodec` finds it. The model it replaces is kept as `gap_models/<id>.json`, so files
+ * written with it still decode.
  * @module
  */
 import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
-import { gapHistogram, type GapModel, gapModelToJSON, learnedGapModel } from "./gap_model.ts";
+import {
+  gapHistogram,
+  type GapModel,
+  gapModelFromJSON,
+  gapModelToJSON,
+  learnedGapModel,
+  withCodeTables,
+} from "./gap_model.ts";
 import type { QuantName } from "./quantize.ts";
-import { codedIndices } from "./sparse_code.ts";
+import { codedEntries, type LatentTransform } from "./sparse_code.ts";
+import { encodeImages, type ModelCodec } from "./model_codec.ts";
+
+/** Quantizers whose value tables a code model learns. */
+const QUANTIZERS: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 
 /** Largest gap kept in the learned table; longer gaps are escaped. */
 const MAX_LEARNED_GAP = 4096;
 
-/** Gap model learned on the codes of `images` [count × n] (coded as compress would). */
+/** Code model learned on the codes of `images` [count × n] (coded as compress would). */
 export async function learnGapModel(
   model: TrainedModel,
   images: Float32Array,
   options: { quant?: QuantName; threshold?: number } = {},
 ): Promise<{ gapModel: GapModel; codes: number }> {
-  const { ell, f } = model.arch;
   const z = await model.encode(images, "gap-model sample");
-  const count = z.length / ell;
+  const { ell, f } = model.arch;
+  return { gapModel: codeModelOf([z], ell, f, options), codes: z.length / ell };
+}
+
+/**
+ * The code model of latent sets `latents` (each [count × ℓ]): gaps and unit activity of their
+ * codes under `options.quant` (default fp16), value tables of every quantizer.
+ */
+export function codeModelOf(
+  latents: Float32Array[],
+  ell: number,
+  f: LatentTransform,
+  options: { quant?: QuantName; threshold?: number } = {},
+): GapModel {
+  const quant = options.quant ?? "fp16";
   const lists: Int32Array[] = [];
-  for (let i = 0; i < count; i++) {
-    lists.push(codedIndices(z.subarray(i * ell, (i + 1) * ell), { f, ...options }));
+  const unitCounts = new Float64Array(ell);
+  const valueCounts: Partial<Record<QuantName, Float64Array>> = {};
+  for (const q of QUANTIZERS) valueCounts[q] = new Float64Array(256);
+  for (const z of latents) {
+    for (let i = 0; i < z.length / ell; i++) {
+      const row = z.subarray(i * ell, (i + 1) * ell);
+      for (const q of QUANTIZERS) {
+        const { indices, patterns } = codedEntries(row, {
+          f,
+          quant: q,
+          threshold: options.threshold,
+        });
+        const shift = q === "fp8" ? 0 : 8;
+        for (const p of patterns) valueCounts[q]![p >>> shift]++;
+        if (q !== quant) continue;
+        lists.push(indices);
+        for (const k of indices) unitCounts[k]++;
+      }
+    }
   }
   const maxGap = Math.min(ell, MAX_LEARNED_GAP);
   const h = gapHistogram(lists, maxGap);
-  return {
-    gapModel: learnedGapModel(h.gapCounts, h.endCount, h.escapeCount, maxGap),
-    codes: count,
-  };
+  const gaps = learnedGapModel(h.gapCounts, h.endCount, h.escapeCount, maxGap);
+  return withCodeTables(gaps, unitCounts, lists.length, valueCounts);
 }
 
-/** Store a gap model as `<dir>/gap_model.json` (atomically). */
-export async function saveGapModel(dir: string, gapModel: GapModel): Promise<void> {
-  await writeFileAtomic(`${dir}/gap_model.json`, JSON.stringify(gapModelToJSON(gapModel)));
+/**
+ * Stores a code model as `<dir>/gap_model.json` (atomically). A different model already there is
+ * kept as `<dir>/gap_models/<id>.json` (8 hex digits) for the files written with it; returns
+ * that path when it did so.
+ */
+export async function saveGapModel(dir: string, gapModel: GapModel): Promise<string | undefined> {
+  const path = `${dir}/gap_model.json`;
+  let previous: GapModel | undefined;
+  try {
+    previous = gapModelFromJSON(JSON.parse(await Deno.readTextFile(path)));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  let kept: string | undefined;
+  if (previous !== undefined && previous.id !== gapModel.id) {
+    await Deno.mkdir(`${dir}/gap_models`, { recursive: true });
+    kept = `${dir}/gap_models/${gapModelIdHex(previous.id)}.json`;
+    await writeFileAtomic(kept, JSON.stringify(gapModelToJSON(previous)));
+  }
+  await writeFileAtomic(path, JSON.stringify(gapModelToJSON(gapModel)));
+  return kept;
 }
+
+/** A code model's id as the 8 hex digits of its file name in `gap_models/`. */
+export function gapModelIdHex(id: number): string {
+  return (id >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * The code model of the codes `codec` writes for `images` [count × n]: the encoder's codes and,
+ * when the codec refines, the refined codes of the same images too (one model serves both).
+ */
+export async function learnCodeModel(
+  codec: ModelCodec,
+  images: Float32Array,
+  onImages?: (count: number) => void,
+): Promise<{ gapModel: GapModel; codes: number }> {
+  const source = "code-model sample";
+  const { n, ell, f } = codec.model.arch;
+  const sets: Float32Array[] = [];
+  for (let first = 0; first < images.length; first += LEARN_BLOCK * n) {
+    const block = images.subarray(first, Math.min(images.length, first + LEARN_BLOCK * n));
+    const scales = codec.model.scales(block, source);
+    sets.push(await codec.model.encode(block, source, scales));
+    if (codec.refine) sets.push(await encodeImages(codec, block, source, scales));
+    onImages?.(block.length / n);
+  }
+  const q = codec.options.quant;
+  const quant = q === undefined ? undefined : typeof q === "string" ? q : q.name;
+  const gapModel = codeModelOf(sets, ell, f, { quant, threshold: codec.options.threshold });
+  return { gapModel, codes: sets.reduce((a, z) => a + z.length / ell, 0) };
+}
+
+/** Images encoded (and refined) at a time while learning a code model. */
+const LEARN_BLOCK = 256;
 
 /** Training images whose codes the learned gap model ρ(δ) is fitted on. */
 const GAP_SAMPLE = 4096;

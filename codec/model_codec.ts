@@ -7,7 +7,7 @@
 import { joinImageCode, splitImageCode } from "./image_code.ts";
 import { sideInfoBytes, toNetwork } from "../models/transform.ts";
 import { isotropicRows, projectIsotropic } from "../models/isotropy.ts";
-import { FormatError, UsageError } from "../pipeline/errors.ts";
+import { CodecModelError, FormatError, UsageError } from "../pipeline/errors.ts";
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
@@ -71,17 +71,21 @@ export async function openModelCodec(
     backend?: string;
     refine?: RefineSettings;
     isotropy?: boolean;
+    /** The code model a file names (its header's gap model id): found in gap_models/ too. */
+    gapModelId?: number;
   } = {},
 ): Promise<ModelCodec> {
   await selectBackend(settings.backend ?? "cpu");
   const model = await loadTrainedModel(dir);
   const modelId = await modelWeightsId(dir);
-  let gapModel: GapModel;
-  try {
-    gapModel = gapModelFromJSON(JSON.parse(await Deno.readTextFile(`${dir}/gap_model.json`)));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    gapModel = gaussianGapModel(1e3);
+  let gapModel = await readGapModel(`${dir}/gap_model.json`) ?? gaussianGapModel(1e3);
+  if (settings.gapModelId !== undefined && settings.gapModelId !== gapModel.id) {
+    // A file written before the code model was re-learned: its model is kept under its id.
+    const hex = (settings.gapModelId >>> 0).toString(16).padStart(8, "0");
+    const kept = await readGapModel(`${dir}/gap_models/${hex}.json`);
+    const paper = gaussianGapModel(1e3);
+    if (kept !== undefined && kept.id === settings.gapModelId) gapModel = kept;
+    else if (paper.id === settings.gapModelId) gapModel = paper; // written before one was learned
   }
   const { arch } = model;
   const quant = settings.quant ?? "fp16";
@@ -128,6 +132,22 @@ export async function openModelCodec(
     isotropy,
     isotropicImages: 0,
   };
+}
+
+/** The code model stored at `path`, or undefined when there is no such file. */
+async function readGapModel(path: string): Promise<GapModel | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  try {
+    return gapModelFromJSON(JSON.parse(text));
+  } catch (e) {
+    throw new CodecModelError(`${path}: ${(e as Error).message}`);
+  }
 }
 
 /** ", N of M decoded isotropic" for a done line (empty without `isotropy`). */

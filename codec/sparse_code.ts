@@ -3,7 +3,10 @@
  *
  * Stream: for each coded entry, its gap δ from the previous coded index (the first from −1)
  * under the gap model, then its quantized value as raw bits; then END. One range-coded
- * stream, so there is no length field and no padding.
+ * stream, so there is no length field and no padding. A code model with a unit table (learned by
+ * `deno task code-model`) codes the support instead as one binary decision per latent entry, each
+ * coded entry's decision followed by its value, and no END; with a value table for the quantizer,
+ * the top 8 bits of each value go under that table.
  *
  * - f = "z": entry i is coded when |zᵢ| > threshold and Q(zᵢ) ≠ 0; decoded ẑᵢ = Q(zᵢ), else +0.
  * - f = "grad": closed-loop DPCM on the jumps (f[z])ᵢ = zᵢ − zᵢ₋₁ (arXiv 2405.14270, eq. for
@@ -16,8 +19,18 @@
  * @module
  */
 
-import { FormatError, UsageError } from "../pipeline/errors.ts";
-import { decodeGap, encodeEnd, encodeGap, type GapModel } from "./gap_model.ts";
+import { CodecModelError, FormatError, UsageError } from "../pipeline/errors.ts";
+import {
+  decodeActive,
+  decodeGap,
+  decodeValue,
+  encodeActive,
+  encodeEnd,
+  encodeGap,
+  encodeValue,
+  type GapModel,
+  valueBits,
+} from "./gap_model.ts";
 import { fp16, type Quantizer, quantizerByName, type QuantName } from "./quantize.ts";
 import { RangeDecoder, RangeEncoder } from "./range_coder.ts";
 
@@ -42,9 +55,9 @@ export interface CodeStats {
   nonZeros: number;
   /** Total code bytes. */
   bytes: number;
-  /** Bytes taken by the quantized values (nonZeros · bits / 8). */
+  /** Bytes taken by the quantized values (nonZeros · bits / 8; under a value table, its ideal cost). */
   valueBytes: number;
-  /** The rest: gaps, END and range-coder flush. */
+  /** The rest: gaps (or the support's decisions), END and range-coder flush. */
   gapBytes: number;
 }
 
@@ -65,15 +78,17 @@ export function encodeLatent(
     throw new UsageError(`encodeLatent: indices has ${indices.length} entries, z ${z.length}`);
   }
   const q = resolveQuant(opts.quant);
+  checkUnits(opts.gapModel, z.length);
   encoder.reset();
   const grad = opts.f === "grad";
+  valueCost = 0;
   const nonZeros = scan(z, q, threshold(opts), grad, opts.gapModel, null, indices ?? null);
-  encodeEnd(encoder, opts.gapModel);
+  if (opts.gapModel.units === undefined) encodeEnd(encoder, opts.gapModel);
   const bytes = encoder.finish();
   if (stats) {
     stats.nonZeros = nonZeros;
     stats.bytes = bytes.length;
-    stats.valueBytes = (nonZeros * q.bits) / 8;
+    stats.valueBytes = valueCost / 8;
     stats.gapBytes = Math.max(0, bytes.length - stats.valueBytes);
   }
   return bytes;
@@ -94,7 +109,16 @@ export function codedIndices(
   z: Float32Array,
   opts: Omit<SparseCodeOptions, "gapModel">,
 ): Int32Array {
+  return codedEntries(z, opts).indices;
+}
+
+/** The entries the encoder codes for `z`: sorted indices and their quantized bit patterns. */
+export function codedEntries(
+  z: Float32Array,
+  opts: Omit<SparseCodeOptions, "gapModel">,
+): { indices: Int32Array; patterns: Int32Array } {
   const indices = new Int32Array(z.length);
+  const patterns = new Int32Array(z.length);
   const n = scan(
     z,
     resolveQuant(opts.quant),
@@ -103,8 +127,9 @@ export function codedIndices(
     null,
     null,
     indices,
+    patterns,
   );
-  return indices.slice(0, n);
+  return { indices: indices.slice(0, n), patterns: patterns.slice(0, n) };
 }
 
 /** Decodes a sparse code into a latent of length `ell` (into `out` when given). */
@@ -120,17 +145,27 @@ export function decodeLatent(
   const q = resolveQuant(opts.quant);
   const grad = opts.f === "grad";
   const model = opts.gapModel;
+  checkUnits(model, ell);
+  const units = model.units;
+  const table = model.values?.[q.name];
   const bits = q.bits;
   const dec = new RangeDecoder(bytes);
   out.fill(0);
   let idx = -1;
   let prev = 0;
   for (;;) {
-    const gap = decodeGap(dec, model);
-    if (gap === 0) break;
-    const next = idx + gap;
+    let next: number;
+    if (units !== undefined) {
+      next = idx + 1;
+      while (next < ell && !decodeActive(dec, units, next)) next++;
+      if (next === ell) break;
+    } else {
+      const gap = decodeGap(dec, model);
+      if (gap === 0) break;
+      next = idx + gap;
+    }
     if (next >= ell) throw new FormatError(`sparse code: index ${next} beyond ℓ = ${ell}`);
-    const d = q.dequantize(dec.decodeBits(bits));
+    const d = q.dequantize(decodeValue(dec, table, bits));
     if (d === 0) throw new FormatError(`sparse code: zero value coded at index ${next}`);
     if (grad) {
       out.fill(prev, idx + 1, next);
@@ -158,9 +193,12 @@ function scan(
   model: GapModel | null,
   out: Float32Array | null,
   indices: Int32Array | null,
+  patterns: Int32Array | null = null,
 ): number {
   const n = z.length;
   const bits = q.bits;
+  const units = model?.units;
+  const table = model?.values?.[q.name];
   let count = 0;
   let last = -1;
   let prev = 0;
@@ -174,10 +212,17 @@ function scan(
     const d = q.dequantize(code);
     if (d === 0) continue;
     if (model !== null) {
-      encodeGap(encoder, model, i - last);
-      encoder.encodeBits(code, bits);
+      if (units !== undefined) {
+        for (let u = last + 1; u < i; u++) encodeActive(encoder, units, u, false);
+        encodeActive(encoder, units, i, true);
+      } else {
+        encodeGap(encoder, model, i - last);
+      }
+      encodeValue(encoder, table, code, bits);
+      valueCost += valueBits(table, code, bits);
     }
     if (indices !== null) indices[count] = i;
+    if (patterns !== null) patterns[count] = code;
     count++;
     if (grad) {
       if (out !== null) out.fill(prev, last + 1, i);
@@ -189,7 +234,22 @@ function scan(
     last = i;
   }
   if (grad && out !== null) out.fill(prev, last + 1, n);
+  if (model !== null && units !== undefined) {
+    for (let u = last + 1; u < n; u++) encodeActive(encoder, units, u, false);
+  }
   return count;
+}
+
+/** Ideal bits of the values of the code being encoded (for {@linkcode CodeStats}). */
+let valueCost = 0;
+
+/** A unit table must have one entry per latent entry. */
+function checkUnits(model: GapModel, ell: number): void {
+  if (model.units !== undefined && model.units.length !== ell) {
+    throw new CodecModelError(
+      `code model has a unit table for ℓ = ${model.units.length}, the latent has ℓ = ${ell}`,
+    );
+  }
 }
 
 /**

@@ -8,6 +8,15 @@ import {
   type RefineSettings,
 } from "../codec/refine.ts";
 
+/** --model DIR, required: the trained model folder a task codes with. */
+export const MODEL_FLAG = {
+  type: "string",
+  help: "trained model folder",
+  arg: "DIR",
+  path: "in-dir",
+  required: true,
+} as const satisfies FlagSpec;
+
 /** --quant, --threshold, --refine, --refine-nnz, --refine-metric, --refine-target, --isotropy. */
 export const CODE_FLAGS = {
   quant: {

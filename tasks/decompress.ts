@@ -51,7 +51,9 @@ if (import.meta.main) {
         `${flags.in}: made with model ${hexId(fileHeader.modelId)}; pass its folder with --model`,
       );
     }
-    const codec: ModelCodec | null = needsModel ? await openModelCodec(flags.model!) : null;
+    const codec: ModelCodec | null = needsModel
+      ? await openModelCodec(flags.model!, { gapModelId: fileHeader.gapModelId })
+      : null;
     if (measurement) {
       const bytes = await Deno.readFile(flags.in);
       const m = await decompressMeasurementWithModel(bytes, flags.in, codec);

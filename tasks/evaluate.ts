@@ -12,7 +12,7 @@ import { parseShard } from "../generators/host/generation_plan.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { measuredGrid } from "../pipeline/measurement.ts";
 import { readMeasurement } from "../pipeline/measurement_file.ts";
-import { CODE_FLAGS, codeSettings } from "./_codec_flags.ts";
+import { CODE_FLAGS, codeSettings, MODEL_FLAG } from "./_codec_flags.ts";
 import { rateDistortionSweep } from "../baselines/rate_distortion_sweep.ts";
 import { SWEEP_FLAGS, sweepSettings } from "./_sweep_flags.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
@@ -26,13 +26,7 @@ const spec = {
     "pointwise relative error, ‖x‖₀/‖f(z)‖₀ and byte ratio: images.ndjson, summary.json, SVG\n" +
     "figures and index.html. Memory stays flat: images pass in batches.",
   flags: {
-    model: {
-      type: "string",
-      help: "trained model folder",
-      arg: "DIR",
-      path: "in-dir",
-      required: true,
-    },
+    model: MODEL_FLAG,
     data: {
       type: "string",
       help: "evaluate these images instead of generating: a stream file, a measured file " +

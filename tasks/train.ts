@@ -160,7 +160,8 @@ const spec = {
     },
     "gaps-only": {
       type: "boolean",
-      help: "do not train: (re)learn DIR/gap_model.json for the model in DIR from --data",
+      help: "do not train: (re)learn DIR/gap_model.json (gaps, unit and value tables) from the " +
+        "encoder's codes of --data (for refined codes: deno task code-model)",
     },
   },
   examples: [
@@ -195,7 +196,7 @@ function describe(log: EpochLog): string {
     `${log.images_per_second.toFixed(0)} img/s, ${log.gflops.toFixed(1)} GFLOP/s`;
 }
 
-/** Learns ρ(δ) on the codes of the first training images and stores it with the model. */
+/** Learns the code model on the codes of the first training images and stores it with the model. */
 async function learnGaps(
   images: () => AsyncIterable<Float32Array>,
   header: StreamHeader,
@@ -204,7 +205,7 @@ async function learnGaps(
 ): Promise<void> {
   const codes = await learnModelGaps(dir, images(), header.shape);
   if (!quiet) {
-    console.error(`train: gap model ρ(δ) learned on ${codes} codes → ${dir}/gap_model.json`);
+    console.error(`train: code model learned on ${codes} codes → ${dir}/gap_model.json`);
   }
 }
 

@@ -8,6 +8,7 @@ import { unpackLabels } from "../../codec/label_blocks.ts";
 import { splitImageCode } from "../../codec/image_code.ts";
 import { decodeLatent, encodeLatent, quantizeLatent } from "../../codec/sparse_code.ts";
 import { learnGapModel, saveGapModel } from "../../codec/learn_gap_model.ts";
+import { gapModelFromJSON, learnedGapModel } from "../../codec/gap_model.ts";
 import { sasImages, trainTiny } from "../fixtures/sas_images.ts";
 import { refineLatents } from "../../codec/refine.ts";
 import { imageErrors } from "../../pipeline/image_error.ts";
@@ -179,11 +180,22 @@ Deno.test("a gap model learned on the codes beats the paper's Gaussian and is us
   const records = unpackLabels(packed);
   assert.equal(header.gapModelId, gapModel.id);
   assert.equal(records.reduce((a, rec) => a + rec.code.length - 2, 0), learnedBytes);
-  // x.sqz was written with the Gaussian gap model: decompress now names both ids, leaves nothing
+  // x.sqz was written with the paper's Gaussian, before a model was learned: it still decodes
   const old = await run("decompress", "model", "x.sqz", "g.ndjson");
-  assert.equal(old.code, 1, old.stderr);
-  assert.match(old.stderr, /^decompress: error: .*x\.sqz: made with gap model \d+, not \d+$/);
-  await assert.rejects(Deno.stat(`${dir}/g.ndjson.partial`), Deno.errors.NotFound);
+  assert.equal(old.code, 0, old.stderr);
+  assert.deepEqual(
+    (await readAllRecords(`${dir}/g.ndjson`)).chunks.flatMap((c) => c.labels),
+    labels,
+  );
+  // a code model the folder does not have: decompress names both ids, leaves nothing
+  await saveGapModel(`${dir}/model`, learnedGapModel(Float64Array.from([0, 5, 3, 1]), 2));
+  await Deno.remove(`${dir}/model/gap_models`, { recursive: true });
+  await Deno.writeFile(`${dir}/l2.sqz`, await Deno.readFile(`${dir}/l.sqz`));
+  const lost = await run("decompress", "model", "l2.sqz", "h.ndjson");
+  assert.equal(lost.code, 1, lost.stderr);
+  assert.match(lost.stderr, /^decompress: error: .*l2\.sqz: made with gap model \d+, not \d+$/);
+  await assert.rejects(Deno.stat(`${dir}/h.ndjson.partial`), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(`${dir}/h.ndjson`), Deno.errors.NotFound);
   await Deno.remove(`${dir}/model/gap_model.json`);
   codec.model.dispose();
 });
@@ -269,4 +281,67 @@ Deno.test("compress reads a .npy and decompress writes one: the images of the .n
   r = await run("decompress", "model", "s.sqz", "s.npy");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/s.labels.json`)), labels);
+});
+
+Deno.test("deno task code-model learns on refined codes; files of earlier code models still decode", async () => {
+  await Deno.mkdir(`${dir}/cm`);
+  for await (const e of Deno.readDir(`${dir}/model`)) {
+    if (e.isFile && e.name !== "gap_model.json") {
+      await Deno.copyFile(`${dir}/model/${e.name}`, `${dir}/cm/${e.name}`);
+    }
+  }
+  const codeModel = async (...extra: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${TASKS}code_model.ts`, "--model", `${dir}/cm`, ...extra],
+      env: { SASQUASH_PROGRESS: "0" },
+      stderr: "piped",
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+  };
+  const fp8 = ["--quant", "fp8"];
+  assert.equal((await run("compress", "cm", "in.ndjson", "cm0.sqz", {}, fp8)).code, 0);
+  let r = await codeModel(
+    "--data",
+    `${dir}/in.ndjson`,
+    "--refine",
+    "20",
+    "--refine-nnz",
+    "6",
+    ...fp8,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /learned on 96 codes of 48 images → .*cm\/gap_model\.json \(id [0-9a-f]{8}\)$/,
+  );
+  const first = gapModelFromJSON(JSON.parse(await Deno.readTextFile(`${dir}/cm/gap_model.json`)));
+  assert.ok(first.units && first.values?.fp8, "unit and fp8 value tables learned");
+  assert.equal((await run("compress", "cm", "in.ndjson", "cm1.sqz", {}, fp8)).code, 0);
+  r = await codeModel("--data", `${dir}/in.ndjson`, "--images", "24");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /learned on 24 codes of 24 images.*kept as .*gap_models\/[0-9a-f]{8}\.json/,
+  );
+  // every file decodes: the first with the paper's Gaussian, the second with the kept model
+  const refs: Float32Array[] = [];
+  for (const name of ["cm0", "cm1"]) {
+    r = await run("decompress", "cm", `${name}.sqz`, `${name}.ndjson`);
+    assert.equal(r.code, 0, r.stderr);
+    refs.push((await readAllRecords(`${dir}/${name}.ndjson`)).chunks[0].data as Float32Array);
+  }
+  assert.deepEqual(refs[0], refs[1], "the same codes, whichever code model wrote them");
+  assert.equal(decodeSqz(await Deno.readFile(`${dir}/cm1.sqz`)).header.gapModelId, first.id);
+  // images of another shape: one line naming the file and both shapes, nothing written
+  await writeRecords(`${dir}/small.ndjson`, makeHeader([4, 4]), [
+    makeChunk([4, 4], new Float32Array(16).fill(1), [{ index: 0 }]),
+  ]);
+  const before = await Deno.readTextFile(`${dir}/cm/gap_model.json`);
+  r = await codeModel("--data", `${dir}/small.ndjson`);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^code-model: error: --data .*small\.ndjson has images of \[4,4\], .* expects \[8,8\]$/,
+  );
+  assert.equal(await Deno.readTextFile(`${dir}/cm/gap_model.json`), before);
 });
