@@ -88,6 +88,13 @@ export async function openModelCodec(
     else if (paper.id === settings.gapModelId) gapModel = paper; // written before one was learned
   }
   const { arch } = model;
+  if (gapModel.units !== undefined && gapModel.units.length !== arch.ell) {
+    model.dispose();
+    throw new CodecModelError(
+      `${dir}: its code model has a unit table for ℓ = ${gapModel.units.length}, the model has ` +
+        `ℓ = ${arch.ell} (relearn it: deno task code-model --model ${dir} --data …)`,
+    );
+  }
   const quant = settings.quant ?? "fp16";
   const options: SparseCodeOptions = {
     f: arch.f,

@@ -344,4 +344,16 @@ Deno.test("deno task code-model learns on refined codes; files of earlier code m
     /^code-model: error: --data .*small\.ndjson has images of \[4,4\], .* expects \[8,8\]$/,
   );
   assert.equal(await Deno.readTextFile(`${dir}/cm/gap_model.json`), before);
+  // a unit table for another latent size: one line naming the folder, before any image
+  const json = JSON.parse(before);
+  json.units = [...json.units, 1];
+  delete json.id;
+  await Deno.writeTextFile(`${dir}/cm/gap_model.json`, JSON.stringify(json));
+  r = await run("compress", "cm", "in.ndjson", "cm2.sqz");
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^compress: error: .*cm: its code model has a unit table for ℓ = \d+, the model has ℓ = \d+/,
+  );
+  await assert.rejects(Deno.stat(`${dir}/cm2.sqz`), Deno.errors.NotFound);
 });
