@@ -9,12 +9,7 @@
  */
 import { modelImages } from "./_model_images.ts";
 import { encodeImages, openModelCodec } from "../codec/model_codec.ts";
-import {
-  type GapModel,
-  gapModelFromJSON,
-  gapModelToJSON,
-  gaussianGapModel,
-} from "../codec/gap_model.ts";
+import { type GapModel, gaussianGapModel, withoutTables } from "../codec/gap_model.ts";
 import { type CodeStats, encodeLatent } from "../codec/sparse_code.ts";
 import type { QuantName } from "../codec/quantize.ts";
 
@@ -44,13 +39,7 @@ for (const dir of args.models) {
   const z = await encodeImages(codec, images, "bench", scales);
   const encodeSeconds = (performance.now() - started) / 1000;
   const own = codec.gapModel;
-  const json = gapModelToJSON(own);
-  const gapsOnly = gapModelFromJSON({
-    ...json,
-    units: undefined,
-    values: undefined,
-    id: undefined,
-  });
+  const gapsOnly = withoutTables(own);
   const rows: [string, GapModel][] = [
     ["its gap table alone, raw values", gapsOnly],
     ["paper's Gaussian gap model, raw values", gaussianGapModel(1e3)],

@@ -53,8 +53,8 @@ export interface SymbolTable {
   readonly slotSymbol: Uint8Array;
 }
 
-/** Quantizers in the order their value tables enter a model's id. */
-const VALUE_TABLE_ORDER: readonly QuantName[] = ["fp16", "bf16", "fp8"];
+/** Quantizers that may have value tables, in the order the tables enter a model's id. */
+export const VALUE_TABLE_QUANTS: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 
 /** The paper's gap model: a discretized Gaussian ρ(δ) ∝ exp(−δ²/2σ²) on δ ≥ 1 (σ² = 1e3). */
 export function gaussianGapModel(sigma2 = 1e3, maxGap = 4096): GapModel {
@@ -121,7 +121,7 @@ export function withCodeTables(
     }
   }
   const values: Partial<Record<QuantName, Uint32Array>> = {};
-  for (const q of VALUE_TABLE_ORDER) {
+  for (const q of VALUE_TABLE_QUANTS) {
     const counts = valueCounts[q];
     if (counts === undefined) continue;
     if (counts.length !== 256) {
@@ -136,11 +136,11 @@ export function withCodeTables(
     }
     values[q] = quantizeWeights(weights);
   }
-  return attachTables(stripTables(model), units, values);
+  return attachTables(withoutTables(model), units, values);
 }
 
 /** The model without unit and value tables (the plain gap model, with its original id). */
-function stripTables(model: GapModel): GapModel {
+export function withoutTables(model: GapModel): GapModel {
   if (model.units === undefined && model.values === undefined) return model;
   return fromFrequencies(model.kind, frequencies(model.cumFreq), { ...model.params });
 }
@@ -172,7 +172,7 @@ function attachTables(
   }
   const values: Partial<Record<QuantName, SymbolTable>> = {};
   let any = false;
-  for (const q of VALUE_TABLE_ORDER) {
+  for (const q of VALUE_TABLE_QUANTS) {
     const freqs = valueFreqs[q];
     if (freqs === undefined) continue;
     if (freqs.length !== 256) {
@@ -183,7 +183,7 @@ function attachTables(
     const cumFreq = new Uint32Array(257);
     const bytes = new Uint8Array(4 + 4 * 256);
     const view = new DataView(bytes.buffer);
-    view.setUint32(0, VALUE_TABLE_ORDER.indexOf(q), true);
+    view.setUint32(0, VALUE_TABLE_QUANTS.indexOf(q), true);
     for (let b = 0; b < 256; b++) {
       if (!(freqs[b] >= 1 && freqs[b] <= MAX_TOTAL)) {
         throw new CodecModelError(`code model: ${q} value ${b} has frequency ${freqs[b]}`);
@@ -256,7 +256,7 @@ export function gapModelToJSON(model: GapModel): Record<string, unknown> {
   if (model.units) json.units = Array.from(model.units);
   if (model.values) {
     const values: Record<string, number[]> = {};
-    for (const q of VALUE_TABLE_ORDER) {
+    for (const q of VALUE_TABLE_QUANTS) {
       const t = model.values[q];
       if (t) values[q] = Array.from(frequencies(t.cumFreq));
     }
@@ -312,7 +312,7 @@ function valuesFromJSON(raw: unknown): Partial<Record<QuantName, Uint32Array>> {
   }
   const out: Partial<Record<QuantName, Uint32Array>> = {};
   for (const [q, t] of Object.entries(raw as Record<string, unknown>)) {
-    if (!VALUE_TABLE_ORDER.includes(q as QuantName)) {
+    if (!VALUE_TABLE_QUANTS.includes(q as QuantName)) {
       throw new CodecModelError(`gap model JSON: value table for unknown quantizer '${q}'`);
     }
     if (

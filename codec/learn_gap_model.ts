@@ -2,28 +2,23 @@
  * Learning the code model of a trained model's codes — the gap distribution ρ(δ) (the better
  * alternative to the paper's discretized Gaussian), the per-unit activity table and the value
  * tables (codec/gap_model.ts) — and storing it in the model folder as `gap_model.json`, where
- * `openModelCodec` finds it. The model it replaces is kept as `gap_models/<id>.json`, so files
- * written with it still decode.
+ * `openModelCodec` finds it (codec/code_model_file.ts keeps the one it replaces).
  * @module
  */
-import { writeFileAtomic } from "../pipeline/atomic_file.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import {
   gapHistogram,
   type GapModel,
-  gapModelFromJSON,
-  gapModelToJSON,
   learnedGapModel,
+  VALUE_TABLE_QUANTS,
   withCodeTables,
 } from "./gap_model.ts";
-import type { QuantName } from "./quantize.ts";
+import { quantizerByName, type QuantName } from "./quantize.ts";
+import { saveGapModel } from "./code_model_file.ts";
 import { codedEntries, type LatentTransform } from "./sparse_code.ts";
 import { encodeImages, type ModelCodec } from "./model_codec.ts";
-
-/** Quantizers whose value tables a code model learns. */
-const QUANTIZERS: readonly QuantName[] = ["fp16", "bf16", "fp8"];
 
 /** Largest gap kept in the learned table; longer gaps are escaped. */
 const MAX_LEARNED_GAP = 4096;
@@ -53,17 +48,17 @@ export function codeModelOf(
   const lists: Int32Array[] = [];
   const unitCounts = new Float64Array(ell);
   const valueCounts: Partial<Record<QuantName, Float64Array>> = {};
-  for (const q of QUANTIZERS) valueCounts[q] = new Float64Array(256);
+  for (const q of VALUE_TABLE_QUANTS) valueCounts[q] = new Float64Array(256);
   for (const z of latents) {
     for (let i = 0; i < z.length / ell; i++) {
       const row = z.subarray(i * ell, (i + 1) * ell);
-      for (const q of QUANTIZERS) {
+      for (const q of VALUE_TABLE_QUANTS) {
         const { indices, patterns } = codedEntries(row, {
           f,
           quant: q,
           threshold: options.threshold,
         });
-        const shift = q === "fp8" ? 0 : 8;
+        const shift = quantizerByName(q).bits - 8; // the table is over the top 8 bits
         for (const p of patterns) valueCounts[q]![p >>> shift]++;
         if (q !== quant) continue;
         lists.push(indices);
@@ -75,34 +70,6 @@ export function codeModelOf(
   const h = gapHistogram(lists, maxGap);
   const gaps = learnedGapModel(h.gapCounts, h.endCount, h.escapeCount, maxGap);
   return withCodeTables(gaps, unitCounts, lists.length, valueCounts);
-}
-
-/**
- * Stores a code model as `<dir>/gap_model.json` (atomically). A different model already there is
- * kept as `<dir>/gap_models/<id>.json` (8 hex digits) for the files written with it; returns
- * that path when it did so.
- */
-export async function saveGapModel(dir: string, gapModel: GapModel): Promise<string | undefined> {
-  const path = `${dir}/gap_model.json`;
-  let previous: GapModel | undefined;
-  try {
-    previous = gapModelFromJSON(JSON.parse(await Deno.readTextFile(path)));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  let kept: string | undefined;
-  if (previous !== undefined && previous.id !== gapModel.id) {
-    await Deno.mkdir(`${dir}/gap_models`, { recursive: true });
-    kept = `${dir}/gap_models/${gapModelIdHex(previous.id)}.json`;
-    await writeFileAtomic(kept, JSON.stringify(gapModelToJSON(previous)));
-  }
-  await writeFileAtomic(path, JSON.stringify(gapModelToJSON(gapModel)));
-  return kept;
-}
-
-/** A code model's id as the 8 hex digits of its file name in `gap_models/`. */
-export function gapModelIdHex(id: number): string {
-  return (id >>> 0).toString(16).padStart(8, "0");
 }
 
 /**

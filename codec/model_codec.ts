@@ -11,7 +11,8 @@ import { CodecModelError, FormatError, UsageError } from "../pipeline/errors.ts"
 import { type Chunk, chunkToFloat32, type ImageLabel } from "../pipeline/record_format.ts";
 import { loadTrainedModel, type TrainedModel } from "../models/trained_model.ts";
 import { selectBackend } from "../models/backend.ts";
-import { type GapModel, gapModelFromJSON, gaussianGapModel } from "./gap_model.ts";
+import type { GapModel } from "./gap_model.ts";
+import { openGapModel } from "./code_model_file.ts";
 import type { QuantName } from "./quantize.ts";
 import { decodeLatent, encodeLatent, type SparseCodeOptions } from "./sparse_code.ts";
 import type { SqzInput, SqzRecord } from "./sqz_container.ts";
@@ -78,15 +79,7 @@ export async function openModelCodec(
   await selectBackend(settings.backend ?? "cpu");
   const model = await loadTrainedModel(dir);
   const modelId = await modelWeightsId(dir);
-  let gapModel = await readGapModel(`${dir}/gap_model.json`) ?? gaussianGapModel(1e3);
-  if (settings.gapModelId !== undefined && settings.gapModelId !== gapModel.id) {
-    // A file written before the code model was re-learned: its model is kept under its id.
-    const hex = (settings.gapModelId >>> 0).toString(16).padStart(8, "0");
-    const kept = await readGapModel(`${dir}/gap_models/${hex}.json`);
-    const paper = gaussianGapModel(1e3);
-    if (kept !== undefined && kept.id === settings.gapModelId) gapModel = kept;
-    else if (paper.id === settings.gapModelId) gapModel = paper; // written before one was learned
-  }
+  const gapModel = await openGapModel(dir, settings.gapModelId);
   const { arch } = model;
   if (gapModel.units !== undefined && gapModel.units.length !== arch.ell) {
     model.dispose();
@@ -139,22 +132,6 @@ export async function openModelCodec(
     isotropy,
     isotropicImages: 0,
   };
-}
-
-/** The code model stored at `path`, or undefined when there is no such file. */
-async function readGapModel(path: string): Promise<GapModel | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  try {
-    return gapModelFromJSON(JSON.parse(text));
-  } catch (e) {
-    throw new CodecModelError(`${path}: ${(e as Error).message}`);
-  }
 }
 
 /** ", N of M decoded isotropic" for a done line (empty without `isotropy`). */

@@ -62,6 +62,8 @@ export interface CodeStats {
 }
 
 const encoder = new RangeEncoder(4096);
+/** Ideal bits of the values of the code `encoder` holds (for {@linkcode CodeStats}). */
+let valueCost = 0;
 
 /**
  * Encodes latent `z` as a sparse code; fills `stats` when given. When `indices` is given (at
@@ -239,9 +241,6 @@ function scan(
   }
   return count;
 }
-
-/** Ideal bits of the values of the code being encoded (for {@linkcode CodeStats}). */
-let valueCost = 0;
 
 /** A unit table must have one entry per latent entry. */
 function checkUnits(model: GapModel, ell: number): void {

@@ -10,7 +10,9 @@ import { chunkToFloat32 } from "../pipeline/record_format.ts";
 import { firstItems } from "../pipeline/batch_stream.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { openModelCodec } from "../codec/model_codec.ts";
-import { gapModelIdHex, learnCodeModel, saveGapModel } from "../codec/learn_gap_model.ts";
+import { learnCodeModel } from "../codec/learn_gap_model.ts";
+import { saveGapModel } from "../codec/code_model_file.ts";
+import { hex32 } from "../pipeline/record_format.ts";
 import { runTask, type TaskSpec } from "./_cli.ts";
 import { CODE_FLAGS, codeSettings, MODEL_FLAG } from "./_codec_flags.ts";
 
@@ -74,7 +76,7 @@ if (import.meta.main) {
       const kept = await saveGapModel(flags.model, gapModel);
       progress.done(
         `learned on ${codes} codes of ${count} images → ${flags.model}/gap_model.json (id ${
-          gapModelIdHex(gapModel.id)
+          hex32(gapModel.id)
         }${kept ? `; the previous one is kept as ${kept}` : ""})`,
       );
     } finally {
